@@ -1,0 +1,34 @@
+import { defineConfig } from "@playwright/test";
+
+/** Debian's Chromium, never a downloaded browser: `npx playwright install` cannot run here. */
+export const chromiumArgs = [
+  "--no-sandbox",
+  "--headless=new",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--enable-unsafe-webgpu",
+  "--enable-unsafe-swiftshader",
+];
+
+const port = 4311;
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  timeout: 180_000,
+  workers: 1,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
+    viewport: { width: 1400, height: 900 },
+  },
+  webServer: {
+    command: `npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+  },
+});
