@@ -12,7 +12,7 @@ export const chromiumArgs = [
   "--enable-unsafe-swiftshader",
 ];
 
-const port = 4311;
+const port = Number(process.env.E2E_PORT ?? 4311);
 
 export default defineConfig({
   testDir: "e2e",

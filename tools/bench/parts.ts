@@ -1,0 +1,8 @@
+/** A benchmark part: prints its own figures and ratios. */
+export interface BenchPart {
+  name: string;
+  run(): Promise<void>;
+}
+
+/** Every part `npm run bench` runs, in order. Add a part by importing it here. */
+export const benchParts: BenchPart[] = [];
