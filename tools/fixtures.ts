@@ -1,3 +1,5 @@
+export {};
+
 /**
  * `npm run fixtures`: makes every generated fixture the tests and the app's embedded default need
  * (tiny model, sample imagery), skipping those already up to date. Each step registers itself below.
