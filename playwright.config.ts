@@ -19,7 +19,7 @@ export default defineConfig({
   outputDir: "test-results",
   timeout: 180_000,
   workers: 1,
-  reporter: [["list"]],
+  reporter: [["list"], ["json", { outputFile: "reports/e2e.json" }]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
