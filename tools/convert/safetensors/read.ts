@@ -1,0 +1,171 @@
+import { join } from "node:path";
+import type { ByteSource } from "../../../src/io/source.ts";
+
+/** Element types a Hugging Face checkpoint may hold that the converter reads. */
+export type SafetensorsDtype = "BF16" | "F16" | "F32";
+
+/** Bytes per element of each supported dtype. */
+export const DTYPE_BYTES: Record<SafetensorsDtype, number> = { BF16: 2, F16: 2, F32: 4 };
+
+/** One tensor of a checkpoint: where its bytes are and how to read them. */
+export interface TensorInfo {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  /** The shard (file name) holding it. */
+  shard: string;
+  /** Absolute byte offset of its data in the shard. */
+  offset: number;
+  byteLength: number;
+}
+
+/** The tensors of one shard, parsed from its JSON header. */
+export interface ShardHeader {
+  shard: string;
+  tensors: TensorInfo[];
+  /** Size the header promises: 8 + header length + the largest data end offset. */
+  expectedBytes: number;
+  metadata: Record<string, string>;
+}
+
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+/** Parses a shard's header through a byte source, checking that the file holds every tensor it lists. */
+export async function readShardHeader(source: ByteSource, shard: string, signal?: AbortSignal): Promise<ShardHeader> {
+  const fileSize = await source.size(signal);
+  if (fileSize < 8) throw new Error(`${shard}: ${fileSize} bytes, too short for a safetensors file (expected ≥ 8).`);
+  const lengthBytes = await source.getBytes(0, 8, signal);
+  const headerLength = Number(new DataView(lengthBytes.buffer, lengthBytes.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > fileSize) {
+    throw new Error(
+      `${shard}: header length ${headerLength} does not fit a ${fileSize}-byte file; the shard is truncated or not safetensors.`,
+    );
+  }
+  const headerText = new TextDecoder().decode(await source.getBytes(8, headerLength, signal));
+  const parsed = JSON.parse(headerText) as Record<string, unknown>;
+  const dataStart = 8 + headerLength;
+  const tensors: TensorInfo[] = [];
+  let metadata: Record<string, string> = {};
+  let dataEnd = 0;
+  for (const [name, entry] of Object.entries(parsed)) {
+    if (name === "__metadata__") {
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const tensor = parseEntry(shard, name, entry, dataStart);
+    dataEnd = Math.max(dataEnd, tensor.offset + tensor.byteLength - dataStart);
+    tensors.push(tensor);
+  }
+  const expectedBytes = dataStart + dataEnd;
+  if (fileSize < expectedBytes) {
+    throw new Error(
+      `${shard}: truncated: expected ${expectedBytes} bytes, found ${fileSize}; download the shard again.`,
+    );
+  }
+  return { shard, tensors, expectedBytes, metadata };
+}
+
+function parseEntry(shard: string, name: string, entry: unknown, dataStart: number): TensorInfo {
+  const { dtype, shape, data_offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+  if (!(dtype in DTYPE_BYTES)) {
+    throw new Error(
+      `${shard}: tensor ${name} has dtype ${dtype}; expected one of ${Object.keys(DTYPE_BYTES).join(", ")}.`,
+    );
+  }
+  const elements = shape.reduce((product, dim) => product * dim, 1);
+  const byteLength = data_offsets[1] - data_offsets[0];
+  if (byteLength !== elements * DTYPE_BYTES[dtype as SafetensorsDtype]) {
+    throw new Error(
+      `${shard}: tensor ${name} [${shape}] ${dtype} spans ${byteLength} bytes; expected ${elements * DTYPE_BYTES[dtype as SafetensorsDtype]}.`,
+    );
+  }
+  return { name, dtype: dtype as SafetensorsDtype, shape, shard, offset: dataStart + data_offsets[0], byteLength };
+}
+
+/** A checkpoint opened for reading: every tensor by name, read one at a time. */
+export interface Checkpoint {
+  tensors: Map<string, TensorInfo>;
+  shards: string[];
+  /** Total bytes of all shards. */
+  totalBytes: number;
+  /** Reads one tensor as float32 (bf16 and fp16 widened). */
+  readFloat32(name: string, signal?: AbortSignal): Promise<Float32Array>;
+  /** Reads one tensor's raw bytes. */
+  readRaw(name: string, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Makes a byte source for a shard file name; the default reads files under the snapshot folder. */
+export type ShardOpener = (shard: string) => ByteSource;
+
+/**
+ * Opens a snapshot's weights: `model.safetensors.index.json` with its shards, or a single `model.safetensors`.
+ * Missing or truncated shards fail here, naming the shard.
+ */
+export async function openCheckpoint(
+  snapshotDir: string,
+  openShard: ShardOpener,
+  readText: (path: string) => Promise<string | undefined>,
+  signal?: AbortSignal,
+): Promise<Checkpoint> {
+  const shards = await listShards(snapshotDir, readText);
+  const tensors = new Map<string, TensorInfo>();
+  const sources = new Map<string, ByteSource>();
+  let totalBytes = 0;
+  for (const shard of shards) {
+    const source = openShard(shard);
+    sources.set(shard, source);
+    const header = await readShardHeader(source, shard, signal);
+    totalBytes += header.expectedBytes;
+    for (const tensor of header.tensors) tensors.set(tensor.name, tensor);
+  }
+  const readRaw = async (name: string, rawSignal?: AbortSignal): Promise<Uint8Array> => {
+    const info = tensors.get(name);
+    if (!info)
+      throw new Error(`Tensor ${name} is not in the checkpoint (${tensors.size} tensors in ${shards.join(", ")}).`);
+    const source = sources.get(info.shard) as ByteSource;
+    return source.getBytes(info.offset, info.byteLength, rawSignal);
+  };
+  const readFloat32 = async (name: string, readSignal?: AbortSignal): Promise<Float32Array> => {
+    const info = tensors.get(name) as TensorInfo | undefined;
+    const raw = await readRaw(name, readSignal);
+    return toFloat32(raw, (info as TensorInfo).dtype);
+  };
+  return { tensors, shards, totalBytes, readFloat32, readRaw };
+}
+
+async function listShards(snapshotDir: string, readText: (path: string) => Promise<string | undefined>) {
+  const indexText = await readText(join(snapshotDir, "model.safetensors.index.json"));
+  if (indexText === undefined) return ["model.safetensors"];
+  const index = JSON.parse(indexText) as { weight_map?: Record<string, string> };
+  if (!index.weight_map) {
+    throw new Error(
+      `${snapshotDir}/model.safetensors.index.json has no weight_map; expected a Hugging Face shard index.`,
+    );
+  }
+  return [...new Set(Object.values(index.weight_map))].sort();
+}
+
+/** Widens bf16 / fp16 bytes (little-endian) to float32; f32 bytes are copied. */
+export function toFloat32(raw: Uint8Array, dtype: SafetensorsDtype): Float32Array {
+  const count = raw.byteLength / DTYPE_BYTES[dtype];
+  if (dtype === "F32") return new Float32Array(raw.slice().buffer, 0, count);
+  const halves = new Uint16Array(raw.slice().buffer, 0, count);
+  if (dtype === "BF16") {
+    const words = new Uint32Array(count);
+    for (let i = 0; i < count; i++) words[i] = halves[i] << 16;
+    return new Float32Array(words.buffer);
+  }
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = halfToFloat(halves[i]);
+  return out;
+}
+
+/** Converts one IEEE half-precision bit pattern to a number. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
