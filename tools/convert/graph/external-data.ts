@@ -1,0 +1,74 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+/** Where one initializer's bytes were written. */
+export interface ExternalLocation {
+  /** Bare chunk file name, as ONNX Runtime and transformers.js resolve it beside the .onnx file. */
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/** The default chunk limit: under 2 GB so a browser can hold each chunk in one ArrayBuffer. */
+export const DEFAULT_CHUNK_BYTES = 2_000_000_000;
+
+const ALIGNMENT = 64;
+
+/**
+ * Writes initializers to `<model>.onnx_data`, `<model>.onnx_data_1`, … as they are made (transformers.js naming),
+ * starting a new chunk whenever the next tensor would pass `maxChunkBytes`. Only offsets stay in memory.
+ */
+export class ExternalDataWriter {
+  private chunkIndex = -1;
+  private fd: number | undefined;
+  private position = 0;
+  private readonly chunkNames: string[] = [];
+  /** Bytes written over all chunks (padding included). */
+  bytesWritten = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly modelFileName: string,
+    private readonly maxChunkBytes = DEFAULT_CHUNK_BYTES,
+  ) {}
+
+  /** Appends one tensor's bytes and returns where they went. */
+  write(bytes: Uint8Array): ExternalLocation {
+    if (bytes.byteLength > this.maxChunkBytes) {
+      throw new Error(
+        `A ${bytes.byteLength}-byte initializer cannot fit a ${this.maxChunkBytes}-byte external data chunk; quantise it or raise the chunk limit.`,
+      );
+    }
+    const padding = (ALIGNMENT - (this.position % ALIGNMENT)) % ALIGNMENT;
+    if (this.fd === undefined || this.position + padding + bytes.byteLength > this.maxChunkBytes) this.nextChunk();
+    else if (padding > 0) this.writeAll(new Uint8Array(padding));
+    const offset = this.position;
+    this.writeAll(bytes);
+    return { location: this.chunkNames[this.chunkIndex], offset, length: bytes.byteLength };
+  }
+
+  /** Closes the open chunk and returns every chunk file name in order. */
+  close(): string[] {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    return [...this.chunkNames];
+  }
+
+  private nextChunk(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.chunkIndex++;
+    const name = `${this.modelFileName}_data${this.chunkIndex === 0 ? "" : `_${this.chunkIndex}`}`;
+    this.chunkNames.push(name);
+    this.fd = openSync(join(this.dir, name), "w");
+    this.position = 0;
+  }
+
+  private writeAll(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.byteLength) {
+      done += writeSync(this.fd as number, bytes, done, bytes.byteLength - done, this.position + done);
+    }
+    this.position += bytes.byteLength;
+    this.bytesWritten += bytes.byteLength;
+  }
+}

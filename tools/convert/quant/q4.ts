@@ -1,0 +1,81 @@
+/** A matrix quantised to 4 bits per value in blocks along its rows, laid out as MatMulNBits' B input. */
+export interface Q4Matrix {
+  /** uint8 [rows, blocksPerRow, blockSize / 2]: two values per byte, the even index in the low nibble. */
+  data: Uint8Array;
+  /** float [rows * blocksPerRow]. */
+  scales: Float32Array;
+  /** uint8 [rows * ceil(blocksPerRow / 2)]: packed zero points, the even block in the low nibble. */
+  zeroPoints: Uint8Array;
+  rows: number;
+  columns: number;
+  blockSize: number;
+  blocksPerRow: number;
+}
+
+/**
+ * Quantises a row-major [rows, columns] matrix to asymmetric 4-bit blocks of `blockSize` along each row
+ * (ONNX Runtime's MatMulNBits layout for a Linear weight [out, in]; rows = N, columns = K). A trailing partial
+ * block is padded with zeros. Each block maps [min(0, lo), max(0, hi)] onto 0..15 so that 0 stays exact.
+ */
+export function quantizeQ4(values: Float32Array, rows: number, columns: number, blockSize = 32): Q4Matrix {
+  if (values.length !== rows * columns) {
+    throw new Error(`quantizeQ4: ${values.length} values do not form a ${rows}×${columns} matrix.`);
+  }
+  if (blockSize % 2 !== 0 || blockSize < 16)
+    throw new Error(`quantizeQ4: block size ${blockSize}; expected an even size ≥ 16.`);
+  const blocksPerRow = Math.ceil(columns / blockSize);
+  const zeroBytesPerRow = Math.ceil(blocksPerRow / 2);
+  const data = new Uint8Array(rows * blocksPerRow * (blockSize / 2));
+  const scales = new Float32Array(rows * blocksPerRow);
+  const zeroPoints = new Uint8Array(rows * zeroBytesPerRow);
+  for (let row = 0; row < rows; row++) {
+    for (let block = 0; block < blocksPerRow; block++) {
+      const start = row * columns + block * blockSize;
+      const count = Math.min(blockSize, columns - block * blockSize);
+      const { scale, zeroPoint } = blockRange(values, start, count);
+      const blockIndex = row * blocksPerRow + block;
+      scales[blockIndex] = scale;
+      zeroPoints[row * zeroBytesPerRow + (block >> 1)] |= zeroPoint << ((block & 1) * 4);
+      const base = blockIndex * (blockSize / 2);
+      const inverse = scale === 0 ? 0 : 1 / scale;
+      for (let i = 0; i < count; i++) {
+        const q = Math.min(15, Math.max(0, Math.round(values[start + i] * inverse) + zeroPoint));
+        data[base + (i >> 1)] |= q << ((i & 1) * 4);
+      }
+      for (let i = count; i < blockSize; i++) data[base + (i >> 1)] |= zeroPoint << ((i & 1) * 4);
+    }
+  }
+  return { data, scales, zeroPoints, rows, columns, blockSize, blocksPerRow };
+}
+
+function blockRange(values: Float32Array, start: number, count: number): { scale: number; zeroPoint: number } {
+  let lo = 0;
+  let hi = 0;
+  for (let i = start; i < start + count; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const scale = (hi - lo) / 15;
+  if (scale === 0) return { scale: 0, zeroPoint: 8 };
+  return { scale, zeroPoint: Math.min(15, Math.max(0, Math.round(-lo / scale))) };
+}
+
+/** Expands a Q4 matrix back to row-major float32 [rows, columns] (tests and error bounds). */
+export function dequantizeQ4(matrix: Q4Matrix): Float32Array {
+  const { rows, columns, blockSize, blocksPerRow } = matrix;
+  const out = new Float32Array(rows * columns);
+  const zeroBytesPerRow = Math.ceil(blocksPerRow / 2);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) {
+      const block = Math.floor(column / blockSize);
+      const blockIndex = row * blocksPerRow + block;
+      const within = column - block * blockSize;
+      const byte = matrix.data[blockIndex * (blockSize / 2) + (within >> 1)];
+      const q = (byte >> ((within & 1) * 4)) & 0xf;
+      const zeroPoint = (matrix.zeroPoints[row * zeroBytesPerRow + (block >> 1)] >> ((block & 1) * 4)) & 0xf;
+      out[row * columns + column] = (q - zeroPoint) * matrix.scales[blockIndex];
+    }
+  }
+  return out;
+}
