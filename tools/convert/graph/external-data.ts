@@ -1,3 +1,4 @@
+import { createHash, type Hash } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -7,6 +8,14 @@ export interface ExternalLocation {
   location: string;
   offset: number;
   length: number;
+}
+
+/** A file the converter wrote, as listed in the manifest. */
+export interface WrittenFile {
+  /** Path relative to the model folder (bare chunk name for external data, until placed under onnx/). */
+  name: string;
+  bytes: number;
+  sha256: string;
 }
 
 /** The default chunk limit: under 2 GB so a browser can hold each chunk in one ArrayBuffer. */
@@ -23,6 +32,9 @@ export class ExternalDataWriter {
   private fd: number | undefined;
   private position = 0;
   private readonly chunkNames: string[] = [];
+  private readonly hashes: Hash[] = [];
+  private readonly sizes: number[] = [];
+  private closed: WrittenFile[] | undefined;
   /** Bytes written over all chunks (padding included). */
   bytesWritten = 0;
 
@@ -34,6 +46,8 @@ export class ExternalDataWriter {
 
   /** Appends one tensor's bytes and returns where they went. */
   write(bytes: Uint8Array): ExternalLocation {
+    if (this.closed)
+      throw new Error(`${this.modelFileName}: external data already closed; build the graph before closing.`);
     if (bytes.byteLength > this.maxChunkBytes) {
       throw new Error(
         `A ${bytes.byteLength}-byte initializer cannot fit a ${this.maxChunkBytes}-byte external data chunk; quantise it or raise the chunk limit.`,
@@ -47,11 +61,17 @@ export class ExternalDataWriter {
     return { location: this.chunkNames[this.chunkIndex], offset, length: bytes.byteLength };
   }
 
-  /** Closes the open chunk and returns every chunk file name in order. */
-  close(): string[] {
+  /** Closes the open chunk and returns every chunk written, in order, with its size and SHA-256. */
+  close(): WrittenFile[] {
+    if (this.closed) return this.closed;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    return [...this.chunkNames];
+    this.closed = this.chunkNames.map((name, i) => ({
+      name,
+      bytes: this.sizes[i],
+      sha256: this.hashes[i].digest("hex"),
+    }));
+    return this.closed;
   }
 
   private nextChunk(): void {
@@ -59,6 +79,8 @@ export class ExternalDataWriter {
     this.chunkIndex++;
     const name = `${this.modelFileName}_data${this.chunkIndex === 0 ? "" : `_${this.chunkIndex}`}`;
     this.chunkNames.push(name);
+    this.hashes.push(createHash("sha256"));
+    this.sizes.push(0);
     this.fd = openSync(join(this.dir, name), "w");
     this.position = 0;
   }
@@ -68,6 +90,8 @@ export class ExternalDataWriter {
     while (done < bytes.byteLength) {
       done += writeSync(this.fd as number, bytes, done, bytes.byteLength - done, this.position + done);
     }
+    this.hashes[this.chunkIndex].update(bytes);
+    this.sizes[this.chunkIndex] += bytes.byteLength;
     this.position += bytes.byteLength;
     this.bytesWritten += bytes.byteLength;
   }

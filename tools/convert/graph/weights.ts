@@ -43,6 +43,11 @@ export class WeightLoader {
     return values;
   }
 
+  /** Whether the checkpoint holds a tensor. */
+  has(name: string): boolean {
+    return this.checkpoint.tensors.has(name);
+  }
+
   /** Shape of a checkpoint tensor. */
   shape(name: string): number[] {
     const info = this.checkpoint.tensors.get(name);

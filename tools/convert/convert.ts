@@ -1,0 +1,176 @@
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { familyFor, type SessionSpec } from "./families.ts";
+import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
+import { GraphBuilder } from "./graph/builder.ts";
+import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
+import { type OutputDtype, PRECISIONS, WeightLoader } from "./graph/weights.ts";
+import { openCheckpointDir } from "./safetensors/open-dir.ts";
+
+/** File suffix per dtype, as transformers.js 4.x names them (utils/dtypes.js). */
+export const DTYPE_SUFFIX: Record<OutputDtype, string> = { fp32: "", fp16: "_fp16", q4: "_q4", q4f16: "_q4f16" };
+
+/** Progress of a conversion, tagged by status. */
+export type ConvertProgress =
+  | { status: "start"; totalBytes: number; files: string[] }
+  | { status: "progress"; file: string; readBytes: number; totalBytes: number }
+  | { status: "done"; outDir: string; files: WrittenFile[] };
+
+/** What to convert and how. */
+export interface ConvertOptions {
+  snapshotDir: string;
+  outDir: string;
+  /** Text dtypes; one set of session files per entry. */
+  dtypes: OutputDtype[];
+  /** Vision dtype; defaults to each text dtype. */
+  visionDtype?: OutputDtype;
+  /** External data chunk limit in bytes (default just under 2 GB). */
+  chunkBytes?: number;
+  onProgress?: (event: ConvertProgress) => void;
+}
+
+/** Checks a `--dtype`/`--vision-dtype` list, naming the allowed values. */
+export function parseDtypes(text: string, flag: string): OutputDtype[] {
+  const allowed = Object.keys(PRECISIONS);
+  const values = text
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
+  const bad = values.filter((v) => !allowed.includes(v));
+  if (values.length === 0 || bad.length > 0) {
+    throw new Error(
+      `Unsupported ${flag} ${JSON.stringify(bad.join(",") || text)}; expected one or more of: ${allowed.join(", ")} (comma-separated).`,
+    );
+  }
+  return values as OutputDtype[];
+}
+
+interface PlannedFile {
+  session: SessionSpec;
+  dtype: OutputDtype;
+  fileName: string;
+}
+
+/**
+ * Converts a Hugging Face snapshot into a transformers.js model folder. Everything is written to a sibling
+ * `<out>.partial-<pid>` folder renamed over `<out>` only at the end, so a failed run never looks complete.
+ */
+export async function convertSnapshot(options: ConvertOptions, signal?: AbortSignal): Promise<WrittenFile[]> {
+  const { snapshotDir, dtypes } = options;
+  const outDir = resolve(options.outDir);
+  const config = await readSnapshotConfig(snapshotDir);
+  const family = familyFor(config, snapshotDir);
+  const sessions = family.prepare(config);
+  const checkpoint = await openCheckpointDir(snapshotDir, signal);
+  const planned = planFiles(sessions, dtypes, options.visionDtype);
+  const partial = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
+  await rm(partial, { recursive: true, force: true });
+  await mkdir(join(partial, "onnx"), { recursive: true });
+  try {
+    const tensorBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.byteLength, 0);
+    const totalBytes = tensorBytes * new Set(planned.map((p) => p.dtype)).size;
+    options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
+    let readBytes = 0;
+    const written: WrittenFile[] = [];
+    const chunkCounts: Record<string, number> = {};
+    for (const file of planned) {
+      const onRead = (bytes: number) => {
+        readBytes += bytes;
+        options.onProgress?.({ status: "progress", file: file.fileName, readBytes, totalBytes });
+      };
+      const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], signal, onRead);
+      const files = await buildSession(file, loader, join(partial, "onnx"), options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
+      written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
+    }
+    written.push(...(await writeSupportFiles(snapshotDir, partial)));
+    written.push(await writeTracked(partial, "config.json", modelConfig(config, planned, chunkCounts)));
+    await writeManifest(partial, written, {
+      snapshotDir,
+      dtypes,
+      visionDtype: options.visionDtype,
+      modelType: family.modelType,
+    });
+    await replaceFolder(partial, outDir);
+    options.onProgress?.({ status: "done", outDir, files: written });
+    return written;
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function planFiles(sessions: SessionSpec[], dtypes: OutputDtype[], visionDtype?: OutputDtype): PlannedFile[] {
+  const seen = new Map<string, PlannedFile>();
+  for (const dtype of dtypes) {
+    for (const session of sessions) {
+      const sessionDtype = session.part === "vision" ? (visionDtype ?? dtype) : dtype;
+      const fileName = `${session.name}${DTYPE_SUFFIX[sessionDtype]}.onnx`;
+      if (!seen.has(fileName)) seen.set(fileName, { session, dtype: sessionDtype, fileName });
+    }
+  }
+  return [...seen.values()];
+}
+
+async function buildSession(file: PlannedFile, loader: WeightLoader, onnxDir: string, chunkBytes: number) {
+  const writer = new ExternalDataWriter(onnxDir, file.fileName, chunkBytes);
+  try {
+    const g = new GraphBuilder(file.session.name, writer, PRECISIONS[file.dtype].floatType);
+    await file.session.build(g, loader);
+    const chunks = writer.close();
+    const model = await writeTracked(onnxDir, file.fileName, g.encode());
+    return [model, ...chunks];
+  } finally {
+    writer.close();
+  }
+}
+
+/** config.json with `transformers.js_config`: per-session dtypes of the first dtype and external data chunk counts. */
+function modelConfig(
+  config: Record<string, unknown>,
+  planned: PlannedFile[],
+  chunkCounts: Record<string, number>,
+): string {
+  const dtype: Record<string, OutputDtype> = {};
+  for (const file of planned) dtype[file.session.name] ??= file.dtype;
+  const jsConfig = {
+    ...((config["transformers.js_config"] as Record<string, unknown> | undefined) ?? {}),
+    dtype,
+    use_external_data_format: chunkCounts,
+  };
+  return `${JSON.stringify({ ...config, "transformers.js_config": jsConfig }, null, 2)}\n`;
+}
+
+async function writeManifest(
+  dir: string,
+  files: WrittenFile[],
+  source: { snapshotDir: string; dtypes: OutputDtype[]; visionDtype?: OutputDtype; modelType: string },
+): Promise<void> {
+  const manifest = {
+    format: "geozero-web model folder 1",
+    source: { path: resolve(source.snapshotDir), modelType: source.modelType },
+    dtypes: source.dtypes,
+    visionDtype: source.visionDtype ?? null,
+    totalBytes: files.reduce((sum, f) => sum + f.bytes, 0),
+    files: [...files]
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((f) => ({ path: f.name, bytes: f.bytes, sha256: f.sha256 })),
+  };
+  await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+async function replaceFolder(partial: string, outDir: string): Promise<void> {
+  await mkdir(dirname(outDir), { recursive: true });
+  const exists = await stat(outDir).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    await rename(partial, outDir);
+    return;
+  }
+  const old = `${partial}.old`;
+  await rename(outDir, old);
+  await rename(partial, outDir);
+  await rm(old, { recursive: true, force: true });
+}

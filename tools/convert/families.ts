@@ -1,0 +1,36 @@
+import type { GraphBuilder } from "./graph/builder.ts";
+import type { WeightLoader } from "./graph/weights.ts";
+import { qwen3VLFamily } from "./qwen3_vl/family.ts";
+
+/** Whether a session holds the vision tower (converted at `--vision-dtype`) or the text side (`--dtype`). */
+export type SessionPart = "vision" | "text";
+
+/** One ONNX session a family writes. */
+export interface SessionSpec {
+  /** transformers.js session name, also the .onnx file stem. */
+  name: string;
+  part: SessionPart;
+  build(g: GraphBuilder, loader: WeightLoader): Promise<void>;
+}
+
+/** A model family: reads its config and lists the sessions to build. */
+export interface ModelFamily {
+  modelType: string;
+  /** Checks the config (throwing a sentence naming the bad field) and returns the sessions. */
+  prepare(config: Record<string, unknown>): SessionSpec[];
+}
+
+/** Every family the converter knows, keyed by config.json `model_type` (the one registration point). */
+export const FAMILIES = new Map<string, ModelFamily>([[qwen3VLFamily.modelType, qwen3VLFamily]]);
+
+/** The family for a config, or an error naming the model_type found and the supported ones. */
+export function familyFor(config: Record<string, unknown>, snapshotDir: string): ModelFamily {
+  const modelType = config.model_type;
+  const family = typeof modelType === "string" ? FAMILIES.get(modelType) : undefined;
+  if (!family) {
+    throw new Error(
+      `${snapshotDir} is not a Qwen3-VL snapshot: config.json has model_type ${JSON.stringify(modelType)}; expected one of: ${[...FAMILIES.keys()].join(", ")}.`,
+    );
+  }
+  return family;
+}

@@ -1,0 +1,18 @@
+import type { ModelFamily } from "../families.ts";
+import { parseQwen3VLConfig } from "./config.ts";
+import { buildDecoder } from "./decoder.ts";
+import { buildEmbedTokens } from "./embed.ts";
+import { buildVisionEncoder } from "./vision.ts";
+
+/** Qwen3-VL (GeoZero): vision_encoder, embed_tokens and decoder_model_merged with DeepStack packed in the embeds. */
+export const qwen3VLFamily: ModelFamily = {
+  modelType: "qwen3_vl",
+  prepare(raw) {
+    const config = parseQwen3VLConfig(raw);
+    return [
+      { name: "vision_encoder", part: "vision", build: (g, loader) => buildVisionEncoder(g, loader, config) },
+      { name: "embed_tokens", part: "text", build: (g, loader) => buildEmbedTokens(g, loader, config) },
+      { name: "decoder_model_merged", part: "text", build: (g, loader) => buildDecoder(g, loader, config) },
+    ];
+  },
+};

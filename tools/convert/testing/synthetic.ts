@@ -1,0 +1,220 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { SafetensorsDtype } from "../safetensors/read.ts";
+import { float32ToBf16Bytes, type TensorToWrite, writeSafetensors } from "../safetensors/write.ts";
+
+/** Sizes of a synthetic Qwen3-VL checkpoint (tests, benchmarks). */
+export interface SyntheticSizes {
+  textHidden: number;
+  textLayers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  intermediate: number;
+  vocab: number;
+  mropeSection: number[];
+  visionHidden: number;
+  visionDepth: number;
+  visionHeads: number;
+  visionIntermediate: number;
+  numPositionEmbeddings: number;
+  deepstack: number[];
+  tieWordEmbeddings?: boolean;
+}
+
+/** A very small Qwen3-VL (seconds to convert and run). */
+export const TINY_SIZES: SyntheticSizes = {
+  textHidden: 64,
+  textLayers: 4,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 32,
+  intermediate: 128,
+  vocab: 1000,
+  mropeSection: [6, 5, 5],
+  visionHidden: 32,
+  visionDepth: 5,
+  visionHeads: 2,
+  visionIntermediate: 64,
+  numPositionEmbeddings: 64,
+  deepstack: [1, 2, 3],
+};
+
+/** The tensor list of a Qwen3-VL checkpoint, with the published names. */
+export function qwen3VLTensorShapes(s: SyntheticSizes): [string, number[]][] {
+  const out: [string, number[]][] = [];
+  const vh = s.visionHidden;
+  const merged = vh * 4;
+  out.push(["model.visual.patch_embed.proj.weight", [vh, 3, 2, 16, 16]], ["model.visual.patch_embed.proj.bias", [vh]]);
+  out.push(["model.visual.pos_embed.weight", [s.numPositionEmbeddings, vh]]);
+  for (let i = 0; i < s.visionDepth; i++) {
+    const b = `model.visual.blocks.${i}`;
+    out.push(
+      [`${b}.norm1.weight`, [vh]],
+      [`${b}.norm1.bias`, [vh]],
+      [`${b}.norm2.weight`, [vh]],
+      [`${b}.norm2.bias`, [vh]],
+    );
+    out.push([`${b}.attn.qkv.weight`, [3 * vh, vh]], [`${b}.attn.qkv.bias`, [3 * vh]]);
+    out.push([`${b}.attn.proj.weight`, [vh, vh]], [`${b}.attn.proj.bias`, [vh]]);
+    out.push(
+      [`${b}.mlp.linear_fc1.weight`, [s.visionIntermediate, vh]],
+      [`${b}.mlp.linear_fc1.bias`, [s.visionIntermediate]],
+    );
+    out.push([`${b}.mlp.linear_fc2.weight`, [vh, s.visionIntermediate]], [`${b}.mlp.linear_fc2.bias`, [vh]]);
+  }
+  const merger = (p: string, normWidth: number) => {
+    out.push([`${p}.norm.weight`, [normWidth]], [`${p}.norm.bias`, [normWidth]]);
+    out.push([`${p}.linear_fc1.weight`, [merged, merged]], [`${p}.linear_fc1.bias`, [merged]]);
+    out.push([`${p}.linear_fc2.weight`, [s.textHidden, merged]], [`${p}.linear_fc2.bias`, [s.textHidden]]);
+  };
+  merger("model.visual.merger", vh);
+  for (let i = 0; i < s.deepstack.length; i++) merger(`model.visual.deepstack_merger_list.${i}`, merged);
+  const t = "model.language_model";
+  out.push([`${t}.embed_tokens.weight`, [s.vocab, s.textHidden]]);
+  for (let i = 0; i < s.textLayers; i++) {
+    const l = `${t}.layers.${i}`;
+    out.push([`${l}.input_layernorm.weight`, [s.textHidden]], [`${l}.post_attention_layernorm.weight`, [s.textHidden]]);
+    out.push([`${l}.self_attn.q_proj.weight`, [s.heads * s.headDim, s.textHidden]]);
+    out.push([`${l}.self_attn.k_proj.weight`, [s.kvHeads * s.headDim, s.textHidden]]);
+    out.push([`${l}.self_attn.v_proj.weight`, [s.kvHeads * s.headDim, s.textHidden]]);
+    out.push([`${l}.self_attn.o_proj.weight`, [s.textHidden, s.heads * s.headDim]]);
+    out.push([`${l}.self_attn.q_norm.weight`, [s.headDim]], [`${l}.self_attn.k_norm.weight`, [s.headDim]]);
+    out.push(
+      [`${l}.mlp.gate_proj.weight`, [s.intermediate, s.textHidden]],
+      [`${l}.mlp.up_proj.weight`, [s.intermediate, s.textHidden]],
+    );
+    out.push([`${l}.mlp.down_proj.weight`, [s.textHidden, s.intermediate]]);
+  }
+  out.push([`${t}.norm.weight`, [s.textHidden]]);
+  if (!s.tieWordEmbeddings) out.push(["lm_head.weight", [s.vocab, s.textHidden]]);
+  return out;
+}
+
+/** Seeded pseudo-random generator (mulberry32) in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomTensor(name: string, shape: number[], random: () => number): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(count);
+  const isNorm = /norm\d?\.weight$/.test(name);
+  const isBias = name.endsWith(".bias");
+  const fanIn = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
+  const scale = isNorm ? 0.2 : isBias ? 0.05 : name.includes("embed") ? 0.5 : 1.5 / Math.sqrt(fanIn);
+  for (let i = 0; i < count; i++) values[i] = (isNorm ? 1 : 0) + (random() * 2 - 1) * scale;
+  return float32ToBf16Bytes(values);
+}
+
+/** The config.json of a synthetic Qwen3-VL checkpoint, with the published keys. */
+export function syntheticConfig(s: SyntheticSizes): Record<string, unknown> {
+  return {
+    architectures: ["Qwen3VLForConditionalGeneration"],
+    model_type: "qwen3_vl",
+    image_token_id: 151655,
+    video_token_id: 151656,
+    vision_start_token_id: 151652,
+    vision_end_token_id: 151653,
+    tie_word_embeddings: Boolean(s.tieWordEmbeddings),
+    text_config: {
+      model_type: "qwen3_vl_text",
+      hidden_size: s.textHidden,
+      num_hidden_layers: s.textLayers,
+      num_attention_heads: s.heads,
+      num_key_value_heads: s.kvHeads,
+      head_dim: s.headDim,
+      intermediate_size: s.intermediate,
+      vocab_size: s.vocab,
+      rms_norm_eps: 1e-6,
+      rope_theta: 5000000,
+      rope_scaling: { rope_type: "default", mrope_section: s.mropeSection, mrope_interleaved: true },
+      hidden_act: "silu",
+      attention_bias: false,
+      tie_word_embeddings: Boolean(s.tieWordEmbeddings),
+    },
+    vision_config: {
+      model_type: "qwen3_vl",
+      hidden_size: s.visionHidden,
+      depth: s.visionDepth,
+      num_heads: s.visionHeads,
+      intermediate_size: s.visionIntermediate,
+      patch_size: 16,
+      temporal_patch_size: 2,
+      spatial_merge_size: 2,
+      out_hidden_size: s.textHidden,
+      num_position_embeddings: s.numPositionEmbeddings,
+      in_channels: 3,
+      hidden_act: "gelu_pytorch_tanh",
+      deepstack_visual_indexes: s.deepstack,
+    },
+  };
+}
+
+/**
+ * Writes a seeded random Qwen3-VL snapshot (bf16 shards + index, config, minimal tokenizer and processor files)
+ * tensor by tensor. Returns the shard paths.
+ */
+export async function writeSyntheticSnapshot(
+  dir: string,
+  sizes: SyntheticSizes,
+  options: { shards?: number; seed?: number } = {},
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const random = seededRandom(options.seed ?? 1);
+  const shapes = qwen3VLTensorShapes(sizes);
+  const shardCount = options.shards ?? 2;
+  const perShard = Math.ceil(shapes.length / shardCount);
+  const weightMap: Record<string, string> = {};
+  const paths: string[] = [];
+  for (let shard = 0; shard < shardCount; shard++) {
+    const name = `model-${String(shard + 1).padStart(5, "0")}-of-${String(shardCount).padStart(5, "0")}.safetensors`;
+    const part = shapes.slice(shard * perShard, (shard + 1) * perShard);
+    const tensors: TensorToWrite[] = part.map(([tensorName, shape]) => ({
+      name: tensorName,
+      dtype: "BF16" as SafetensorsDtype,
+      shape,
+      data: () => randomTensor(tensorName, shape, random),
+    }));
+    for (const [tensorName] of part) weightMap[tensorName] = name;
+    await writeSafetensors(join(dir, name), tensors);
+    paths.push(join(dir, name));
+  }
+  await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  await writeFile(join(dir, "config.json"), JSON.stringify(syntheticConfig(sizes), null, 2));
+  await writeFile(
+    join(dir, "generation_config.json"),
+    JSON.stringify({ eos_token_id: [151645, 151643], do_sample: false }),
+  );
+  await writeFile(
+    join(dir, "preprocessor_config.json"),
+    JSON.stringify({
+      image_processor_type: "Qwen2VLImageProcessor",
+      patch_size: 16,
+      temporal_patch_size: 2,
+      merge_size: 2,
+      image_mean: [0.5, 0.5, 0.5],
+      image_std: [0.5, 0.5, 0.5],
+    }),
+  );
+  await writeFile(
+    join(dir, "tokenizer.json"),
+    JSON.stringify({ version: "1.0", model: { type: "BPE", vocab: {}, merges: [] } }),
+  );
+  await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify({ tokenizer_class: "Qwen2Tokenizer" }));
+  await writeFile(
+    join(dir, "chat_template.json"),
+    JSON.stringify({
+      chat_template:
+        "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.image %}<|vision_start|><|image_pad|><|vision_end|>{% endif %}{{ m.content }}<|im_end|>\n{% endfor %}",
+    }),
+  );
+  return paths;
+}
