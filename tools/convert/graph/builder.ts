@@ -47,7 +47,7 @@ export class GraphBuilder {
   readonly initializers: TensorProto[] = [];
   readonly inputs: ValueInfoProto[] = [];
   readonly outputs: ValueInfoProto[] = [];
-  private readonly nodeNames = new Set<string>();
+  private readonly nodeSignatures = new Map<string, string>();
   private readonly initializerNames = new Set<string>();
   private usesMicrosoftDomain = false;
 
@@ -62,7 +62,10 @@ export class GraphBuilder {
     readonly floatType: "float32" | "float16" = "float32",
   ) {}
 
-  /** Adds a node unless one with this name exists; outputs are named by the caller. */
+  /**
+   * Adds a node; adding the same node again (same name, op, inputs and attributes) does nothing, while reusing a
+   * name for a different node throws. Outputs are named by the caller.
+   */
   makeNode(
     opType: string,
     inputs: string[],
@@ -71,8 +74,15 @@ export class GraphBuilder {
     attributes: Record<string, AttributeValue> = {},
     domain = "",
   ): void {
-    if (this.nodeNames.has(name)) return;
-    this.nodeNames.add(name);
+    const signature = JSON.stringify([opType, inputs, outputs, attributes, domain]);
+    const existing = this.nodeSignatures.get(name);
+    if (existing === signature) return;
+    if (existing !== undefined) {
+      throw new Error(
+        `Graph ${this.name}: node ${name} already exists with other inputs or attributes; give the new node its own name.`,
+      );
+    }
+    this.nodeSignatures.set(name, signature);
     if (domain === "com.microsoft") this.usesMicrosoftDomain = true;
     const attribute = Object.entries(attributes).map(([key, value]) => makeAttribute(key, value));
     this.nodes.push(onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute, domain }));

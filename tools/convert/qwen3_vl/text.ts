@@ -166,7 +166,7 @@ export function makeAttentionCore(
   scale: number,
   keyPerm: number[],
 ): string {
-  const keysT = makeTranspose(g, `${prefix}/k/Transpose`, qkv.k, keyPerm);
+  const keysT = makeTranspose(g, `${prefix}/qk/Transpose`, qkv.k, keyPerm);
   const scores = makeMul(g, `${prefix}/scale/Mul`, makeMatMul(g, `${prefix}/qk/MatMul`, qkv.q, keysT), g.float(scale));
   const biased = makeAdd(g, `${prefix}/bias/Add`, scores, bias);
   const wide = g.floatType === "float32" ? biased : makeCast(g, `${prefix}/scores/Cast`, biased, "float32");
