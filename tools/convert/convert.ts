@@ -4,7 +4,7 @@ import { familyFor, type SessionSpec } from "./families.ts";
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
-import { type OutputDtype, PRECISIONS, WeightLoader } from "./graph/weights.ts";
+import { type OutputDtype, PRECISIONS, type WeightLimits, WeightLoader } from "./graph/weights.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 
 /** File suffix per dtype, as transformers.js 4.x names them (utils/dtypes.js). */
@@ -26,6 +26,8 @@ export interface ConvertOptions {
   visionDtype?: OutputDtype;
   /** External data chunk limit in bytes (default just under 2 GB). */
   chunkBytes?: number;
+  /** Working-memory bounds per tensor (tests shrink them). */
+  limits?: WeightLimits;
   onProgress?: (event: ConvertProgress) => void;
 }
 
@@ -78,7 +80,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
         readBytes += bytes;
         options.onProgress?.({ status: "progress", file: file.fileName, readBytes, totalBytes });
       };
-      const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], signal, onRead);
+      const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], signal, onRead, options.limits);
       const files = await buildSession(file, loader, join(partial, "onnx"), options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
       written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));

@@ -120,6 +120,42 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * Adds a large initializer whose bytes `produce` hands over piece by piece (rows of a weight being converted),
+   * so the whole tensor is never in memory when external data is on.
+   */
+  async makeStreamedInitializer(
+    name: string,
+    type: ElementType,
+    dims: number[],
+    byteLength: number,
+    produce: (append: (bytes: Uint8Array) => void) => Promise<void>,
+  ): Promise<string> {
+    if (this.initializerNames.has(name)) return name;
+    if (this.weights === undefined || byteLength <= INLINE_LIMIT_BYTES) {
+      const whole = new Uint8Array(byteLength);
+      let filled = 0;
+      await produce((bytes) => {
+        whole.set(bytes, filled);
+        filled += bytes.byteLength;
+      });
+      return this.makeInitializer(name, type, dims, whole);
+    }
+    this.initializerNames.add(name);
+    const weights = this.weights;
+    const { location, offset, length } = weights.begin(byteLength);
+    await produce((bytes) => weights.append(bytes));
+    const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
+    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    tensor.externalData = [
+      { key: "location", value: location },
+      { key: "offset", value: String(offset) },
+      { key: "length", value: String(length) },
+    ];
+    this.initializers.push(tensor);
+    return name;
+  }
+
   /** A shared int64 constant, created on first use. */
   int64(values: number[], dims: number[] = [values.length]): string {
     const name = `/constants/INT64/${dims.length === 0 ? "scalar" : ""}[${values.join(",")}]`;

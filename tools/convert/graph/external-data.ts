@@ -35,6 +35,7 @@ export class ExternalDataWriter {
   private readonly hashes: Hash[] = [];
   private readonly sizes: number[] = [];
   private closed: WrittenFile[] | undefined;
+  private pending = 0;
   /** Bytes written over all chunks (padding included). */
   bytesWritten = 0;
 
@@ -46,19 +47,40 @@ export class ExternalDataWriter {
 
   /** Appends one tensor's bytes and returns where they went. */
   write(bytes: Uint8Array): ExternalLocation {
-    if (this.closed)
-      throw new Error(`${this.modelFileName}: external data already closed; build the graph before closing.`);
-    if (bytes.byteLength > this.maxChunkBytes) {
+    const location = this.begin(bytes.byteLength);
+    this.append(bytes);
+    return location;
+  }
+
+  /**
+   * Reserves a contiguous region for a tensor of `byteLength` bytes (in the current chunk, or a new one when it
+   * would not fit) whose bytes then come through `append`, piece by piece, before the next `begin`.
+   */
+  begin(byteLength: number): ExternalLocation {
+    if (this.closed) throw new Error(`${this.modelFileName}: external data already closed; build the graph first.`);
+    if (this.pending > 0)
+      throw new Error(`${this.modelFileName}: ${this.pending} bytes of the previous tensor never came.`);
+    if (byteLength > this.maxChunkBytes) {
       throw new Error(
-        `A ${bytes.byteLength}-byte initializer cannot fit a ${this.maxChunkBytes}-byte external data chunk; quantise it or raise the chunk limit.`,
+        `A ${byteLength}-byte initializer cannot fit a ${this.maxChunkBytes}-byte external data chunk; quantise it or raise the chunk limit.`,
       );
     }
     const padding = (ALIGNMENT - (this.position % ALIGNMENT)) % ALIGNMENT;
-    if (this.fd === undefined || this.position + padding + bytes.byteLength > this.maxChunkBytes) this.nextChunk();
+    if (this.fd === undefined || this.position + padding + byteLength > this.maxChunkBytes) this.nextChunk();
     else if (padding > 0) this.writeAll(new Uint8Array(padding));
-    const offset = this.position;
+    this.pending = byteLength;
+    return { location: this.chunkNames[this.chunkIndex], offset: this.position, length: byteLength };
+  }
+
+  /** Writes the next piece of the tensor begun last. */
+  append(bytes: Uint8Array): void {
+    if (bytes.byteLength > this.pending) {
+      throw new Error(
+        `${this.modelFileName}: ${bytes.byteLength} bytes appended where ${this.pending} were left in the tensor.`,
+      );
+    }
     this.writeAll(bytes);
-    return { location: this.chunkNames[this.chunkIndex], offset, length: bytes.byteLength };
+    this.pending -= bytes.byteLength;
   }
 
   /** Closes the open chunk and returns every chunk written, in order, with its size and SHA-256. */

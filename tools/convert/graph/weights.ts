@@ -1,7 +1,18 @@
 import { quantizeQ4 } from "../quant/q4.ts";
 import type { Checkpoint } from "../safetensors/read.ts";
 import { float32ToFloat16Bytes, floatBytes, type GraphBuilder } from "./builder.ts";
-import { makeAdd, makeGather, makeGatherBlockQuantized, makeMatMul, makeMatMulNBits } from "./ops.ts";
+import { makeAdd, makeGather, makeGatherBlockQuantized, makeMatMul, makeMatMulNBits, makeTranspose } from "./ops.ts";
+
+/** Bounds on the converter's working memory per tensor. */
+export interface WeightLimits {
+  /** Source rows converted at once, in float32 bytes. */
+  sliceBytes: number;
+  /** Linear weights larger than this (as float32) are stored [out, in] behind a Transpose node instead. */
+  transposeInMemoryBytes: number;
+}
+
+/** 32 MiB slices; transpose in memory up to 256 MiB. */
+export const DEFAULT_LIMITS: WeightLimits = { sliceBytes: 32 * 1024 * 1024, transposeInMemoryBytes: 256 * 1024 * 1024 };
 
 /** How a graph stores its weights. */
 export interface Precision {
@@ -34,6 +45,8 @@ export class WeightLoader {
     private readonly signal?: AbortSignal,
     /** Called with the source bytes of each tensor read (progress). */
     private readonly onRead: (bytes: number) => void = () => {},
+    /** Working-memory bounds (tests shrink them to exercise the streaming paths). */
+    private readonly limits: WeightLimits = DEFAULT_LIMITS,
   ) {}
 
   /** Reads a tensor as float32, reporting its size. */
@@ -69,37 +82,31 @@ export class WeightLoader {
 
   /**
    * `x · Wᵀ (+ b)` for a Linear weight [out, in]: MatMulNBits when quantising (K ≥ block size), else MatMul
-   * with the transposed weight.
+   * with the transposed weight (a Transpose node for weights too large to transpose in memory).
    *
    *   x ──► MatMul(Wᵀ) | MatMulNBits(W) ──► [Add(b)] ──► y
    */
   async linear(g: GraphBuilder, prefix: string, x: string, weightName: string, biasName?: string): Promise<string> {
     const [outFeatures, inFeatures] = this.shape(weightName);
-    const weight = await this.read(weightName);
     let y: string;
     if (this.precision.quantize && inFeatures >= this.precision.blockSize) {
-      const q = quantizeQ4(weight, outFeatures, inFeatures, this.precision.blockSize);
-      const data = g.makeInitializer(
-        `${weightName}.q4`,
-        "uint8",
-        [outFeatures, q.blocksPerRow, q.blockSize / 2],
-        q.data,
-      );
-      const scales = this.floatInitializer(g, `${weightName}.scales`, [outFeatures * q.blocksPerRow], q.scales);
-      const zeroPoints = g.makeInitializer(`${weightName}.zero_points`, "uint8", [q.zeroPoints.length], q.zeroPoints);
-      y = makeMatMulNBits(
-        g,
-        `${prefix}/MatMulNBits`,
-        x,
-        { data, scales, zeroPoints },
-        {
-          K: inFeatures,
-          N: outFeatures,
-          blockSize: q.blockSize,
-        },
-      );
+      const blocks = Math.ceil(inFeatures / this.precision.blockSize);
+      const zeroBytes = Math.ceil(blocks / 2);
+      const q = await this.quantizedRows(g, weightName, {
+        data: [outFeatures, blocks, this.precision.blockSize / 2],
+        scales: [outFeatures * blocks],
+        zeroPoints: [outFeatures * zeroBytes],
+      });
+      y = makeMatMulNBits(g, `${prefix}/MatMulNBits`, x, q, {
+        K: inFeatures,
+        N: outFeatures,
+        blockSize: this.precision.blockSize,
+      });
+    } else if (outFeatures * inFeatures * 4 > this.limits.transposeInMemoryBytes) {
+      const w = await this.floatRows(g, weightName, weightName);
+      y = makeMatMul(g, `${prefix}/MatMul`, x, makeTranspose(g, `${prefix}/weight/Transpose`, w, [1, 0]));
     } else {
-      const transposed = transpose(weight, outFeatures, inFeatures);
+      const transposed = transpose(await this.read(weightName), outFeatures, inFeatures);
       const w = this.floatInitializer(g, `${weightName}.T`, [inFeatures, outFeatures], transposed);
       y = makeMatMul(g, `${prefix}/MatMul`, x, w);
     }
@@ -113,27 +120,90 @@ export class WeightLoader {
    */
   async embedding(g: GraphBuilder, prefix: string, tableName: string, ids: string): Promise<string> {
     const [rows, columns] = this.shape(tableName);
-    const table = await this.read(tableName);
     if (!this.precision.quantize || columns % this.precision.blockSize !== 0) {
-      const w = this.floatInitializer(g, tableName, [rows, columns], table);
+      const w = await this.floatRows(g, tableName, `${tableName}.rows`);
       return makeGather(g, `${prefix}/Gather`, w, ids);
     }
-    const q = quantizeQ4(table, rows, columns, this.precision.blockSize);
-    const data = g.makeInitializer(`${tableName}.rows.q4`, "uint8", [rows, columns / 2], q.data);
-    const scales = this.floatInitializer(g, `${tableName}.rows.scales`, [rows, q.blocksPerRow], q.scales);
-    const zeroPoints = g.makeInitializer(
-      `${tableName}.rows.zero_points`,
+    const blocks = columns / this.precision.blockSize;
+    const table = await this.quantizedRows(g, tableName, {
+      data: [rows, columns / 2],
+      scales: [rows, blocks],
+      zeroPoints: [rows, Math.ceil(blocks / 2)],
+      suffix: ".rows",
+    });
+    return makeGatherBlockQuantized(g, `${prefix}/GatherBlockQuantized`, table, ids, this.precision.blockSize);
+  }
+
+  /** How many rows of a [rows, columns] tensor to convert at once. */
+  private rowsPerSlice(rows: number, columns: number): number {
+    return Math.max(1, Math.min(rows, Math.floor(this.limits.sliceBytes / (columns * 4))));
+  }
+
+  /** Streams a 2-D tensor row slice by row slice into a float initializer of the graph's float type. */
+  private async floatRows(g: GraphBuilder, tensorName: string, initializerName: string): Promise<string> {
+    const [rows, columns] = this.shape(tensorName);
+    const bytesPerValue = g.floatType === "float16" ? 2 : 4;
+    const info = this.checkpoint.tensors.get(tensorName);
+    const sourceRowBytes = (info?.byteLength ?? 0) / rows;
+    const step = this.rowsPerSlice(rows, columns);
+    return g.makeStreamedInitializer(
+      initializerName,
+      g.floatType,
+      [rows, columns],
+      rows * columns * bytesPerValue,
+      async (append) => {
+        for (let first = 0; first < rows; first += step) {
+          const count = Math.min(step, rows - first);
+          const values = await this.checkpoint.readRowsFloat32(tensorName, first, count, this.signal);
+          this.onRead(count * sourceRowBytes);
+          append(g.floatType === "float16" ? float32ToFloat16Bytes(values) : floatBytes(values));
+        }
+      },
+    );
+  }
+
+  /**
+   * Quantises a 2-D tensor to 4-bit blocks along its rows, slice by slice: the packed data streams to external
+   * data, then the (small) scales and zero points follow as their own initializers.
+   */
+  private async quantizedRows(
+    g: GraphBuilder,
+    tensorName: string,
+    dims: { data: number[]; scales: number[]; zeroPoints: number[]; suffix?: string },
+  ): Promise<{ data: string; scales: string; zeroPoints: string }> {
+    const [rows, columns] = this.shape(tensorName);
+    const { blockSize } = this.precision;
+    const blocks = Math.ceil(columns / blockSize);
+    const zeroBytes = Math.ceil(blocks / 2);
+    const dataRowBytes = blocks * (blockSize / 2);
+    const scales = new Float32Array(rows * blocks);
+    const zeroPoints = new Uint8Array(rows * zeroBytes);
+    const info = this.checkpoint.tensors.get(tensorName);
+    const sourceRowBytes = (info?.byteLength ?? 0) / rows;
+    const step = this.rowsPerSlice(rows, columns);
+    const name = `${tensorName}${dims.suffix ?? ""}`;
+    const data = await g.makeStreamedInitializer(
+      `${name}.q4`,
       "uint8",
-      [rows, Math.ceil(q.blocksPerRow / 2)],
-      q.zeroPoints,
+      dims.data,
+      rows * dataRowBytes,
+      async (append) => {
+        for (let first = 0; first < rows; first += step) {
+          const count = Math.min(step, rows - first);
+          const values = await this.checkpoint.readRowsFloat32(tensorName, first, count, this.signal);
+          this.onRead(count * sourceRowBytes);
+          const q = quantizeQ4(values, count, columns, blockSize);
+          scales.set(q.scales, first * blocks);
+          zeroPoints.set(q.zeroPoints, first * zeroBytes);
+          append(q.data);
+        }
+      },
     );
-    return makeGatherBlockQuantized(
-      g,
-      `${prefix}/GatherBlockQuantized`,
-      { data, scales, zeroPoints },
-      ids,
-      q.blockSize,
-    );
+    return {
+      data,
+      scales: this.floatInitializer(g, `${name}.scales`, dims.scales, scales),
+      zeroPoints: g.makeInitializer(`${name}.zero_points`, "uint8", dims.zeroPoints, zeroPoints),
+    };
   }
 }
 

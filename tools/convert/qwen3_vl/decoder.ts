@@ -10,7 +10,8 @@ export function packedWidth(config: Qwen3VLConfig): number {
 }
 
 /**
- * `decoder_model_merged`: packed inputs_embeds, attention_mask, 3-row position_ids and the KV cache → logits and
+ * `decoder_model_merged`: packed inputs_embeds, attention_mask, 3-row position_ids, the KV cache and
+ * num_logits_to_keep (int64 scalar; 0 keeps every position, n the last n, as transformers.js sets it) → logits and
  * present cache. DeepStack block k+1 of inputs_embeds is added after decoder layer k (text rows carry zeros).
  *
  *   inputs_embeds ─Slice(block 0)─► layer 0 ─Add(block 1)─► layer 1 ─Add(block 2)─► … ─► norm ─KeepLast─► lm_head
@@ -27,7 +28,6 @@ export async function buildDecoder(g: GraphBuilder, loader: WeightLoader, config
     value: g.makeInput(`past_key_values.${i}.value`, g.floatType, cacheShape),
   }));
   const numLogitsToKeep = g.makeInput("num_logits_to_keep", "int64", []);
-  g.makeInitializer(numLogitsToKeep, "int64", [], new Uint8Array(8));
 
   const embeds = g.floatType === "float32" ? packed : makeCast(g, "/model/inputs_embeds/Cast", packed, g.floatType);
   const rotary = makeMrope(g, text, positionIds);

@@ -92,6 +92,8 @@ export interface Checkpoint {
   readFloat32(name: string, signal?: AbortSignal): Promise<Float32Array>;
   /** Reads one tensor's raw bytes. */
   readRaw(name: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Reads rows [firstRow, firstRow + rowCount) of a tensor (first axis) as float32. */
+  readRowsFloat32(name: string, firstRow: number, rowCount: number, signal?: AbortSignal): Promise<Float32Array>;
 }
 
 /** Makes a byte source for a shard file name; the default reads files under the snapshot folder. */
@@ -130,7 +132,21 @@ export async function openCheckpoint(
     const raw = await readRaw(name, readSignal);
     return toFloat32(raw, (info as TensorInfo).dtype);
   };
-  return { tensors, shards, totalBytes, readFloat32, readRaw };
+  const readRowsFloat32 = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
+    const info = tensors.get(name);
+    if (!info)
+      throw new Error(`Tensor ${name} is not in the checkpoint (${tensors.size} tensors in ${shards.join(", ")}).`);
+    const rowBytes = info.byteLength / info.shape[0];
+    if (firstRow < 0 || firstRow + rowCount > info.shape[0]) {
+      throw new RangeError(
+        `Tensor ${name} has ${info.shape[0]} rows; asked for rows ${firstRow}..${firstRow + rowCount}.`,
+      );
+    }
+    const source = sources.get(info.shard) as ByteSource;
+    const raw = await source.getBytes(info.offset + firstRow * rowBytes, rowCount * rowBytes, rowsSignal);
+    return toFloat32(raw, info.dtype);
+  };
+  return { tensors, shards, totalBytes, readFloat32, readRaw, readRowsFloat32 };
 }
 
 async function listShards(snapshotDir: string, readText: (path: string) => Promise<string | undefined>) {

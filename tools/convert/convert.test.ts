@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertSnapshot, parseDtypes } from "./convert.ts";
+import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";
+
+let root: string;
+let snapshot: string;
+let out: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "convert-"));
+  snapshot = join(root, "snapshot");
+  out = join(root, "model-cache", "tiny");
+  await writeSyntheticSnapshot(snapshot, TINY_SIZES, { seed: 3 });
+  // Tiny limits exercise chunking, row-sliced conversion and the Transpose path for "large" weights.
+  await convertSnapshot({
+    snapshotDir: snapshot,
+    outDir: out,
+    dtypes: ["fp32", "q4", "q4f16"],
+    chunkBytes: 300_000,
+    limits: { sliceBytes: 4096, transposeInMemoryBytes: 100_000 },
+  });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const readJson = async (path: string) => JSON.parse(await readFile(path, "utf8"));
+
+function feedsFor(ids: number[], pastLength: number, half: boolean, embeds: ort.Tensor) {
+  const feeds: Record<string, ort.Tensor> = {
+    inputs_embeds: embeds,
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(pastLength + ids.length).fill(1n), [
+      1,
+      pastLength + ids.length,
+    ]),
+    position_ids: new ort.Tensor(
+      "int64",
+      BigInt64Array.from([0, 1, 2].flatMap(() => ids.map((_, i) => BigInt(pastLength + i)))),
+      [3, 1, ids.length],
+    ),
+    num_logits_to_keep: new ort.Tensor("int64", new BigInt64Array([0n]), []),
+  };
+  for (let i = 0; i < TINY_SIZES.textLayers; i++) {
+    for (const kv of ["key", "value"]) {
+      const empty = half
+        ? new ort.Tensor("float16", new Uint16Array(0), [1, 2, 0, 32])
+        : new ort.Tensor("float32", new Float32Array(0), [1, 2, 0, 32]);
+      feeds[`past_key_values.${i}.${kv}`] = empty;
+    }
+  }
+  return feeds;
+}
+
+describe("convertSnapshot", () => {
+  it("writes the transformers.js folder: sessions per dtype, chunked external data, config and manifest", async () => {
+    const onnx = (await readdir(join(out, "onnx"))).sort();
+    for (const suffix of ["", "_q4", "_q4f16"]) {
+      for (const session of ["vision_encoder", "embed_tokens", "decoder_model_merged"])
+        expect(onnx).toContain(`${session}${suffix}.onnx`);
+    }
+    expect(onnx).toContain("decoder_model_merged.onnx_data_1");
+    const config = await readJson(join(out, "config.json"));
+    expect(config.model_type).toBe("qwen3_vl");
+    const jsConfig = config["transformers.js_config"];
+    expect(jsConfig.dtype).toEqual({ vision_encoder: "fp32", embed_tokens: "fp32", decoder_model_merged: "fp32" });
+    const chunks = onnx.filter((f) => f.startsWith("decoder_model_merged.onnx_data")).length;
+    expect(jsConfig.use_external_data_format["decoder_model_merged.onnx"]).toBe(chunks);
+    expect((await readJson(join(out, "preprocessor_config.json"))).do_normalize).toBe(true);
+    expect((await readJson(join(out, "tokenizer_config.json"))).chat_template).toContain(
+      "<|vision_start|><|image_pad|><|vision_end|>",
+    );
+    const manifest = await readJson(join(out, "manifest.json"));
+    expect(manifest.dtypes).toEqual(["fp32", "q4", "q4f16"]);
+    for (const file of manifest.files as { path: string; bytes: number; sha256: string }[]) {
+      const bytes = await readFile(join(out, file.path));
+      expect(bytes.byteLength).toBe(file.bytes);
+      expect(createHash("sha256").update(bytes).digest("hex")).toBe(file.sha256);
+    }
+    expect((await readdir(join(root, "model-cache"))).filter((f) => f.includes("partial"))).toEqual([]);
+  });
+
+  it("builds graphs that run in onnxruntime-node with packed DeepStack features", async () => {
+    const vision = await ort.InferenceSession.create(join(out, "onnx", "vision_encoder.onnx"));
+    const pixels = Float32Array.from({ length: 32 * 1536 }, (_, i) => Math.sin(i * 0.1));
+    const { image_features } = await vision.run({
+      pixel_values: new ort.Tensor("float32", pixels, [32, 1536]),
+      image_grid_thw: new ort.Tensor("int64", new BigInt64Array([1n, 4n, 8n]), [1, 3]),
+    });
+    expect(image_features.dims).toEqual([8, 64 * 4]);
+    const features = image_features.data as Float32Array;
+    for (let block = 0; block < 4; block++) {
+      const column = features.subarray(block * 64, block * 64 + 64);
+      expect(column.some((v) => v !== 0)).toBe(true);
+    }
+    const embed = await ort.InferenceSession.create(join(out, "onnx", "embed_tokens.onnx"));
+    const ids = [3, 7, 11, 2];
+    const { inputs_embeds } = await embed.run({
+      input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, 4]),
+    });
+    expect(inputs_embeds.dims).toEqual([1, 4, 256]);
+    expect((inputs_embeds.data as Float32Array).subarray(64, 256).every((v) => v === 0)).toBe(true);
+
+    const decoder = await ort.InferenceSession.create(join(out, "onnx", "decoder_model_merged.onnx"), {
+      logSeverityLevel: 3,
+    });
+    const plain = await decoder.run(feedsFor(ids, 0, false, inputs_embeds));
+    expect(plain.logits.dims).toEqual([1, 4, TINY_SIZES.vocab]);
+    expect(plain["present.0.key"].dims).toEqual([1, 2, 4, 32]);
+    // Put image features (with their DeepStack columns) on one row: the logits must change, and must differ
+    // from the same row without the DeepStack columns.
+    const withImage = new Float32Array(inputs_embeds.data as Float32Array);
+    withImage.set(features.subarray(0, 256), 256);
+    const withoutDeepstack = new Float32Array(withImage);
+    withoutDeepstack.fill(0, 256 + 64, 512);
+    const run = async (data: Float32Array) =>
+      (await decoder.run(feedsFor(ids, 0, false, new ort.Tensor("float32", data, [1, 4, 256])))).logits
+        .data as Float32Array;
+    const a = await run(withImage);
+    const b = await run(withoutDeepstack);
+    const lastRow = (x: Float32Array) => x.subarray(3 * TINY_SIZES.vocab);
+    expect(Math.max(...lastRow(a).map((v, i) => Math.abs(v - lastRow(b)[i])))).toBeGreaterThan(1e-3);
+  });
+
+  it("keeps q4 and q4f16 close to fp32 and honours num_logits_to_keep", async () => {
+    const ids = [5, 9, 4];
+    const logitsFor = async (suffix: string, keep?: number) => {
+      const embed = await ort.InferenceSession.create(join(out, "onnx", `embed_tokens${suffix}.onnx`));
+      const { inputs_embeds } = await embed.run({
+        input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, 3]),
+      });
+      const decoder = await ort.InferenceSession.create(join(out, "onnx", `decoder_model_merged${suffix}.onnx`), {
+        logSeverityLevel: 3,
+      });
+      const feeds = feedsFor(ids, 0, suffix === "_q4f16", inputs_embeds);
+      if (keep !== undefined) feeds.num_logits_to_keep = new ort.Tensor("int64", new BigInt64Array([BigInt(keep)]), []);
+      return (await decoder.run(feeds)).logits;
+    };
+    const reference = (await logitsFor("")).data as Float32Array;
+    const scale = Math.max(...reference.map(Math.abs));
+    for (const suffix of ["_q4", "_q4f16"]) {
+      const quantised = (await logitsFor(suffix)).data as Float32Array;
+      const error = Math.max(...quantised.map((v, i) => Math.abs(v - reference[i])));
+      expect(error / scale).toBeLessThan(0.5);
+      expect(error).toBeGreaterThan(0);
+    }
+    const last = await logitsFor("", 1);
+    expect(last.dims).toEqual([1, 1, TINY_SIZES.vocab]);
+    expect([...(last.data as Float32Array)]).toEqual([...reference.subarray(2 * TINY_SIZES.vocab)]);
+  });
+
+  it("names an unsupported dtype with the allowed ones", () => {
+    expect(() => parseDtypes("q4,int8", "--dtype")).toThrow(
+      'Unsupported --dtype "int8"; expected one or more of: fp32, fp16, q4, q4f16',
+    );
+    expect(parseDtypes("fp32, q4f16", "--dtype")).toEqual(["fp32", "q4f16"]);
+  });
+
+  it("names the model_type of a snapshot that is not Qwen3-VL", async () => {
+    const other = join(root, "llama");
+    await writeSyntheticSnapshot(other, { ...TINY_SIZES, textLayers: 1, visionDepth: 1, deepstack: [] }, { shards: 1 });
+    await writeFile(join(other, "config.json"), JSON.stringify({ model_type: "llama" }));
+    await expect(convertSnapshot({ snapshotDir: other, outDir: join(root, "x"), dtypes: ["q4"] })).rejects.toThrow(
+      'is not a Qwen3-VL snapshot: config.json has model_type "llama"; expected one of: qwen3_vl.',
+    );
+  });
+
+  it("fails on a truncated shard, naming it, and leaves no folder behind", async () => {
+    const broken = join(root, "broken");
+    await writeSyntheticSnapshot(broken, TINY_SIZES, { shards: 2 });
+    const shard = join(broken, "model-00002-of-00002.safetensors");
+    const size = (await readFile(shard)).byteLength;
+    await truncate(shard, size - 10);
+    const target = join(root, "out-broken");
+    await expect(convertSnapshot({ snapshotDir: broken, outDir: target, dtypes: ["q4"] })).rejects.toThrow(
+      `model-00002-of-00002.safetensors: truncated: expected ${size} bytes, found ${size - 10}`,
+    );
+    expect((await readdir(root)).filter((f) => f.includes("out-broken"))).toEqual([]);
+  });
+
+  it("removes the partial folder when a build fails midway", async () => {
+    const missing = join(root, "missing");
+    await writeSyntheticSnapshot(missing, TINY_SIZES, { shards: 1 });
+    const index = { weight_map: { "model.visual.patch_embed.proj.weight": "model-00001-of-00001.safetensors" } };
+    await writeFile(join(missing, "model.safetensors.index.json"), JSON.stringify(index));
+    await rm(join(missing, "preprocessor_config.json"));
+    await expect(
+      convertSnapshot({ snapshotDir: missing, outDir: join(root, "out-missing"), dtypes: ["fp32"] }),
+    ).rejects.toThrow();
+    expect((await readdir(root)).filter((f) => f.includes("out-missing"))).toEqual([]);
+  });
+});
