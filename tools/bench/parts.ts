@@ -1,3 +1,5 @@
+import { convertBench } from "./convert.ts";
+
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
   name: string;
@@ -5,4 +7,4 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [];
+export const benchParts: BenchPart[] = [convertBench];

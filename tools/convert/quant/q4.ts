@@ -21,8 +21,9 @@ export function quantizeQ4(values: Float32Array, rows: number, columns: number, 
   if (values.length !== rows * columns) {
     throw new Error(`quantizeQ4: ${values.length} values do not form a ${rows}×${columns} matrix.`);
   }
-  if (blockSize % 2 !== 0 || blockSize < 16)
+  if (blockSize % 2 !== 0 || blockSize < 16) {
     throw new Error(`quantizeQ4: block size ${blockSize}; expected an even size ≥ 16.`);
+  }
   const blocksPerRow = Math.ceil(columns / blockSize);
   const zeroBytesPerRow = Math.ceil(blocksPerRow / 2);
   const data = new Uint8Array(rows * blocksPerRow * (blockSize / 2));
@@ -32,33 +33,55 @@ export function quantizeQ4(values: Float32Array, rows: number, columns: number, 
     for (let block = 0; block < blocksPerRow; block++) {
       const start = row * columns + block * blockSize;
       const count = Math.min(blockSize, columns - block * blockSize);
-      const { scale, zeroPoint } = blockRange(values, start, count);
       const blockIndex = row * blocksPerRow + block;
-      scales[blockIndex] = scale;
+      const zeroPoint = quantizeBlock(values, { start, count, blockSize }, data, scales, blockIndex);
       zeroPoints[row * zeroBytesPerRow + (block >> 1)] |= zeroPoint << ((block & 1) * 4);
-      const base = blockIndex * (blockSize / 2);
-      const inverse = scale === 0 ? 0 : 1 / scale;
-      for (let i = 0; i < count; i++) {
-        const q = Math.min(15, Math.max(0, Math.round(values[start + i] * inverse) + zeroPoint));
-        data[base + (i >> 1)] |= q << ((i & 1) * 4);
-      }
-      for (let i = count; i < blockSize; i++) data[base + (i >> 1)] |= zeroPoint << ((i & 1) * 4);
     }
   }
   return { data, scales, zeroPoints, rows, columns, blockSize, blocksPerRow };
 }
 
-function blockRange(values: Float32Array, start: number, count: number): { scale: number; zeroPoint: number } {
+/**
+ * Quantises `count` values from `start` into the `blockSize / 2` bytes of block `blockIndex` (padding with the zero
+ * point), stores its scale and returns its zero point. [min(0, lo), max(0, hi)] maps onto 0..15.
+ */
+function quantizeBlock(
+  values: Float32Array,
+  { start, count, blockSize }: { start: number; count: number; blockSize: number },
+  out: Uint8Array,
+  scales: Float32Array,
+  blockIndex: number,
+): number {
+  const base = blockIndex * (blockSize / 2);
   let lo = 0;
   let hi = 0;
-  for (let i = start; i < start + count; i++) {
+  const end = start + count;
+  for (let i = start; i < end; i++) {
     const v = values[i];
     if (v < lo) lo = v;
-    if (v > hi) hi = v;
+    else if (v > hi) hi = v;
   }
   const scale = (hi - lo) / 15;
-  if (scale === 0) return { scale: 0, zeroPoint: 8 };
-  return { scale, zeroPoint: Math.min(15, Math.max(0, Math.round(-lo / scale))) };
+  scales[blockIndex] = scale;
+  let zeroPoint = 8;
+  let inverse = 0;
+  if (scale !== 0) {
+    inverse = 1 / scale;
+    zeroPoint = Math.round(-lo * inverse);
+    if (zeroPoint > 15) zeroPoint = 15;
+  }
+  const offset = zeroPoint + 0.5;
+  for (let i = 0; i < blockSize; i += 2) {
+    const a = i < count ? clampNibble((values[start + i] * inverse + offset) | 0) : zeroPoint;
+    const b = i + 1 < count ? clampNibble((values[start + i + 1] * inverse + offset) | 0) : zeroPoint;
+    out[base + (i >> 1)] = a | (b << 4);
+  }
+  return zeroPoint;
+}
+
+/** Clamps to 0..15; truncation toward zero above already maps (−1, 0) to 0. */
+function clampNibble(q: number): number {
+  return q < 0 ? 0 : Math.min(q, 15);
 }
 
 /** Expands a Q4 matrix back to row-major float32 [rows, columns] (tests and error bounds). */

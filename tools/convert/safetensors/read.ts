@@ -165,7 +165,10 @@ async function listShards(snapshotDir: string, readText: (path: string) => Promi
 export function toFloat32(raw: Uint8Array, dtype: SafetensorsDtype): Float32Array {
   const count = raw.byteLength / DTYPE_BYTES[dtype];
   if (dtype === "F32") return new Float32Array(raw.slice().buffer, 0, count);
-  const halves = new Uint16Array(raw.slice().buffer, 0, count);
+  const halves =
+    raw.byteOffset % 2 === 0
+      ? new Uint16Array(raw.buffer, raw.byteOffset, count)
+      : new Uint16Array(raw.slice().buffer, 0, count);
   if (dtype === "BF16") {
     const words = new Uint32Array(count);
     for (let i = 0; i < count; i++) words[i] = halves[i] << 16;

@@ -1,3 +1,4 @@
+import { randomFillSync } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
@@ -114,6 +115,16 @@ function randomTensor(name: string, shape: number[], random: () => number): Uint
   return float32ToBf16Bytes(values);
 }
 
+/** Random finite bf16 values (sign and low mantissa bits random, exponent fixed), made at memory speed. */
+function noiseBf16(shape: number[]): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const bytes = new Uint8Array(count * 2 + (count % 2) * 2);
+  randomFillSync(bytes);
+  const words = new Uint32Array(bytes.buffer);
+  for (let i = 0; i < words.length; i++) words[i] = (words[i] & 0x807f807f) | 0x3c003c00;
+  return bytes.subarray(0, count * 2);
+}
+
 /** The config.json of a synthetic Qwen3-VL checkpoint, with the published keys. */
 export function syntheticConfig(s: SyntheticSizes): Record<string, unknown> {
   return {
@@ -165,7 +176,8 @@ export function syntheticConfig(s: SyntheticSizes): Record<string, unknown> {
 export async function writeSyntheticSnapshot(
   dir: string,
   sizes: SyntheticSizes,
-  options: { shards?: number; seed?: number } = {},
+  /** `noise`: fast unseeded bf16 noise in ±[1/128, 1/64) instead of seeded weights (benchmarks). */
+  options: { shards?: number; seed?: number; noise?: boolean } = {},
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const random = seededRandom(options.seed ?? 1);
@@ -181,7 +193,7 @@ export async function writeSyntheticSnapshot(
       name: tensorName,
       dtype: "BF16" as SafetensorsDtype,
       shape,
-      data: () => randomTensor(tensorName, shape, random),
+      data: () => (options.noise ? noiseBf16(shape) : randomTensor(tensorName, shape, random)),
     }));
     for (const [tensorName] of part) weightMap[tensorName] = name;
     await writeSafetensors(join(dir, name), tensors);

@@ -1,0 +1,116 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { convertSnapshot } from "../convert/convert.ts";
+import { formatBytes } from "../convert/progress.ts";
+import { type SyntheticSizes, writeSyntheticSnapshot } from "../convert/testing/synthetic.ts";
+import type { BenchPart } from "./parts.ts";
+
+/** A Qwen3-VL-shaped checkpoint with larger sizes: ~0.1 GB per text layer plus 1.2 GB of embedding and head. */
+function benchSizes(textLayers: number): SyntheticSizes {
+  return {
+    textHidden: 2048,
+    textLayers,
+    heads: 16,
+    kvHeads: 8,
+    headDim: 128,
+    intermediate: 6144,
+    vocab: 151936,
+    mropeSection: [24, 20, 20],
+    visionHidden: 1024,
+    visionDepth: 4,
+    visionHeads: 16,
+    visionIntermediate: 4096,
+    numPositionEmbeddings: 2304,
+    deepstack: [1, 2, 3],
+  };
+}
+
+async function sequentialRead(dir: string): Promise<{ bytes: number; seconds: number }> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".safetensors")).sort();
+  const buffer = new Uint8Array(16 * 1024 * 1024);
+  const started = performance.now();
+  let bytes = 0;
+  for (const file of files) {
+    const handle = await open(join(dir, file), "r");
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        bytes += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return { bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Runs the q4 conversion in a child process so its peak RSS is its own. */
+function convertInChild(snapshot: string, out: string): Promise<{ seconds: number; maxRssBytes: number }> {
+  const self = fileURLToPath(import.meta.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", self, "--child", snapshot, out], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) reject(new Error(`convert child exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split("\n").pop() ?? "{}"));
+    });
+  });
+}
+
+async function childMain(snapshot: string, out: string): Promise<void> {
+  const started = performance.now();
+  await convertSnapshot({ snapshotDir: snapshot, outDir: out, dtypes: ["q4"] });
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const file of await readdir(dir)) total += (await stat(join(dir, file))).size;
+  return total;
+}
+
+async function benchOne(textLayers: number): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), "bench-convert-"));
+  try {
+    const snapshot = join(root, "snapshot");
+    await writeSyntheticSnapshot(snapshot, benchSizes(textLayers), { shards: 4, noise: true });
+    const size = await folderBytes(snapshot);
+    const read = await sequentialRead(snapshot);
+    const converted = await convertInChild(snapshot, join(root, "out"));
+    const readRate = read.bytes / read.seconds / 1e6;
+    const convertRate = size / converted.seconds / 1e6;
+    console.log(
+      `checkpoint ${formatBytes(size)} (${textLayers} text layers): sequential read ${readRate.toFixed(0)} MB/s, ` +
+        `q4 conversion ${convertRate.toFixed(0)} MB/s of input (${converted.seconds.toFixed(1)} s), ` +
+        `ratio ${(convertRate / readRate).toFixed(2)} (target ≥ 0.5), peak RSS ${formatBytes(converted.maxRssBytes)}`,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench convert`: q4 conversion throughput against plain read speed, and peak memory at two sizes. */
+export const convertBench: BenchPart = {
+  name: "convert",
+  async run() {
+    console.log(
+      "Synthetic Qwen3-VL checkpoints (bf16 noise), files in the page cache; peak RSS of the converting process.",
+    );
+    for (const layers of [8, 16]) await benchOne(layers);
+  },
+};
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === "--child") {
+  await childMain(process.argv[3], process.argv[4]);
+}
