@@ -85,7 +85,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
       if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
       written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
     }
-    written.push(...(await writeSupportFiles(snapshotDir, partial)));
+    written.push(...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults)));
     written.push(await writeTracked(partial, "config.json", modelConfig(config, planned, chunkCounts)));
     await writeManifest(partial, written, {
       snapshotDir,

@@ -16,6 +16,8 @@ export interface SessionSpec {
 /** A model family: reads its config and lists the sessions to build. */
 export interface ModelFamily {
   modelType: string;
+  /** preprocessor_config.json keys filled in when the snapshot lacks them (processor_class, image_processor_type). */
+  preprocessorDefaults: Record<string, string>;
   /** Checks the config (throwing a sentence naming the bad field) and returns the sessions. */
   prepare(config: Record<string, unknown>): SessionSpec[];
 }

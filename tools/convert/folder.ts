@@ -26,9 +26,15 @@ export async function writeTracked(dir: string, name: string, bytes: Uint8Array 
 
 /**
  * Copies the tokenizer and processor files, making sure `tokenizer_config.json` carries the chat template
- * (taken from chat_template.json / .jinja when separate) and `preprocessor_config.json` says `do_normalize: true`.
+ * (taken from chat_template.json / .jinja when separate) and `preprocessor_config.json` says `do_normalize: true`
+ * and names its processor classes.
  */
-export async function writeSupportFiles(snapshotDir: string, outDir: string): Promise<WrittenFile[]> {
+export async function writeSupportFiles(
+  snapshotDir: string,
+  outDir: string,
+  /** Keys the family fills into preprocessor_config.json when missing (transformers.js' AutoProcessor needs them). */
+  preprocessorDefaults: Record<string, string> = {},
+): Promise<WrittenFile[]> {
   const written: WrittenFile[] = [];
   for (const name of COPIED_FILES) {
     const text = await readTextIfExists(join(snapshotDir, name));
@@ -41,7 +47,7 @@ export async function writeSupportFiles(snapshotDir: string, outDir: string): Pr
       `${snapshotDir}/preprocessor_config.json is missing; a Qwen3-VL snapshot ships it with the image processor settings.`,
     );
   }
-  const preprocessor = { ...JSON.parse(preprocessorText), do_normalize: true };
+  const preprocessor = { ...preprocessorDefaults, ...JSON.parse(preprocessorText), do_normalize: true };
   written.push(await writeTracked(outDir, "preprocessor_config.json", `${JSON.stringify(preprocessor, null, 2)}\n`));
   return written;
 }

@@ -7,6 +7,7 @@ import { buildVisionEncoder } from "./vision.ts";
 /** Qwen3-VL (GeoZero): vision_encoder, embed_tokens and decoder_model_merged with DeepStack packed in the embeds. */
 export const qwen3VLFamily: ModelFamily = {
   modelType: "qwen3_vl",
+  preprocessorDefaults: { processor_class: "Qwen3VLProcessor", image_processor_type: "Qwen2VLImageProcessor" },
   prepare(raw) {
     const config = parseQwen3VLConfig(raw);
     return [
