@@ -1,13 +1,13 @@
 /**
  * `npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …]
- * [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
+ * [--attention gqa|portable] [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
  */
 import { parseArgs } from "node:util";
-import { type ConvertProgress, convertSnapshot, parseDtypes } from "./convert.ts";
+import { type ConvertProgress, convertSnapshot, parseAttention, parseDtypes } from "./convert.ts";
 import { formatBytes, progressLine } from "./progress.ts";
 
 const USAGE =
-  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--chunk-bytes N]";
+  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention gqa|portable] [--chunk-bytes N]";
 
 function progressReporter(): (event: ConvertProgress) => void {
   const started = performance.now();
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       dtype: { type: "string", default: "q4f16" },
       "vision-dtype": { type: "string" },
       "chunk-bytes": { type: "string" },
+      attention: { type: "string", default: "gqa" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -59,7 +60,15 @@ async function main(): Promise<void> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort(new Error("Interrupted; the partial output folder was removed.")));
   await convertSnapshot(
-    { snapshotDir, outDir, dtypes, visionDtype: visionDtypes?.[0], chunkBytes, onProgress: progressReporter() },
+    {
+      snapshotDir,
+      outDir,
+      dtypes,
+      visionDtype: visionDtypes?.[0],
+      chunkBytes,
+      attention: parseAttention(values.attention),
+      onProgress: progressReporter(),
+    },
     controller.signal,
   );
 }

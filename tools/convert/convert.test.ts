@@ -152,6 +152,40 @@ describe("convertSnapshot", () => {
     expect([...(last.data as Float32Array)]).toEqual([...reference.subarray(2 * TINY_SIZES.vocab)]);
   });
 
+  it("builds the same decoder with GroupQueryAttention and with portable attention", async () => {
+    const portableDir = join(root, "model-cache", "portable");
+    await convertSnapshot({ snapshotDir: snapshot, outDir: portableDir, dtypes: ["fp32"], attention: "portable" });
+    const ids = [8, 1, 6, 2, 9];
+    const run = async (dir: string) => {
+      const embed = await ort.InferenceSession.create(join(dir, "onnx", "embed_tokens.onnx"));
+      const { inputs_embeds } = await embed.run({
+        input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, 5]),
+      });
+      const decoder = await ort.InferenceSession.create(join(dir, "onnx", "decoder_model_merged.onnx"));
+      expect(decoder.outputNames).toContain("present.3.value");
+      const prefill = await decoder.run(feedsFor(ids, 0, false, inputs_embeds));
+      // One decode step on top of the cache.
+      const step = feedsFor(
+        [4],
+        5,
+        false,
+        new ort.Tensor("float32", (inputs_embeds.data as Float32Array).slice(0, 256), [1, 1, 256]),
+      );
+      for (let i = 0; i < TINY_SIZES.textLayers; i++) {
+        step[`past_key_values.${i}.key`] = prefill[`present.${i}.key`];
+        step[`past_key_values.${i}.value`] = prefill[`present.${i}.value`];
+      }
+      const decoded = await decoder.run(step);
+      return [...(prefill.logits.data as Float32Array), ...(decoded.logits.data as Float32Array)];
+    };
+    const gqa = await run(out);
+    const portable = await run(portableDir);
+    const scale = Math.max(...portable.map(Math.abs));
+    expect(Math.max(...gqa.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
+    expect((await readJson(join(out, "manifest.json"))).attention).toBe("gqa");
+    expect((await readJson(join(portableDir, "manifest.json"))).attention).toBe("portable");
+  });
+
   it("names an unsupported dtype with the allowed ones", () => {
     expect(() => parseDtypes("q4,int8", "--dtype")).toThrow(
       'Unsupported --dtype "int8"; expected one or more of: fp32, fp16, q4, q4f16',

@@ -1,11 +1,20 @@
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { familyFor, type SessionSpec } from "./families.ts";
+import { type AttentionKind, familyFor, type SessionSpec } from "./families.ts";
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
 import { type OutputDtype, PRECISIONS, type WeightLimits, WeightLoader } from "./graph/weights.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
+
+/** GroupQueryAttention: fused on WebGPU, also on ONNX Runtime's CPU and WASM kernels. */
+export const DEFAULT_ATTENTION: AttentionKind = "gqa";
+
+/** Checks an `--attention` value, naming the allowed ones. */
+export function parseAttention(text: string): AttentionKind {
+  if (text === "gqa" || text === "portable") return text;
+  throw new Error(`Unsupported --attention ${JSON.stringify(text)}; expected gqa or portable.`);
+}
 
 /** File suffix per dtype, as transformers.js 4.x names them (utils/dtypes.js). */
 export const DTYPE_SUFFIX: Record<OutputDtype, string> = { fp32: "", fp16: "_fp16", q4: "_q4", q4f16: "_q4f16" };
@@ -26,6 +35,8 @@ export interface ConvertOptions {
   visionDtype?: OutputDtype;
   /** External data chunk limit in bytes (default just under 2 GB). */
   chunkBytes?: number;
+  /** Decoder attention: GroupQueryAttention (default) or portable MatMul/Softmax. */
+  attention?: AttentionKind;
   /** Working-memory bounds per tensor (tests shrink them). */
   limits?: WeightLimits;
   onProgress?: (event: ConvertProgress) => void;
@@ -62,7 +73,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
   const outDir = resolve(options.outDir);
   const config = await readSnapshotConfig(snapshotDir);
   const family = familyFor(config, snapshotDir);
-  const sessions = family.prepare(config);
+  const sessions = family.prepare(config, { attention: options.attention ?? DEFAULT_ATTENTION });
   const checkpoint = await openCheckpointDir(snapshotDir, signal);
   const planned = planFiles(sessions, dtypes, options.visionDtype);
   const partial = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
@@ -92,6 +103,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
       dtypes,
       visionDtype: options.visionDtype,
       modelType: family.modelType,
+      attention: options.attention ?? DEFAULT_ATTENTION,
     });
     await replaceFolder(partial, outDir);
     options.onProgress?.({ status: "done", outDir, files: written });
@@ -146,13 +158,20 @@ function modelConfig(
 async function writeManifest(
   dir: string,
   files: WrittenFile[],
-  source: { snapshotDir: string; dtypes: OutputDtype[]; visionDtype?: OutputDtype; modelType: string },
+  source: {
+    snapshotDir: string;
+    dtypes: OutputDtype[];
+    visionDtype?: OutputDtype;
+    modelType: string;
+    attention: string;
+  },
 ): Promise<void> {
   const manifest = {
     format: "geozero-web model folder 1",
     source: { path: resolve(source.snapshotDir), modelType: source.modelType },
     dtypes: source.dtypes,
     visionDtype: source.visionDtype ?? null,
+    attention: source.attention,
     totalBytes: files.reduce((sum, f) => sum + f.bytes, 0),
     files: [...files]
       .sort((a, b) => a.name.localeCompare(b.name))

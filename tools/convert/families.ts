@@ -13,13 +13,24 @@ export interface SessionSpec {
   build(g: GraphBuilder, loader: WeightLoader): Promise<void>;
 }
 
+/**
+ * How decoder attention is built: `portable` from MatMul/Softmax (every execution provider), `gqa` with ONNX
+ * Runtime's GroupQueryAttention contrib op (fused kernels on WebGPU, CPU and WASM; batch 1 or right padding).
+ */
+export type AttentionKind = "portable" | "gqa";
+
+/** Build choices that are not dtypes. */
+export interface BuildOptions {
+  attention: AttentionKind;
+}
+
 /** A model family: reads its config and lists the sessions to build. */
 export interface ModelFamily {
   modelType: string;
   /** preprocessor_config.json keys filled in when the snapshot lacks them (processor_class, image_processor_type). */
   preprocessorDefaults: Record<string, string>;
   /** Checks the config (throwing a sentence naming the bad field) and returns the sessions. */
-  prepare(config: Record<string, unknown>): SessionSpec[];
+  prepare(config: Record<string, unknown>, options: BuildOptions): SessionSpec[];
 }
 
 /** Every family the converter knows, keyed by config.json `model_type` (the one registration point). */

@@ -1,8 +1,10 @@
+import type { AttentionKind } from "../families.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
-import { makeAdd, makeCast, makeRmsNorm } from "../graph/ops.ts";
+import { makeAdd, makeCast, makeGather, makeReduceSum, makeRmsNorm, makeShape, makeSub } from "../graph/ops.ts";
 import type { WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
-import { makeCausalBias, makeDecoderLayer, makeEmbedBlock, makeKeepLast, makeMrope } from "./text.ts";
+import { makeDecoderLayer } from "./decoder-layer.ts";
+import { makeCausalBias, makeEmbedBlock, makeKeepLast, makeMrope } from "./text.ts";
 
 /** Width of the packed embeddings: the text hidden size times (1 + DeepStack levels). */
 export function packedWidth(config: Qwen3VLConfig): number {
@@ -16,7 +18,12 @@ export function packedWidth(config: Qwen3VLConfig): number {
  *
  *   inputs_embeds ─Slice(block 0)─► layer 0 ─Add(block 1)─► layer 1 ─Add(block 2)─► … ─► norm ─KeepLast─► lm_head
  */
-export async function buildDecoder(g: GraphBuilder, loader: WeightLoader, config: Qwen3VLConfig): Promise<void> {
+export async function buildDecoder(
+  g: GraphBuilder,
+  loader: WeightLoader,
+  config: Qwen3VLConfig,
+  attention: AttentionKind = "portable",
+): Promise<void> {
   const text = config.text;
   const deepstackLevels = config.vision.deepstackVisualIndexes.length;
   const packed = g.makeInput("inputs_embeds", "float32", ["batch_size", "sequence_length", packedWidth(config)]);
@@ -31,13 +38,16 @@ export async function buildDecoder(g: GraphBuilder, loader: WeightLoader, config
 
   const embeds = g.floatType === "float32" ? packed : makeCast(g, "/model/inputs_embeds/Cast", packed, g.floatType);
   const rotary = makeMrope(g, text, positionIds);
-  const bias = makeCausalBias(g, attentionMask, packed);
+  const bias = attention === "portable" ? makeCausalBias(g, attentionMask, packed) : "";
+  const gqa = attention === "gqa" ? makeGqaLengths(g, attentionMask) : undefined;
   let hidden = makeEmbedBlock(g, embeds, 0, text.hiddenSize);
   const presentShape = ["batch_size", text.numKvHeads, "total_sequence_length", text.headDim];
   for (let layer = 0; layer < text.numLayers; layer++) {
     const out = await makeDecoderLayer(g, loader, text, layer, hidden, {
+      attention,
       rotary,
       bias,
+      gqa,
       pastKey: past[layer].key,
       pastValue: past[layer].value,
     });
@@ -61,4 +71,27 @@ export async function buildDecoder(g: GraphBuilder, loader: WeightLoader, config
   const logits = await loader.linear(g, "/lm_head", kept, headName);
   const logits32 = g.floatType === "float32" ? logits : makeCast(g, "/lm_head/Cast", logits, "float32");
   g.makeOutput("logits", logits32, "float32", ["batch_size", "logits_length", text.vocabSize]);
+}
+
+/**
+ * GroupQueryAttention's lengths from the attention mask: seqlens_k = Σ mask − 1 per row, T = mask width (int32).
+ *
+ *   attention_mask ─ReduceSum(1)─Sub(1)─Cast(int32)─► seqlens_k;  Shape─Gather(1)─Cast(int32)─► total_sequence_length
+ */
+function makeGqaLengths(g: GraphBuilder, attentionMask: string): { seqlensK: string; totalLength: string } {
+  const prefix = "/model/gqa_lengths";
+  const sums = makeReduceSum(g, `${prefix}/ReduceSum`, attentionMask, [1], 0);
+  const seqlensK = makeCast(
+    g,
+    `${prefix}/seqlens_k/Cast`,
+    makeSub(g, `${prefix}/Sub`, sums, g.int64([1], [])),
+    "int32",
+  );
+  const total = makeGather(
+    g,
+    `${prefix}/total/Gather`,
+    makeShape(g, `${prefix}/Shape`, attentionMask),
+    g.int64([1], []),
+  );
+  return { seqlensK, totalLength: makeCast(g, `${prefix}/total/Cast`, total, "int32") };
 }

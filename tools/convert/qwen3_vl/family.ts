@@ -8,12 +8,16 @@ import { buildVisionEncoder } from "./vision.ts";
 export const qwen3VLFamily: ModelFamily = {
   modelType: "qwen3_vl",
   preprocessorDefaults: { processor_class: "Qwen3VLProcessor", image_processor_type: "Qwen2VLImageProcessor" },
-  prepare(raw) {
+  prepare(raw, options) {
     const config = parseQwen3VLConfig(raw);
     return [
       { name: "vision_encoder", part: "vision", build: (g, loader) => buildVisionEncoder(g, loader, config) },
       { name: "embed_tokens", part: "text", build: (g, loader) => buildEmbedTokens(g, loader, config) },
-      { name: "decoder_model_merged", part: "text", build: (g, loader) => buildDecoder(g, loader, config) },
+      {
+        name: "decoder_model_merged",
+        part: "text",
+        build: (g, loader) => buildDecoder(g, loader, config, options.attention),
+      },
     ];
   },
 };

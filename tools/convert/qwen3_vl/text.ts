@@ -13,27 +13,22 @@ import {
   makeNeg,
   makeRange,
   makeReduceSum,
-  makeReshape,
-  makeRmsNorm,
   makeShape,
-  makeSigmoid,
   makeSin,
   makeSlice,
   makeSoftmax,
   makeSplit,
   makeSub,
-  makeTile,
   makeTranspose,
   makeUnsqueeze,
   makeWhere,
 } from "../graph/ops.ts";
-import type { WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
 
 type TextConfig = Qwen3VLConfig["text"];
 
-/** Cos and sin of the rotary angles, [B, 1, S, head_dim], in the graph's float type. */
-interface Rotary {
+/** Cos and sin of the rotary angles, [B, S, head_dim], in the graph's float type. */
+export interface Rotary {
   cos: string;
   sin: string;
 }
@@ -62,7 +57,7 @@ export function interleavedMropeRows(section: number[], halfDim: number): number
  *
  *   position_ids [3,B,S] ─Cast─Unsqueeze(-1)─► [3,B,S,1] ─Mul(inv_freq [d/2])─► freqs [3,B,S,d/2]
  *   freqs ─Mul(row selector one-hot [3,1,1,d/2])─ReduceSum(axis 0)─► [B,S,d/2] ─Concat(x,x)─► [B,S,d]
- *   ─Cos/Sin─Cast─Unsqueeze(1)─► cos, sin [B,1,S,d]
+ *   ─Cos/Sin─Cast─► cos, sin [B,S,d]
  */
 export function makeMrope(g: GraphBuilder, config: TextConfig, positionIds: string): Rotary {
   const half = config.headDim / 2;
@@ -90,9 +85,10 @@ export function makeMrope(g: GraphBuilder, config: TextConfig, positionIds: stri
   const emb = makeConcat(g, `${prefix}/Concat`, [chosen, chosen], -1);
   const toFloat = (x: string, op: string) =>
     g.floatType === "float32" ? x : makeCast(g, `${prefix}/${op}/Cast`, x, g.floatType);
-  const cos = makeUnsqueeze(g, `${prefix}/cos/Unsqueeze`, toFloat(makeCos(g, `${prefix}/Cos`, emb), "cos"), [1]);
-  const sin = makeUnsqueeze(g, `${prefix}/sin/Unsqueeze`, toFloat(makeSin(g, `${prefix}/Sin`, emb), "sin"), [1]);
-  return { cos, sin };
+  return {
+    cos: toFloat(makeCos(g, `${prefix}/Cos`, emb), "cos"),
+    sin: toFloat(makeSin(g, `${prefix}/Sin`, emb), "sin"),
+  };
 }
 
 /**
@@ -175,104 +171,13 @@ export function makeAttentionCore(
   return makeMatMul(g, `${prefix}/pv/MatMul`, probs, qkv.v);
 }
 
-/** Inputs every decoder layer shares. */
-interface LayerContext {
-  rotary: Rotary;
-  bias: string;
-  pastKey: string;
-  pastValue: string;
-}
-
-/**
- * One decoder layer; returns the new hidden states and the present key/value.
- *
- *   h ─RMSNorm─► q_proj ─Reshape─q_norm─Transpose─RoPE─┐
- *               k_proj ─Reshape─k_norm─Transpose─RoPE─Concat(past_k)─► present.k ─Tile(GQA)─┤ attention ─► o_proj ─Add(h)─► h'
- *               v_proj ─Reshape────────Transpose──────Concat(past_v)─► present.v ─Tile(GQA)─┘
- *   h' ─RMSNorm─► gate_proj ─Sigmoid·─Mul(up_proj)─► down_proj ─Add(h')─► out
- */
-export async function makeDecoderLayer(
-  g: GraphBuilder,
-  loader: WeightLoader,
-  config: TextConfig,
-  layer: number,
-  hidden: string,
-  context: LayerContext,
-): Promise<{ hidden: string; presentKey: string; presentValue: string }> {
-  const w = `model.language_model.layers.${layer}`;
-  const p = `/model/layers.${layer}`;
-  const { numHeads, numKvHeads, headDim, rmsNormEps } = config;
-  const normed = makeRmsNorm(
-    g,
-    `${p}/input_layernorm/SimplifiedLayerNorm`,
-    hidden,
-    await loader.tensor(g, `${w}.input_layernorm.weight`),
-    rmsNormEps,
-  );
-  const heads = async (proj: string, count: number, norm?: string) => {
-    const y = await loader.linear(g, `${p}/attn/${proj}`, normed, `${w}.self_attn.${proj}.weight`);
-    const shaped = makeReshape(g, `${p}/attn/${proj}/Reshape`, y, g.int64([0, 0, count, headDim]));
-    const normedHeads = norm
-      ? makeRmsNorm(
-          g,
-          `${p}/attn/${norm}/SimplifiedLayerNorm`,
-          shaped,
-          await loader.tensor(g, `${w}.self_attn.${norm}.weight`),
-          rmsNormEps,
-        )
-      : shaped;
-    return makeTranspose(g, `${p}/attn/${proj}/Transpose`, normedHeads, [0, 2, 1, 3]);
+/** The rotary angles with a head axis inserted at `axis` (1: [B,1,S,d] for BNSH, 2: [B,S,1,d] for BSNH). */
+export function rotaryWithHeadAxis(g: GraphBuilder, rotary: Rotary, axis: 1 | 2): Rotary {
+  const prefix = `/model/rotary_emb/head_axis_${axis}`;
+  return {
+    cos: makeUnsqueeze(g, `${prefix}/cos/Unsqueeze`, rotary.cos, [axis]),
+    sin: makeUnsqueeze(g, `${prefix}/sin/Unsqueeze`, rotary.sin, [axis]),
   };
-  const { cos, sin } = context.rotary;
-  const q = makeRotary(g, `${p}/attn/q_rotary`, await heads("q_proj", numHeads, "q_norm"), cos, sin, headDim);
-  const k = makeRotary(g, `${p}/attn/k_rotary`, await heads("k_proj", numKvHeads, "k_norm"), cos, sin, headDim);
-  const v = await heads("v_proj", numKvHeads);
-  const presentKey = makeConcat(g, `${p}/attn/present_key/Concat`, [context.pastKey, k], 2);
-  const presentValue = makeConcat(g, `${p}/attn/present_value/Concat`, [context.pastValue, v], 2);
-  const repeat = (x: string, name: string) => {
-    if (numHeads === numKvHeads) return x;
-    const groups = numHeads / numKvHeads;
-    const tiled = makeTile(
-      g,
-      `${p}/attn/${name}/Tile`,
-      makeUnsqueeze(g, `${p}/attn/${name}/Unsqueeze`, x, [2]),
-      g.int64([1, 1, groups, 1, 1]),
-    );
-    return makeReshape(g, `${p}/attn/${name}/Reshape`, tiled, g.int64([0, numHeads, -1, headDim]));
-  };
-  const attended = makeAttentionCore(
-    g,
-    `${p}/attn`,
-    { q, k: repeat(presentKey, "repeat_k"), v: repeat(presentValue, "repeat_v") },
-    context.bias,
-    1 / Math.sqrt(headDim),
-    [0, 1, 3, 2],
-  );
-  const merged = makeReshape(
-    g,
-    `${p}/attn/merge/Reshape`,
-    makeTranspose(g, `${p}/attn/merge/Transpose`, attended, [0, 2, 1, 3]),
-    g.int64([0, 0, numHeads * headDim]),
-  );
-  const attnOut = await loader.linear(g, `${p}/attn/o_proj`, merged, `${w}.self_attn.o_proj.weight`);
-  const afterAttn = makeAdd(g, `${p}/attn/residual/Add`, hidden, attnOut);
-  const normed2 = makeRmsNorm(
-    g,
-    `${p}/post_attention_layernorm/SimplifiedLayerNorm`,
-    afterAttn,
-    await loader.tensor(g, `${w}.post_attention_layernorm.weight`),
-    rmsNormEps,
-  );
-  const gate = await loader.linear(g, `${p}/mlp/gate_proj`, normed2, `${w}.mlp.gate_proj.weight`);
-  const up = await loader.linear(g, `${p}/mlp/up_proj`, normed2, `${w}.mlp.up_proj.weight`);
-  const silu = makeMul(g, `${p}/mlp/act_fn/Mul`, gate, makeSigmoid(g, `${p}/mlp/act_fn/Sigmoid`, gate));
-  const down = await loader.linear(
-    g,
-    `${p}/mlp/down_proj`,
-    makeMul(g, `${p}/mlp/Mul`, silu, up),
-    `${w}.mlp.down_proj.weight`,
-  );
-  return { hidden: makeAdd(g, `${p}/mlp/residual/Add`, afterAttn, down), presentKey, presentValue };
 }
 
 /** Column block `block` (0 = the embedding, k + 1 = DeepStack level k) of the packed [B, S, H·(1+D)] embeds. */
