@@ -186,6 +186,32 @@ describe("convertSnapshot", () => {
     expect((await readJson(join(portableDir, "manifest.json"))).attention).toBe("portable");
   });
 
+  it("converts the vision tower at its own dtype and names it in transformers.js_config", async () => {
+    const mixed = join(root, "model-cache", "mixed");
+    await convertSnapshot({ snapshotDir: snapshot, outDir: mixed, dtypes: ["q4f16"], visionDtype: "fp16" });
+    const onnx = await readdir(join(mixed, "onnx"));
+    expect(onnx.filter((f) => f.endsWith(".onnx")).sort()).toEqual([
+      "decoder_model_merged_q4f16.onnx",
+      "embed_tokens_q4f16.onnx",
+      "vision_encoder_fp16.onnx",
+    ]);
+    const config = await readJson(join(mixed, "config.json"));
+    expect(config["transformers.js_config"].dtype).toEqual({
+      vision_encoder: "fp16",
+      embed_tokens: "q4f16",
+      decoder_model_merged: "q4f16",
+    });
+    const manifest = await readJson(join(mixed, "manifest.json"));
+    expect(manifest.source.shards).toEqual(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
+    const vision = await ort.InferenceSession.create(join(mixed, "onnx", "vision_encoder_fp16.onnx"));
+    const { image_features } = await vision.run({
+      pixel_values: new ort.Tensor("float32", new Float32Array(16 * 1536).fill(0.25), [16, 1536]),
+      image_grid_thw: new ort.Tensor("int64", new BigInt64Array([1n, 4n, 4n]), [1, 3]),
+    });
+    expect(image_features.type).toBe("float32");
+    expect(image_features.dims).toEqual([4, 256]);
+  });
+
   it("names an unsupported dtype with the allowed ones", () => {
     expect(() => parseDtypes("q4,int8", "--dtype")).toThrow(
       'Unsupported --dtype "int8"; expected one or more of: fp32, fp16, q4, q4f16',

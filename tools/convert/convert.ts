@@ -104,6 +104,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
       visionDtype: options.visionDtype,
       modelType: family.modelType,
       attention: options.attention ?? DEFAULT_ATTENTION,
+      shards: checkpoint.shards,
     });
     await replaceFolder(partial, outDir);
     options.onProgress?.({ status: "done", outDir, files: written });
@@ -164,11 +165,12 @@ async function writeManifest(
     visionDtype?: OutputDtype;
     modelType: string;
     attention: string;
+    shards: string[];
   },
 ): Promise<void> {
   const manifest = {
     format: "geozero-web model folder 1",
-    source: { path: resolve(source.snapshotDir), modelType: source.modelType },
+    source: { path: resolve(source.snapshotDir), modelType: source.modelType, shards: source.shards },
     dtypes: source.dtypes,
     visionDtype: source.visionDtype ?? null,
     attention: source.attention,
