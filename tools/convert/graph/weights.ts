@@ -12,7 +12,7 @@ export interface WeightLimits {
 }
 
 /** 32 MiB slices; transpose in memory up to 256 MiB. */
-export const DEFAULT_LIMITS: WeightLimits = { sliceBytes: 32 * 1024 * 1024, transposeInMemoryBytes: 256 * 1024 * 1024 };
+export const DEFAULT_LIMITS: WeightLimits = { sliceBytes: 8 * 1024 * 1024, transposeInMemoryBytes: 256 * 1024 * 1024 };
 
 /** How a graph stores its weights. */
 export interface Precision {

@@ -26,62 +26,70 @@ export function quantizeQ4(values: Float32Array, rows: number, columns: number, 
   }
   const blocksPerRow = Math.ceil(columns / blockSize);
   const zeroBytesPerRow = Math.ceil(blocksPerRow / 2);
-  const data = new Uint8Array(rows * blocksPerRow * (blockSize / 2));
-  const scales = new Float32Array(rows * blocksPerRow);
-  const zeroPoints = new Uint8Array(rows * zeroBytesPerRow);
+  const matrix: Q4Matrix = {
+    data: new Uint8Array(rows * blocksPerRow * (blockSize / 2)),
+    scales: new Float32Array(rows * blocksPerRow),
+    zeroPoints: new Uint8Array(rows * zeroBytesPerRow),
+    rows,
+    columns,
+    blockSize,
+    blocksPerRow,
+  };
   for (let row = 0; row < rows; row++) {
     for (let block = 0; block < blocksPerRow; block++) {
       const start = row * columns + block * blockSize;
       const count = Math.min(blockSize, columns - block * blockSize);
-      const blockIndex = row * blocksPerRow + block;
-      const zeroPoint = quantizeBlock(values, { start, count, blockSize }, data, scales, blockIndex);
-      zeroPoints[row * zeroBytesPerRow + (block >> 1)] |= zeroPoint << ((block & 1) * 4);
+      const zeroPoint = quantizeBlock(values, start, count, matrix, row * blocksPerRow + block);
+      matrix.zeroPoints[row * zeroBytesPerRow + (block >> 1)] |= zeroPoint << ((block & 1) * 4);
     }
   }
-  return { data, scales, zeroPoints, rows, columns, blockSize, blocksPerRow };
+  return matrix;
 }
 
 /**
- * Quantises `count` values from `start` into the `blockSize / 2` bytes of block `blockIndex` (padding with the zero
- * point), stores its scale and returns its zero point. [min(0, lo), max(0, hi)] maps onto 0..15.
+ * Quantises `count` values from `start` into the bytes of block `blockIndex` (a short last block is padded with
+ * the zero point), stores its scale and returns its zero point. [min(0, lo), max(0, hi)] maps onto 0..15, and
+ * truncating `v / scale + zeroPoint + 0.5` rounds to the nearest step: it cannot go below 0 (lo / scale ≥ −zeroPoint
+ * − ½, float error truncates to 0) and is capped at 15 (it can reach 16 when zeroPoint rounded up).
  */
 function quantizeBlock(
   values: Float32Array,
-  { start, count, blockSize }: { start: number; count: number; blockSize: number },
-  out: Uint8Array,
-  scales: Float32Array,
+  start: number,
+  count: number,
+  matrix: Q4Matrix,
   blockIndex: number,
 ): number {
-  const base = blockIndex * (blockSize / 2);
+  const end = start + count;
   let lo = 0;
   let hi = 0;
-  const end = start + count;
   for (let i = start; i < end; i++) {
     const v = values[i];
     if (v < lo) lo = v;
     else if (v > hi) hi = v;
   }
   const scale = (hi - lo) / 15;
-  scales[blockIndex] = scale;
+  matrix.scales[blockIndex] = scale;
   let zeroPoint = 8;
   let inverse = 0;
   if (scale !== 0) {
     inverse = 1 / scale;
-    zeroPoint = Math.round(-lo * inverse);
-    if (zeroPoint > 15) zeroPoint = 15;
+    zeroPoint = Math.min(15, Math.round(-lo * inverse));
   }
   const offset = zeroPoint + 0.5;
-  for (let i = 0; i < blockSize; i += 2) {
-    const a = i < count ? clampNibble((values[start + i] * inverse + offset) | 0) : zeroPoint;
-    const b = i + 1 < count ? clampNibble((values[start + i + 1] * inverse + offset) | 0) : zeroPoint;
-    out[base + (i >> 1)] = a | (b << 4);
+  const out = matrix.data;
+  let byte = blockIndex * (matrix.blockSize / 2);
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const a = Math.min((values[i] * inverse + offset) | 0, 15);
+    const b = Math.min((values[i + 1] * inverse + offset) | 0, 15);
+    out[byte++] = a | (b << 4);
   }
+  if (i < end) {
+    out[byte++] = Math.min((values[i] * inverse + offset) | 0, 15) | (zeroPoint << 4);
+  }
+  const last = blockIndex * (matrix.blockSize / 2) + matrix.blockSize / 2;
+  while (byte < last) out[byte++] = zeroPoint | (zeroPoint << 4);
   return zeroPoint;
-}
-
-/** Clamps to 0..15; truncation toward zero above already maps (−1, 0) to 0. */
-function clampNibble(q: number): number {
-  return q < 0 ? 0 : Math.min(q, 15);
 }
 
 /** Expands a Q4 matrix back to row-major float32 [rows, columns] (tests and error bounds). */
