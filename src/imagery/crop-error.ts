@@ -1,0 +1,11 @@
+/** A crop that failed at one tile: names the source, the tile and the reason. */
+export class CropError extends Error {
+  override readonly name = "CropError";
+  constructor(
+    readonly source: string,
+    readonly tile: { z: number; x: number; y: number } | null,
+    readonly reason: string,
+  ) {
+    super(`${source}${tile ? ` tile ${tile.z}/${tile.x}/${tile.y}` : ""}: ${reason}`);
+  }
+}

@@ -1,0 +1,79 @@
+import { type GeoReference, georefForWorldWindow, groundSampleDistance } from "../geo/georef";
+import { bboxToPixelWindow, type PixelWindow, tilesCoveringWindow } from "../geo/tiles";
+import type { BBox } from "./types";
+
+/** The default largest crop: the model's pixel budget is far below this, and so is a browser canvas's comfort. */
+export const DEFAULT_CROP_LIMITS = { maxWidth: 4096, maxHeight: 4096 };
+
+/** What to fetch and where to draw it, for one crop. */
+export interface CropPlan {
+  zoom: number;
+  tileSize: number;
+  window: PixelWindow;
+  tiles: ReturnType<typeof tilesCoveringWindow>;
+  georef: GeoReference;
+}
+
+/** A planned crop with its sizes, or the reason it is refused. */
+export type CropPlanResult =
+  | {
+      valid: true;
+      plan: CropPlan;
+      width: number;
+      height: number;
+      groundWidthM: number;
+      groundHeightM: number;
+      gsd: number;
+    }
+  | { valid: false; reason: string };
+
+/**
+ * Plans the crop of a bbox at a zoom, refusing it — before any tile is fetched — when it exceeds the limits, with
+ * the zoom at which the same area would fit.
+ */
+export function planCrop(bbox: BBox, zoom: number, limits = DEFAULT_CROP_LIMITS, tileSize = 256): CropPlanResult {
+  if (!Number.isInteger(zoom) || zoom < 0 || zoom > 24) {
+    return { valid: false, reason: `Crop zoom ${zoom} is not an integer between 0 and 24.` };
+  }
+  if (bbox.north <= bbox.south) {
+    return {
+      valid: false,
+      reason: "The selection has no height: draw a rectangle with a north edge above its south edge.",
+    };
+  }
+  const window = bboxToPixelWindow(bbox, zoom, tileSize);
+  const tooLarge = window.width > limits.maxWidth || window.height > limits.maxHeight;
+  if (tooLarge) return { valid: false, reason: tooLargeReason(bbox, zoom, window, limits, tileSize) };
+  const georef = georefForWorldWindow(window, zoom, tileSize);
+  const gsd = groundSampleDistance(georef);
+  const plan: CropPlan = { zoom, tileSize, window, tiles: tilesCoveringWindow(window, zoom, tileSize), georef };
+  return {
+    valid: true,
+    plan,
+    width: window.width,
+    height: window.height,
+    groundWidthM: window.width * gsd,
+    groundHeightM: window.height * gsd,
+    gsd,
+  };
+}
+
+function tooLargeReason(
+  bbox: BBox,
+  zoom: number,
+  window: PixelWindow,
+  limits: typeof DEFAULT_CROP_LIMITS,
+  tileSize: number,
+): string {
+  let fitting = zoom - 1;
+  while (fitting > 0) {
+    const smaller = bboxToPixelWindow(bbox, fitting, tileSize);
+    if (smaller.width <= limits.maxWidth && smaller.height <= limits.maxHeight) break;
+    fitting--;
+  }
+  const factor = Math.max(window.width / limits.maxWidth, window.height / limits.maxHeight);
+  return (
+    `The selection is ${window.width} × ${window.height} px at zoom ${zoom}, over the ${limits.maxWidth} × ${limits.maxHeight} px limit. ` +
+    `Lower the crop zoom to ${fitting} or less, or select an area about ${factor.toFixed(1)}× smaller on each side.`
+  );
+}

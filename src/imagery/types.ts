@@ -1,0 +1,33 @@
+import type { GeoReference } from "../geo/georef";
+import type { BBox } from "../geo/tiles";
+
+export type { BBox };
+
+/** A tile source described as data, so it can cross into the crop worker. */
+export type TileSourceSpec =
+  | { kind: "xyz"; id: string; name: string; urlTemplate: string; tileSize: number; maxZoom: number }
+  | { kind: "pmtiles"; id: string; name: string; url: string; tileSize: number; maxZoom: number }
+  | { kind: "geotiff"; id: string; name: string; file: Blob; tileSize: number; maxZoom: number };
+
+/** Reads one encoded tile image; `null` means the source has no tile there. */
+export interface TileReader {
+  getTile(z: number, x: number, y: number, signal?: AbortSignal): Promise<Blob | null>;
+}
+
+/** A cropped, georeferenced image ready for the model. */
+export interface CroppedImage {
+  width: number;
+  height: number;
+  png: Blob;
+  georef: GeoReference;
+  zoom: number;
+  sourceId: string;
+  bbox: BBox;
+}
+
+/** Crop progress events, tagged by `status`. */
+export type CropProgress =
+  | { status: "fetching"; done: number; total: number }
+  | { status: "stitching" }
+  | { status: "encoding" }
+  | { status: "done" };
