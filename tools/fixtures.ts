@@ -1,4 +1,4 @@
-export {};
+import { spawn } from "node:child_process";
 
 /**
  * `npm run fixtures`: makes every generated fixture the tests and the app's embedded default need
@@ -9,7 +9,20 @@ interface FixtureStep {
   run(): Promise<void>;
 }
 
-const steps: FixtureStep[] = [];
+const steps: FixtureStep[] = [
+  {
+    name: "sample imagery (public/sample/synthetic-sample.pmtiles)",
+    run: () => runScript("tools/sample-imagery/cli.ts"),
+  },
+];
+
+/** Runs a tool script in its own process, as `npm run` would. */
+function runScript(script: string, args: string[] = []): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { stdio: "inherit" });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with code ${code}.`))));
+  });
+}
 
 for (const step of steps) {
   const started = performance.now();
