@@ -1,13 +1,13 @@
 /**
  * `npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …]
- * [--attention gqa|portable] [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
+ * [--attention gqa|portable] [--workers N] [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
  */
 import { parseArgs } from "node:util";
 import { type ConvertProgress, convertSnapshot, parseAttention, parseDtypes } from "./convert.ts";
 import { formatBytes, progressLine } from "./progress.ts";
 
 const USAGE =
-  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention gqa|portable] [--chunk-bytes N]";
+  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention gqa|portable] [--workers N] [--chunk-bytes N]";
 
 function progressReporter(): (event: ConvertProgress) => void {
   const started = performance.now();
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       "vision-dtype": { type: "string" },
       "chunk-bytes": { type: "string" },
       attention: { type: "string", default: "gqa" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
   const chunkBytes = values["chunk-bytes"] ? Number(values["chunk-bytes"]) : undefined;
   if (chunkBytes !== undefined && !(chunkBytes > 0))
     throw new Error(`--chunk-bytes ${values["chunk-bytes"]}; expected a positive number of bytes.`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+    throw new Error(`--workers ${values.workers}; expected a whole number ≥ 0 (0 quantises on the main thread).`);
+  }
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort(new Error("Interrupted; the partial output folder was removed.")));
   await convertSnapshot(
@@ -67,6 +72,7 @@ async function main(): Promise<void> {
       visionDtype: visionDtypes?.[0],
       chunkBytes,
       attention: parseAttention(values.attention),
+      workers,
       onProgress: progressReporter(),
     },
     controller.signal,

@@ -1,11 +1,14 @@
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { type AttentionKind, familyFor, type SessionSpec } from "./families.ts";
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
 import { type OutputDtype, PRECISIONS, type WeightLimits, WeightLoader } from "./graph/weights.ts";
+import { inlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
+import type { Checkpoint } from "./safetensors/read.ts";
 
 /** GroupQueryAttention: fused on WebGPU, also on ONNX Runtime's CPU and WASM kernels. */
 export const DEFAULT_ATTENTION: AttentionKind = "gqa";
@@ -37,6 +40,8 @@ export interface ConvertOptions {
   chunkBytes?: number;
   /** Decoder attention: GroupQueryAttention (default) or portable MatMul/Softmax. */
   attention?: AttentionKind;
+  /** Worker threads quantising 4-bit slices (default: available parallelism; 0 quantises inline). */
+  workers?: number;
   /** Working-memory bounds per tensor (tests shrink them). */
   limits?: WeightLimits;
   onProgress?: (event: ConvertProgress) => void;
@@ -80,22 +85,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
   await rm(partial, { recursive: true, force: true });
   await mkdir(join(partial, "onnx"), { recursive: true });
   try {
-    const tensorBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.byteLength, 0);
-    const totalBytes = tensorBytes * new Set(planned.map((p) => p.dtype)).size;
-    options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
-    let readBytes = 0;
-    const written: WrittenFile[] = [];
-    const chunkCounts: Record<string, number> = {};
-    for (const file of planned) {
-      const onRead = (bytes: number) => {
-        readBytes += bytes;
-        options.onProgress?.({ status: "progress", file: file.fileName, readBytes, totalBytes });
-      };
-      const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], signal, onRead, options.limits);
-      const files = await buildSession(file, loader, join(partial, "onnx"), options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-      if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
-      written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
-    }
+    const { written, chunkCounts } = await buildSessions(planned, checkpoint, join(partial, "onnx"), options, signal);
     written.push(...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults)));
     written.push(await writeTracked(partial, "config.json", modelConfig(config, planned, chunkCounts)));
     await writeManifest(partial, written, {
@@ -113,6 +103,45 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
     await rm(partial, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Builds every planned session file, quantising on worker threads when a dtype needs it. */
+async function buildSessions(
+  planned: PlannedFile[],
+  checkpoint: Checkpoint,
+  onnxDir: string,
+  options: ConvertOptions,
+  signal?: AbortSignal,
+): Promise<{ written: WrittenFile[]; chunkCounts: Record<string, number> }> {
+  const tensorBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.byteLength, 0);
+  const totalBytes = tensorBytes * new Set(planned.map((p) => p.dtype)).size;
+  options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
+  const quantizes = planned.some((p) => PRECISIONS[p.dtype].quantize);
+  const workers = options.workers ?? availableParallelism();
+  const quantizer = (quantizes ? await WorkerQuantizer.start(workers) : undefined) ?? inlineQuantizer;
+  let readBytes = 0;
+  const written: WrittenFile[] = [];
+  const chunkCounts: Record<string, number> = {};
+  try {
+    for (const file of planned) {
+      const onRead = (bytes: number) => {
+        readBytes += bytes;
+        options.onProgress?.({ status: "progress", file: file.fileName, readBytes, totalBytes });
+      };
+      const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], {
+        signal,
+        onRead,
+        limits: options.limits,
+        quantizer,
+      });
+      const files = await buildSession(file, loader, onnxDir, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
+      written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
+    }
+  } finally {
+    await quantizer.close();
+  }
+  return { written, chunkCounts };
 }
 
 function planFiles(sessions: SessionSpec[], dtypes: OutputDtype[], visionDtype?: OutputDtype): PlannedFile[] {

@@ -1,4 +1,5 @@
-import { quantizeQ4 } from "../quant/q4.ts";
+import { inlineQuantizer, type Quantizer } from "../quant/pool.ts";
+import type { Q4Matrix } from "../quant/q4.ts";
 import type { Checkpoint } from "../safetensors/read.ts";
 import { float32ToFloat16Bytes, floatBytes, type GraphBuilder } from "./builder.ts";
 import { makeAdd, makeGather, makeGatherBlockQuantized, makeMatMul, makeMatMulNBits, makeTranspose } from "./ops.ts";
@@ -13,6 +14,17 @@ export interface WeightLimits {
 
 /** 32 MiB slices; transpose in memory up to 256 MiB. */
 export const DEFAULT_LIMITS: WeightLimits = { sliceBytes: 8 * 1024 * 1024, transposeInMemoryBytes: 256 * 1024 * 1024 };
+
+/** Optional collaborators of a WeightLoader. */
+export interface WeightLoaderOptions {
+  signal?: AbortSignal;
+  /** Called with the source bytes of each tensor (or slice) read: progress. */
+  onRead?: (bytes: number) => void;
+  /** Working-memory bounds (tests shrink them to exercise the streaming paths). */
+  limits?: WeightLimits;
+  /** Where 4-bit slices are quantised (worker threads, or inline by default). */
+  quantizer?: Quantizer;
+}
 
 /** How a graph stores its weights. */
 export interface Precision {
@@ -39,15 +51,21 @@ export type OutputDtype = keyof typeof PRECISIONS;
  * each tensor is read, converted, written to the graph's external data and dropped.
  */
 export class WeightLoader {
+  private readonly signal: AbortSignal | undefined;
+  private readonly onRead: (bytes: number) => void;
+  private readonly limits: WeightLimits;
+  private readonly quantizer: Quantizer;
+
   constructor(
     private readonly checkpoint: Checkpoint,
     private readonly precision: Precision,
-    private readonly signal?: AbortSignal,
-    /** Called with the source bytes of each tensor read (progress). */
-    private readonly onRead: (bytes: number) => void = () => {},
-    /** Working-memory bounds (tests shrink them to exercise the streaming paths). */
-    private readonly limits: WeightLimits = DEFAULT_LIMITS,
-  ) {}
+    options: WeightLoaderOptions = {},
+  ) {
+    this.signal = options.signal;
+    this.onRead = options.onRead ?? (() => {});
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.quantizer = options.quantizer ?? inlineQuantizer;
+  }
 
   /** Reads a tensor as float32, reporting its size. */
   async read(name: string): Promise<Float32Array> {
@@ -134,6 +152,39 @@ export class WeightLoader {
     return makeGatherBlockQuantized(g, `${prefix}/GatherBlockQuantized`, table, ids, this.precision.blockSize);
   }
 
+  /**
+   * Quantised row slices of a tensor in order, keeping up to the quantizer's parallelism in flight
+   * (reads and quantisation of later slices overlap the writing of earlier ones).
+   */
+  private async *quantizedSlices(
+    tensorName: string,
+    rows: number,
+    columns: number,
+    step: number,
+  ): AsyncGenerator<Q4Matrix> {
+    const info = this.checkpoint.tensors.get(tensorName);
+    if (!info) throw new Error(`Tensor ${tensorName} is not in the checkpoint; is this a complete Qwen3-VL snapshot?`);
+    const inFlight: Promise<Q4Matrix>[] = [];
+    let next = 0;
+    const launch = () => {
+      const first = next;
+      const count = Math.min(step, rows - first);
+      next += count;
+      const job = this.checkpoint.readRowsRaw(tensorName, first, count, this.signal).then((raw) => {
+        this.onRead(raw.byteLength);
+        return this.quantizer.quantize(raw, info.dtype, count, columns, this.precision.blockSize);
+      });
+      job.catch(() => undefined); // awaited below in order; this only keeps an early failure from going unhandled
+      inFlight.push(job);
+    };
+    while (next < rows && inFlight.length < this.quantizer.parallelism) launch();
+    while (inFlight.length > 0) {
+      const slice = await (inFlight.shift() as Promise<Q4Matrix>);
+      if (next < rows) launch();
+      yield slice;
+    }
+  }
+
   /** How many rows of a [rows, columns] tensor to convert at once. */
   private rowsPerSlice(rows: number, columns: number): number {
     return Math.max(1, Math.min(rows, Math.floor(this.limits.sliceBytes / (columns * 4))));
@@ -178,8 +229,6 @@ export class WeightLoader {
     const dataRowBytes = blocks * (blockSize / 2);
     const scales = new Float32Array(rows * blocks);
     const zeroPoints = new Uint8Array(rows * zeroBytes);
-    const info = this.checkpoint.tensors.get(tensorName);
-    const sourceRowBytes = (info?.byteLength ?? 0) / rows;
     const step = this.rowsPerSlice(rows, columns);
     const name = `${tensorName}${dims.suffix ?? ""}`;
     const data = await g.makeStreamedInitializer(
@@ -188,11 +237,9 @@ export class WeightLoader {
       dims.data,
       rows * dataRowBytes,
       async (append) => {
+        const slices = this.quantizedSlices(tensorName, rows, columns, step);
         for (let first = 0; first < rows; first += step) {
-          const count = Math.min(step, rows - first);
-          const values = await this.checkpoint.readRowsFloat32(tensorName, first, count, this.signal);
-          this.onRead(count * sourceRowBytes);
-          const q = quantizeQ4(values, count, columns, blockSize);
+          const q = (await slices.next()).value as Q4Matrix;
           scales.set(q.scales, first * blocks);
           zeroPoints.set(q.zeroPoints, first * zeroBytes);
           append(q.data);

@@ -94,6 +94,8 @@ export interface Checkpoint {
   readRaw(name: string, signal?: AbortSignal): Promise<Uint8Array>;
   /** Reads rows [firstRow, firstRow + rowCount) of a tensor (first axis) as float32. */
   readRowsFloat32(name: string, firstRow: number, rowCount: number, signal?: AbortSignal): Promise<Float32Array>;
+  /** Reads rows [firstRow, firstRow + rowCount) of a tensor (first axis) as raw bytes in its own buffer. */
+  readRowsRaw(name: string, firstRow: number, rowCount: number, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 /** Makes a byte source for a shard file name; the default reads files under the snapshot folder. */
@@ -132,7 +134,7 @@ export async function openCheckpoint(
     const raw = await readRaw(name, readSignal);
     return toFloat32(raw, (info as TensorInfo).dtype);
   };
-  const readRowsFloat32 = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
+  const readRowsRaw = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
     const info = tensors.get(name);
     if (!info)
       throw new Error(`Tensor ${name} is not in the checkpoint (${tensors.size} tensors in ${shards.join(", ")}).`);
@@ -143,10 +145,13 @@ export async function openCheckpoint(
       );
     }
     const source = sources.get(info.shard) as ByteSource;
-    const raw = await source.getBytes(info.offset + firstRow * rowBytes, rowCount * rowBytes, rowsSignal);
-    return toFloat32(raw, info.dtype);
+    return source.getBytes(info.offset + firstRow * rowBytes, rowCount * rowBytes, rowsSignal);
   };
-  return { tensors, shards, totalBytes, readFloat32, readRaw, readRowsFloat32 };
+  const readRowsFloat32 = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
+    const raw = await readRowsRaw(name, firstRow, rowCount, rowsSignal);
+    return toFloat32(raw, (tensors.get(name) as TensorInfo).dtype);
+  };
+  return { tensors, shards, totalBytes, readFloat32, readRaw, readRowsFloat32, readRowsRaw };
 }
 
 async function listShards(snapshotDir: string, readText: (path: string) => Promise<string | undefined>) {
