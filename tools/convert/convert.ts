@@ -1,6 +1,7 @@
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { writeFolderAtomically } from "../io/atomic-folder.ts";
 import { type AttentionKind, familyFor, type SessionSpec } from "./families.ts";
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
@@ -70,8 +71,8 @@ interface PlannedFile {
 }
 
 /**
- * Converts a Hugging Face snapshot into a transformers.js model folder. Everything is written to a sibling
- * `<out>.partial-<pid>` folder renamed over `<out>` only at the end, so a failed run never looks complete.
+ * Converts a Hugging Face snapshot into a transformers.js model folder. Everything is written to a hidden sibling
+ * folder renamed over `<out>` only at the end (tools/io/atomic-folder.ts), so a failed run never looks complete.
  */
 export async function convertSnapshot(options: ConvertOptions, signal?: AbortSignal): Promise<WrittenFile[]> {
   const { snapshotDir, dtypes } = options;
@@ -81,28 +82,27 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
   const sessions = family.prepare(config, { attention: options.attention ?? DEFAULT_ATTENTION });
   const checkpoint = await openCheckpointDir(snapshotDir, signal);
   const planned = planFiles(sessions, dtypes, options.visionDtype);
-  const partial = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
-  await rm(partial, { recursive: true, force: true });
-  await mkdir(join(partial, "onnx"), { recursive: true });
-  try {
-    const { written, chunkCounts } = await buildSessions(planned, checkpoint, join(partial, "onnx"), options, signal);
-    written.push(...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults)));
-    written.push(await writeTracked(partial, "config.json", modelConfig(config, planned, chunkCounts)));
-    await writeManifest(partial, written, {
-      snapshotDir,
-      dtypes,
-      visionDtype: options.visionDtype,
-      modelType: family.modelType,
-      attention: options.attention ?? DEFAULT_ATTENTION,
-      shards: checkpoint.shards,
-    });
-    await replaceFolder(partial, outDir);
-    options.onProgress?.({ status: "done", outDir, files: written });
-    return written;
-  } catch (error) {
-    await rm(partial, { recursive: true, force: true });
-    throw error;
-  }
+  const written = await writeFolderAtomically(
+    outDir,
+    async (partial) => {
+      await mkdir(join(partial, "onnx"));
+      const built = await buildSessions(planned, checkpoint, join(partial, "onnx"), options, signal);
+      const files = [...built.written, ...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults))];
+      files.push(await writeTracked(partial, "config.json", modelConfig(config, planned, built.chunkCounts)));
+      await writeManifest(partial, files, {
+        snapshotDir,
+        dtypes,
+        visionDtype: options.visionDtype,
+        modelType: family.modelType,
+        attention: options.attention ?? DEFAULT_ATTENTION,
+        shards: checkpoint.shards,
+      });
+      return files;
+    },
+    signal,
+  );
+  options.onProgress?.({ status: "done", outDir, files: written });
+  return written;
 }
 
 /** Builds every planned session file, quantising on worker threads when a dtype needs it. */
@@ -209,20 +209,4 @@ async function writeManifest(
       .map((f) => ({ path: f.name, bytes: f.bytes, sha256: f.sha256 })),
   };
   await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-async function replaceFolder(partial: string, outDir: string): Promise<void> {
-  await mkdir(dirname(outDir), { recursive: true });
-  const exists = await stat(outDir).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    await rename(partial, outDir);
-    return;
-  }
-  const old = `${partial}.old`;
-  await rename(outDir, old);
-  await rename(partial, outDir);
-  await rm(old, { recursive: true, force: true });
 }
