@@ -1,0 +1,237 @@
+import type { GeoJSONSource, MapLayerMouseEvent, RasterSourceSpecification } from "maplibre-gl";
+import * as maplibregl from "maplibre-gl";
+import "maplibre-gl/dist/maplibre-gl.css";
+import maplibreWorkerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url";
+import { Protocol } from "pmtiles";
+import { TerraDraw, TerraDrawRectangleMode, TerraDrawRenderMode } from "terra-draw";
+import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
+import type { BBox, TileId } from "../geo/tiles";
+import type { ImagerySource } from "../imagery/sources";
+import { bboxPolygon, gridCells, tileAt, tilePolygon } from "./tile-grid";
+
+/** What the map tells the app. */
+export interface MapViewEvents {
+  onRectangleDrawn(bbox: BBox): void;
+  onTileClicked(tile: TileId): void;
+  onImageryError(message: string): void;
+  onViewChanged(view: { center: [number, number]; zoom: number }): void;
+}
+
+/** How the pointer acts on the map. */
+export type MapTool = "pan" | "rectangle" | "tiles";
+
+const IMAGERY = "imagery";
+const GRID = "tile-grid";
+const PICKED = "picked-tiles";
+const SELECTION = "selection";
+
+let pmtilesProtocol: Protocol | undefined;
+
+function registerProtocols(): void {
+  if (pmtilesProtocol) return;
+  maplibregl.setWorkerUrl(maplibreWorkerUrl);
+  pmtilesProtocol = new Protocol();
+  maplibregl.addProtocol("pmtiles", pmtilesProtocol.tile);
+}
+
+function emptyCollection(): GeoJSON.FeatureCollection {
+  return { type: "FeatureCollection", features: [] };
+}
+
+/**
+ * The MapLibre map behind a small interface: imagery, the drawing tool, the tile grid and the selection outline.
+ * Nothing outside `src/map` touches MapLibre or terra-draw objects.
+ */
+export class MapView {
+  readonly map: maplibregl.Map;
+  private draw: TerraDraw | undefined;
+  private tool: MapTool = "pan";
+  private gridZoom: number | null = null;
+  private ready: Promise<void>;
+
+  constructor(
+    container: HTMLElement,
+    initial: { center: [number, number]; zoom: number },
+    private readonly events: MapViewEvents,
+  ) {
+    registerProtocols();
+    this.map = new maplibregl.Map({
+      container,
+      style: {
+        version: 8,
+        sources: {},
+        layers: [{ id: "background", type: "background", paint: { "background-color": "#1b1f24" } }],
+      },
+      center: initial.center,
+      zoom: initial.zoom,
+      attributionControl: { compact: false },
+      maxPitch: 0,
+      dragRotate: false,
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-right");
+    this.ready = new Promise<void>((resolve) => this.map.once("load", () => resolve())).then(() => this.setUpLayers());
+  }
+
+  private setUpLayers(): void {
+    const map = this.map;
+    map.addSource(GRID, { type: "geojson", data: emptyCollection() });
+    map.addSource(PICKED, { type: "geojson", data: emptyCollection() });
+    map.addSource(SELECTION, { type: "geojson", data: emptyCollection() });
+    map.addLayer({
+      id: GRID,
+      type: "line",
+      source: GRID,
+      paint: { "line-color": "#ffffff", "line-opacity": 0.45, "line-width": 1 },
+    });
+    map.addLayer({ id: PICKED, type: "fill", source: PICKED, paint: { "fill-color": "#ffb000", "fill-opacity": 0.3 } });
+    map.addLayer({
+      id: SELECTION,
+      type: "line",
+      source: SELECTION,
+      paint: { "line-color": "#ffb000", "line-width": 2, "line-dasharray": [3, 2] },
+    });
+    map.on("moveend", () => {
+      this.refreshGrid();
+      const c = map.getCenter();
+      this.events.onViewChanged({ center: [c.lng, c.lat], zoom: map.getZoom() });
+    });
+    map.on("click", (event: MapLayerMouseEvent) => {
+      if (this.tool !== "tiles" || this.gridZoom === null) return;
+      this.events.onTileClicked(tileAt(event.lngLat.lng, event.lngLat.lat, this.gridZoom));
+    });
+    map.on("error", (event: maplibregl.ErrorEvent) => {
+      const sourceId = (event as { sourceId?: string }).sourceId;
+      if (sourceId !== IMAGERY) return;
+      this.events.onImageryError(event.error?.message ?? "a tile could not be loaded");
+    });
+    this.draw = new TerraDraw({
+      adapter: new TerraDrawMapLibreGLAdapter({ map }),
+      modes: [
+        new TerraDrawRectangleMode({
+          styles: { fillColor: "#ffb000", fillOpacity: 0.12, outlineColor: "#ffb000", outlineWidth: 2 },
+        }),
+        new TerraDrawRenderMode({ modeName: "static", styles: {} }),
+      ],
+    });
+    this.draw.start();
+    this.draw.setMode("static");
+    this.draw.on("finish", (id) => this.rectangleFinished(id));
+    this.setTool(this.tool);
+  }
+
+  private rectangleFinished(id: string | number): void {
+    const draw = this.draw;
+    if (!draw) return;
+    const feature = draw.getSnapshotFeature(id);
+    const ring = feature?.geometry.type === "Polygon" ? (feature.geometry.coordinates[0] as number[][]) : null;
+    draw.clear();
+    if (!ring) return;
+    const lngs = ring.map((p) => p[0]);
+    const lats = ring.map((p) => p[1]);
+    this.events.onRectangleDrawn({
+      west: Math.min(...lngs),
+      south: Math.min(...lats),
+      east: Math.max(...lngs),
+      north: Math.max(...lats),
+    });
+  }
+
+  /** Waits until the map's style and layers exist. */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Shows an imagery source under everything else. */
+  async setImagery(source: ImagerySource): Promise<void> {
+    await this.ready;
+    const map = this.map;
+    if (map.getLayer(IMAGERY)) map.removeLayer(IMAGERY);
+    if (map.getSource(IMAGERY)) map.removeSource(IMAGERY);
+    map.addSource(IMAGERY, rasterSource(source));
+    map.addLayer(
+      { id: IMAGERY, type: "raster", source: IMAGERY },
+      "background" === map.getStyle().layers[0]?.id ? GRID : undefined,
+    );
+    map.moveLayer("background", IMAGERY);
+  }
+
+  /** Chooses what the pointer does: pan, draw a rectangle, or pick tiles on the grid. */
+  setTool(tool: MapTool): void {
+    this.tool = tool;
+    this.draw?.setMode(tool === "rectangle" ? "rectangle" : "static");
+    this.map.getCanvas().style.cursor = tool === "pan" ? "" : "crosshair";
+  }
+
+  /** Shows the tile grid at a zoom, or hides it with null. */
+  setGridZoom(zoom: number | null): void {
+    this.gridZoom = zoom;
+    this.refreshGrid();
+  }
+
+  /** True when the grid is on but too dense to draw at this view. */
+  gridTooDense(): boolean {
+    return this.gridZoom !== null && gridCells(this.viewBBox(), this.gridZoom) === null;
+  }
+
+  private refreshGrid(): void {
+    const source = this.map.getSource<GeoJSONSource>(GRID);
+    if (!source) return;
+    const cells = this.gridZoom === null ? null : gridCells(this.viewBBox(), this.gridZoom);
+    source.setData(cells ?? emptyCollection());
+  }
+
+  /** Draws the picked tiles and the selection's outline. */
+  async showSelection(bbox: BBox | null, picked: TileId[]): Promise<void> {
+    await this.ready;
+    this.map
+      .getSource<GeoJSONSource>(PICKED)
+      ?.setData({ type: "FeatureCollection", features: picked.map(tilePolygon) });
+    const outline: GeoJSON.FeatureCollection = bbox
+      ? { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: bboxPolygon(bbox) }] }
+      : emptyCollection();
+    this.map.getSource<GeoJSONSource>(SELECTION)?.setData(outline);
+  }
+
+  /** The visible area. */
+  viewBBox(): BBox {
+    const b = this.map.getBounds();
+    return { west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth() };
+  }
+
+  /** Moves the view to a bbox. */
+  fitBBox(bbox: BBox, maxZoom?: number): void {
+    this.map.fitBounds(
+      [
+        [bbox.west, bbox.south],
+        [bbox.east, bbox.north],
+      ],
+      { padding: 40, maxZoom, duration: 0 },
+    );
+  }
+
+  /** Frees the map and its GPU resources. */
+  destroy(): void {
+    this.draw?.stop();
+    this.map.remove();
+  }
+}
+
+function rasterSource(source: ImagerySource): RasterSourceSpecification {
+  const common = { type: "raster" as const, tileSize: source.tileSize, attribution: source.attribution };
+  switch (source.kind) {
+    case "pmtiles":
+      return { ...common, url: `pmtiles://${new URL(source.url, window.location.href).href}` };
+    case "xyz": {
+      const tms = source.urlTemplate.includes("{-y}");
+      return {
+        ...common,
+        tiles: [source.urlTemplate.replace("{-y}", "{y}")],
+        scheme: tms ? "tms" : "xyz",
+        maxzoom: source.maxZoom,
+      };
+    }
+    case "geotiff":
+      return { ...common, tiles: [`geotiff://${encodeURIComponent(source.id)}/{z}/{x}/{y}`], maxzoom: source.maxZoom };
+  }
+}

@@ -1,0 +1,112 @@
+import { create } from "zustand";
+import type { BBox, TileId } from "../geo/tiles";
+import { type CropPlanResult, planCrop } from "../imagery/crop-plan";
+import { type ImagerySource, ONLINE_SOURCES, SAMPLE_SOURCE } from "../imagery/sources";
+import type { CropProgress, CroppedImage } from "../imagery/types";
+import type { MapTool } from "../map/map-view";
+import { pickedTilesBBox, toggleTile } from "../map/tile-grid";
+
+/** How the selection was made. */
+export type Selection = { kind: "none" } | { kind: "rectangle"; bbox: BBox } | { kind: "tiles"; tiles: TileId[] };
+
+/** Where the crop stands. */
+export type CropState =
+  | { status: "idle" }
+  | { status: "running"; progress: CropProgress; controller: AbortController }
+  | { status: "done"; image: CroppedImage; previewUrl: string }
+  | { status: "failed"; message: string };
+
+/** The app's state: imagery, selection and crop. */
+export interface AppState {
+  sources: ImagerySource[];
+  sourceId: string;
+  sourceError: string | null;
+  tool: MapTool;
+  gridZoom: number;
+  selection: Selection;
+  /** Crop zoom chosen by the user; null picks the finest zoom that fits the limit. */
+  cropZoom: number | null;
+  crop: CropState;
+  /** The last good crop stays while a new one runs or fails. */
+  lastImage: { image: CroppedImage; previewUrl: string } | null;
+  view: { center: [number, number]; zoom: number };
+  addSource(source: ImagerySource): void;
+  selectSource(id: string): void;
+  setSourceError(message: string | null): void;
+  setTool(tool: MapTool): void;
+  setGridZoom(zoom: number): void;
+  setRectangle(bbox: BBox): void;
+  toggleTile(tile: TileId): void;
+  clearSelection(): void;
+  setCropZoom(zoom: number | null): void;
+  setCrop(crop: CropState): void;
+  setView(view: { center: [number, number]; zoom: number }): void;
+}
+
+/** The selection's bbox, whichever way it was made. */
+export function selectionBBox(selection: Selection): BBox | null {
+  if (selection.kind === "rectangle") return selection.bbox;
+  if (selection.kind === "tiles") return pickedTilesBBox(selection.tiles);
+  return null;
+}
+
+/** The source in use. */
+export function currentSource(state: Pick<AppState, "sources" | "sourceId">): ImagerySource {
+  return state.sources.find((s) => s.id === state.sourceId) ?? SAMPLE_SOURCE;
+}
+
+/** The crop zoom: the user's, else the finest the source offers at which the selection fits the limit. */
+export function effectiveCropZoom(bbox: BBox, source: ImagerySource, chosen: number | null): number {
+  if (chosen !== null) return chosen;
+  for (let zoom = source.maxZoom; zoom > 0; zoom--) {
+    if (planCrop(bbox, zoom).valid) return zoom;
+  }
+  return 0;
+}
+
+/** The crop plan for the current state, or null without a selection. */
+export function currentPlan(state: AppState): { zoom: number; result: CropPlanResult } | null {
+  const bbox = selectionBBox(state.selection);
+  if (!bbox) return null;
+  const zoom = effectiveCropZoom(bbox, currentSource(state), state.cropZoom);
+  return { zoom, result: planCrop(bbox, zoom) };
+}
+
+/** The app's store. */
+export const useAppStore = create<AppState>()((set) => ({
+  sources: [SAMPLE_SOURCE, ...ONLINE_SOURCES],
+  sourceId: SAMPLE_SOURCE.id,
+  sourceError: null,
+  tool: "pan",
+  gridZoom: 16,
+  selection: { kind: "none" },
+  cropZoom: null,
+  crop: { status: "idle" },
+  lastImage: null,
+  view: { center: [10.005, 48.0], zoom: 14.5 },
+  addSource: (source) =>
+    set((s) => ({
+      sources: [...s.sources.filter((x) => x.id !== source.id), source],
+      sourceId: source.id,
+      sourceError: null,
+    })),
+  selectSource: (id) => set({ sourceId: id, sourceError: null }),
+  setSourceError: (message) => set({ sourceError: message }),
+  setTool: (tool) => set({ tool }),
+  setGridZoom: (gridZoom) =>
+    set((s) => ({ gridZoom, selection: s.selection.kind === "tiles" ? { kind: "none" } : s.selection })),
+  setRectangle: (bbox) => set({ selection: { kind: "rectangle", bbox } }),
+  toggleTile: (tile) =>
+    set((s) => {
+      const tiles = toggleTile(s.selection.kind === "tiles" ? s.selection.tiles : [], tile);
+      return { selection: tiles.length > 0 ? { kind: "tiles", tiles } : { kind: "none" } };
+    }),
+  clearSelection: () => set({ selection: { kind: "none" } }),
+  setCropZoom: (cropZoom) => set({ cropZoom }),
+  setCrop: (crop) =>
+    set((s) => ({
+      crop,
+      lastImage: crop.status === "done" ? { image: crop.image, previewUrl: crop.previewUrl } : s.lastImage,
+    })),
+  setView: (view) => set({ view }),
+}));

@@ -1,0 +1,102 @@
+import { groundSampleDistance } from "../geo/georef";
+import { cropInWorker } from "../imagery/crop";
+import type { CropProgress } from "../imagery/types";
+import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
+import { formatGsd } from "./format";
+
+function progressText(progress: CropProgress): string {
+  switch (progress.status) {
+    case "fetching":
+      return `Fetching tiles ${progress.done} / ${progress.total}`;
+    case "stitching":
+      return "Stitching";
+    case "encoding":
+      return "Encoding PNG";
+    case "done":
+      return "Done";
+  }
+}
+
+async function runCrop(): Promise<void> {
+  const state = useAppStore.getState();
+  const bbox = selectionBBox(state.selection);
+  const plan = currentPlan(state);
+  if (!bbox || !plan?.result.valid) return;
+  const controller = new AbortController();
+  const source = currentSource(state);
+  state.setCrop({
+    status: "running",
+    progress: { status: "fetching", done: 0, total: plan.result.plan.tiles.length },
+    controller,
+  });
+  try {
+    const image = await cropInWorker(
+      source,
+      bbox,
+      plan.zoom,
+      (progress) => useAppStore.getState().setCrop({ status: "running", progress, controller }),
+      controller.signal,
+    );
+    useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
+  } catch (error) {
+    const aborted = error instanceof Error && error.name === "AbortError";
+    useAppStore.getState().setCrop(aborted ? { status: "idle" } : { status: "failed", message: errorText(error) });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The crop button, its progress and the preview of the last cropped image. */
+export function CropPanel() {
+  const state = useAppStore();
+  const plan = currentPlan(state);
+  const { crop, lastImage } = state;
+  const canCrop = plan?.result.valid === true && crop.status !== "running";
+
+  return (
+    <section className="panel" aria-labelledby="crop-heading">
+      <h2 id="crop-heading">Crop</h2>
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          data-testid="crop-button"
+          disabled={!canCrop}
+          onClick={() => void runCrop()}
+        >
+          Crop selection
+        </button>
+        {crop.status === "running" && (
+          <button type="button" data-testid="crop-cancel" onClick={() => crop.controller.abort()}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {crop.status === "running" && (
+        <div data-testid="crop-progress">
+          <progress
+            max={crop.progress.status === "fetching" ? crop.progress.total : 1}
+            value={crop.progress.status === "fetching" ? crop.progress.done : undefined}
+          />
+          <span className="hint">{progressText(crop.progress)}</span>
+        </div>
+      )}
+      {crop.status === "failed" && (
+        <p className="error" role="alert" data-testid="crop-error">
+          {crop.message}
+        </p>
+      )}
+      {lastImage && (
+        <figure className="preview" data-testid="crop-preview">
+          <img src={lastImage.previewUrl} alt="Cropped selection" data-testid="crop-preview-image" />
+          <figcaption data-testid="crop-preview-caption">
+            {lastImage.image.width} × {lastImage.image.height} px · zoom {lastImage.image.zoom} ·{" "}
+            {formatGsd(groundSampleDistance(lastImage.image.georef))}
+          </figcaption>
+        </figure>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+import { useEffect, useRef } from "react";
+import { MapView } from "../map/map-view";
+import { currentSource, selectionBBox, useAppStore } from "../state/store";
+
+let activeMap: MapView | null = null;
+
+/** The map view in use, for the test hooks. */
+export function activeMapView(): MapView | null {
+  return activeMap;
+}
+
+/** The map, kept in step with the store. */
+export function MapPanel() {
+  const container = useRef<HTMLDivElement>(null);
+  const viewRef = useRef<MapView | null>(null);
+  const source = useAppStore(currentSource);
+  const tool = useAppStore((s) => s.tool);
+  const gridZoom = useAppStore((s) => s.gridZoom);
+  const selection = useAppStore((s) => s.selection);
+
+  useEffect(() => {
+    if (!container.current) return;
+    const store = useAppStore.getState();
+    const view = new MapView(container.current, store.view, {
+      onRectangleDrawn: (bbox) => useAppStore.getState().setRectangle(bbox),
+      onTileClicked: (tile) => useAppStore.getState().toggleTile(tile),
+      onImageryError: (message) => useAppStore.getState().setSourceError(message),
+      onViewChanged: (v) => useAppStore.getState().setView(v),
+    });
+    viewRef.current = view;
+    activeMap = view;
+    return () => {
+      view.destroy();
+      viewRef.current = null;
+      activeMap = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    void viewRef.current?.setImagery(source);
+  }, [source]);
+
+  useEffect(() => {
+    void viewRef.current?.whenReady().then(() => {
+      viewRef.current?.setTool(tool);
+      viewRef.current?.setGridZoom(tool === "tiles" ? gridZoom : null);
+    });
+  }, [tool, gridZoom]);
+
+  useEffect(() => {
+    void viewRef.current?.showSelection(selectionBBox(selection), selection.kind === "tiles" ? selection.tiles : []);
+  }, [selection]);
+
+  return <div ref={container} className="map" data-testid="map" />;
+}
