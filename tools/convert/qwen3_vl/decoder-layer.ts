@@ -44,7 +44,14 @@ async function makeHeads(
   proj: { name: string; heads: number; norm?: string },
 ): Promise<string> {
   const { w, p } = names;
-  const y = await loader.linear(g, `${p}/attn/${proj.name}`, input, `${w}.self_attn.${proj.name}.weight`);
+  const bias = `${w}.self_attn.${proj.name}.bias`; // present only when text_config.attention_bias is true
+  const y = await loader.linear(
+    g,
+    `${p}/attn/${proj.name}`,
+    input,
+    `${w}.self_attn.${proj.name}.weight`,
+    loader.has(bias) ? bias : undefined,
+  );
   const shaped = makeReshape(g, `${p}/attn/${proj.name}/Reshape`, y, g.int64([0, 0, proj.heads, config.headDim]));
   if (!proj.norm) return shaped;
   const scale = await loader.tensor(g, `${w}.self_attn.${proj.norm}.weight`);
@@ -161,7 +168,14 @@ export async function makeDecoderLayer(
     context.attention === "gqa"
       ? makeGqaAttention(g, config, p, qkv, context)
       : makePortableAttention(g, config, p, qkv, context);
-  const attnOut = await loader.linear(g, `${p}/attn/o_proj`, attention.output, `${w}.self_attn.o_proj.weight`);
+  const outBias = `${w}.self_attn.o_proj.bias`;
+  const attnOut = await loader.linear(
+    g,
+    `${p}/attn/o_proj`,
+    attention.output,
+    `${w}.self_attn.o_proj.weight`,
+    loader.has(outBias) ? outBias : undefined,
+  );
   const afterAttn = makeAdd(g, `${p}/attn/residual/Add`, hidden, attnOut);
   const postScale = await loader.tensor(g, `${w}.post_attention_layernorm.weight`);
   const normed2 = makeRmsNorm(
