@@ -1,13 +1,13 @@
 /**
  * `npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …]
- * [--attention gqa|portable] [--workers N] [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
+ * [--attention fused|portable] [--workers N] [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
  */
 import { parseArgs } from "node:util";
 import { type ConvertProgress, convertSnapshot, parseAttention, parseDtypes } from "./convert.ts";
 import { formatBytes, progressLine } from "./progress.ts";
 
 const USAGE =
-  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention gqa|portable] [--workers N] [--chunk-bytes N]";
+  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention fused|portable] [--workers N] [--chunk-bytes N]";
 
 function progressReporter(): (event: ConvertProgress) => void {
   const started = performance.now();
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       dtype: { type: "string", default: "q4f16" },
       "vision-dtype": { type: "string" },
       "chunk-bytes": { type: "string" },
-      attention: { type: "string", default: "gqa" },
+      attention: { type: "string", default: "fused" },
       workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },

@@ -178,11 +178,11 @@ describe("convertSnapshot", () => {
       const decoded = await decoder.run(step);
       return [...(prefill.logits.data as Float32Array), ...(decoded.logits.data as Float32Array)];
     };
-    const gqa = await run(out);
+    const fused = await run(out);
     const portable = await run(portableDir);
     const scale = Math.max(...portable.map(Math.abs));
-    expect(Math.max(...gqa.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
-    expect((await readJson(join(out, "manifest.json"))).attention).toBe("gqa");
+    expect(Math.max(...fused.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
+    expect((await readJson(join(out, "manifest.json"))).attention).toBe("fused");
     expect((await readJson(join(portableDir, "manifest.json"))).attention).toBe("portable");
   });
 

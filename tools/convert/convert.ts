@@ -11,13 +11,13 @@ import { inlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
 
-/** GroupQueryAttention: fused on WebGPU, also on ONNX Runtime's CPU and WASM kernels. */
-export const DEFAULT_ATTENTION: AttentionKind = "gqa";
+/** Fused attention contrib ops: fast on WebGPU, also run by ONNX Runtime's CPU and WASM kernels. */
+export const DEFAULT_ATTENTION: AttentionKind = "fused";
 
 /** Checks an `--attention` value, naming the allowed ones. */
 export function parseAttention(text: string): AttentionKind {
-  if (text === "gqa" || text === "portable") return text;
-  throw new Error(`Unsupported --attention ${JSON.stringify(text)}; expected gqa or portable.`);
+  if (text === "fused" || text === "portable") return text;
+  throw new Error(`Unsupported --attention ${JSON.stringify(text)}; expected fused or portable.`);
 }
 
 /** File suffix per dtype, as transformers.js 4.x names them (utils/dtypes.js). */
@@ -39,7 +39,7 @@ export interface ConvertOptions {
   visionDtype?: OutputDtype;
   /** External data chunk limit in bytes (default just under 2 GB). */
   chunkBytes?: number;
-  /** Decoder attention: GroupQueryAttention (default) or portable MatMul/Softmax. */
+  /** Attention: fused contrib ops (default) or portable MatMul/Softmax. */
   attention?: AttentionKind;
   /** Worker threads quantising 4-bit slices (default: available parallelism; 0 quantises inline). */
   workers?: number;

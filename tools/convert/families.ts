@@ -14,10 +14,11 @@ export interface SessionSpec {
 }
 
 /**
- * How decoder attention is built: `portable` from MatMul/Softmax (every execution provider), `gqa` with ONNX
- * Runtime's GroupQueryAttention contrib op (fused kernels on WebGPU, CPU and WASM; batch 1 or right padding).
+ * How attention is built: `portable` from MatMul/Softmax (every execution provider); `fused` with ONNX Runtime's
+ * contrib ops, GroupQueryAttention in the decoder (batch 1 or right padding) and MultiHeadAttention in the vision
+ * tower, which have fused kernels on WebGPU, CPU and WASM.
  */
-export type AttentionKind = "portable" | "gqa";
+export type AttentionKind = "portable" | "fused";
 
 /** Build choices that are not dtypes. */
 export interface BuildOptions {

@@ -21,7 +21,7 @@ let fixture: Fixture;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "reference-"));
   await writeSyntheticSnapshot(join(root, "snapshot"), TINY_SIZES);
-  for (const attention of ["gqa", "portable"] as const) {
+  for (const attention of ["fused", "portable"] as const) {
     await convertSnapshot({
       snapshotDir: join(root, "snapshot"),
       outDir: join(root, attention),
@@ -125,7 +125,7 @@ async function runCase(dir: string) {
   };
 }
 
-describe.each<AttentionKind>(["gqa", "portable"])(
+describe.each<AttentionKind>(["fused", "portable"])(
   "fp32 graphs (%s attention) against the NumPy reference",
   (attention) => {
     it("match vision features (DeepStack columns included), prefill and decode logits to 1e-4", async () => {

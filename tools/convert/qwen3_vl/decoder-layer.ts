@@ -165,7 +165,7 @@ export async function makeDecoderLayer(
     v: await makeHeads(g, loader, config, names, normed, { name: "v_proj", heads: config.numKvHeads }),
   };
   const attention =
-    context.attention === "gqa"
+    context.attention === "fused"
       ? makeGqaAttention(g, config, p, qkv, context)
       : makePortableAttention(g, config, p, qkv, context);
   const outBias = `${w}.self_attn.o_proj.bias`;

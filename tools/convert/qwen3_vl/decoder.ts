@@ -39,7 +39,7 @@ export async function buildDecoder(
   const embeds = g.floatType === "float32" ? packed : makeCast(g, "/model/inputs_embeds/Cast", packed, g.floatType);
   const rotary = makeMrope(g, text, positionIds);
   const bias = attention === "portable" ? makeCausalBias(g, attentionMask, packed) : "";
-  const gqa = attention === "gqa" ? makeGqaLengths(g, attentionMask) : undefined;
+  const gqa = attention === "fused" ? makeGqaLengths(g, attentionMask) : undefined;
   let hidden = makeEmbedBlock(g, embeds, 0, text.hiddenSize);
   const presentShape = ["batch_size", text.numKvHeads, "total_sequence_length", text.headDim];
   for (let layer = 0; layer < text.numLayers; layer++) {

@@ -11,7 +11,11 @@ export const qwen3VLFamily: ModelFamily = {
   prepare(raw, options) {
     const config = parseQwen3VLConfig(raw);
     return [
-      { name: "vision_encoder", part: "vision", build: (g, loader) => buildVisionEncoder(g, loader, config) },
+      {
+        name: "vision_encoder",
+        part: "vision",
+        build: (g, loader) => buildVisionEncoder(g, loader, config, options.attention),
+      },
       { name: "embed_tokens", part: "text", build: (g, loader) => buildEmbedTokens(g, loader, config) },
       {
         name: "decoder_model_merged",

@@ -1,3 +1,4 @@
+import type { AttentionKind } from "../families.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
 import {
   makeAdd,
@@ -30,7 +31,8 @@ import {
 } from "../graph/ops.ts";
 import { transpose, type WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
-import { makeAttentionCore, makeRotary } from "./text.ts";
+import { makeRotary } from "./text.ts";
+import { makeVisionAttention } from "./vision-attention.ts";
 
 type VisionConfig = Qwen3VLConfig["vision"];
 const V = "model.visual";
@@ -281,7 +283,7 @@ async function makeVisionBlock(
   config: VisionConfig,
   index: number,
   x: string,
-  shared: { cos: string; sin: string; bias: string },
+  shared: { cos: string; sin: string; bias: string; attention: AttentionKind },
 ) {
   const w = `${V}.blocks.${index}`;
   const p = `/model/visual/blocks.${index}`;
@@ -304,23 +306,9 @@ async function makeVisionBlock(
     1,
   );
   const [q, k, v] = split.map((part, i) => makeSqueeze(g, `${p}/attn/${"qkv"[i]}/Squeeze`, part, [1]));
-  const heads = (t: string, n: string) => makeTranspose(g, `${p}/attn/${n}/Transpose`, t, [1, 0, 2]);
   const qr = makeRotary(g, `${p}/attn/q_rotary`, q, shared.cos, shared.sin, headDim);
   const kr = makeRotary(g, `${p}/attn/k_rotary`, k, shared.cos, shared.sin, headDim);
-  const attended = makeAttentionCore(
-    g,
-    `${p}/attn`,
-    { q: heads(qr, "q"), k: heads(kr, "k"), v: heads(v, "v") },
-    shared.bias,
-    1 / Math.sqrt(headDim),
-    [0, 2, 1],
-  );
-  const merged = makeReshape(
-    g,
-    `${p}/attn/merge/Reshape`,
-    makeTranspose(g, `${p}/attn/merge/Transpose`, attended, [1, 0, 2]),
-    g.int64([-1, hiddenSize]),
-  );
+  const merged = makeVisionAttention(g, `${p}/attn`, { q: qr, k: kr, v }, { numHeads, headDim }, shared);
   const proj = await loader.linear(g, `${p}/attn/proj`, merged, `${w}.attn.proj.weight`, `${w}.attn.proj.bias`);
   const afterAttn = makeAdd(g, `${p}/attn/residual/Add`, x, proj);
   const norm2 = makeLayerNorm(
@@ -393,7 +381,12 @@ async function makeMerger(
  *   pixel_values ─patch_embed(MatMul+Add)─Add(pos_embed)─► blocks 0…depth−1 ─► merger ─┐
  *                                            deepstack taps after blocks in indexes ─► mergers ─┴─Concat─► image_features
  */
-export async function buildVisionEncoder(g: GraphBuilder, loader: WeightLoader, config: Qwen3VLConfig): Promise<void> {
+export async function buildVisionEncoder(
+  g: GraphBuilder,
+  loader: WeightLoader,
+  config: Qwen3VLConfig,
+  attention: AttentionKind = "portable",
+): Promise<void> {
   const vision = config.vision;
   const patchWidth = vision.inChannels * vision.temporalPatchSize * vision.patchSize ** 2;
   const pixels = g.makeInput("pixel_values", "float32", ["num_patches", patchWidth]);
@@ -420,7 +413,7 @@ export async function buildVisionEncoder(g: GraphBuilder, loader: WeightLoader, 
   const patches = makeAdd(g, "/model/visual/patch_embed/proj/Add", projected, patchBias);
   let x = makeAdd(g, "/model/visual/pos_embed/Add", patches, await makePositionEmbeddings(g, loader, vision, grid));
   const rotary = makeVisionRotary(g, vision, grid);
-  const shared = { ...rotary, bias: makeFrameBias(g, pixels, grid) };
+  const shared = { ...rotary, bias: makeFrameBias(g, pixels, grid), attention };
   const deepstack: string[] = [];
   for (let index = 0; index < vision.depth; index++) {
     x = await makeVisionBlock(g, loader, vision, index, x, shared);
