@@ -212,6 +212,24 @@ describe("convertSnapshot", () => {
     expect(image_features.dims).toEqual([4, 256]);
   });
 
+  it("refuses a chat template that never places images", async () => {
+    const textOnly = join(root, "text-only");
+    await writeSyntheticSnapshot(
+      textOnly,
+      { ...TINY_SIZES, textLayers: 1, visionDepth: 2, deepstack: [1] },
+      { shards: 1 },
+    );
+    await rm(join(textOnly, "chat_template.json"));
+    await writeFile(
+      join(textOnly, "tokenizer_config.json"),
+      JSON.stringify({ chat_template: "{{ messages[0].content }}" }),
+    );
+    await expect(
+      convertSnapshot({ snapshotDir: textOnly, outDir: join(root, "out-text"), dtypes: ["q4"] }),
+    ).rejects.toThrow("the chat template never writes <|vision_start|><|image_pad|><|vision_end|>");
+    expect((await readdir(root)).filter((f) => f.includes("out-text"))).toEqual([]);
+  });
+
   it("names an unsupported dtype with the allowed ones", () => {
     expect(() => parseDtypes("q4,int8", "--dtype")).toThrow(
       'Unsupported --dtype "int8"; expected one or more of: fp32, fp16, q4, q4f16',

