@@ -12,7 +12,7 @@ export interface WeightLimits {
   transposeInMemoryBytes: number;
 }
 
-/** 32 MiB slices; transpose in memory up to 256 MiB. */
+/** 8 MiB slices (float32); transpose in memory up to 256 MiB. */
 export const DEFAULT_LIMITS: WeightLimits = { sliceBytes: 8 * 1024 * 1024, transposeInMemoryBytes: 256 * 1024 * 1024 };
 
 /** Optional collaborators of a WeightLoader. */
