@@ -11,6 +11,9 @@ import { inlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
 
+/** Default cap on quantising threads (each holds a few slices of about 8 MiB). */
+const MAX_DEFAULT_WORKERS = 8;
+
 /** Fused attention contrib ops: fast on WebGPU, also run by ONNX Runtime's CPU and WASM kernels. */
 export const DEFAULT_ATTENTION: AttentionKind = "fused";
 
@@ -41,7 +44,7 @@ export interface ConvertOptions {
   chunkBytes?: number;
   /** Attention: fused contrib ops (default) or portable MatMul/Softmax. */
   attention?: AttentionKind;
-  /** Worker threads quantising 4-bit slices (default: available parallelism; 0 quantises inline). */
+  /** Worker threads quantising 4-bit slices (default: available parallelism up to 8; 0 quantises inline). */
   workers?: number;
   /** Working-memory bounds per tensor (tests shrink them). */
   limits?: WeightLimits;
@@ -117,7 +120,7 @@ async function buildSessions(
   const totalBytes = tensorBytes * new Set(planned.map((p) => p.dtype)).size;
   options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
   const quantizes = planned.some((p) => PRECISIONS[p.dtype].quantize);
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
   const quantizer = (quantizes ? await WorkerQuantizer.start(workers) : undefined) ?? inlineQuantizer;
   let readBytes = 0;
   const written: WrittenFile[] = [];
