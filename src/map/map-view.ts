@@ -7,6 +7,8 @@ import { TerraDraw, TerraDrawRectangleMode, TerraDrawRenderMode } from "terra-dr
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import type { BBox, TileId } from "../geo/tiles";
 import type { ImagerySource } from "../imagery/sources";
+import { createTileReader } from "../imagery/tiles/readers";
+import type { TileReader } from "../imagery/types";
 import { bboxPolygon, gridCells, tileAt, tilePolygon } from "./tile-grid";
 
 /** What the map tells the app. */
@@ -26,12 +28,21 @@ const PICKED = "picked-tiles";
 const SELECTION = "selection";
 
 let pmtilesProtocol: Protocol | undefined;
+/** Readers behind `geotiff://<id>/{z}/{x}/{y}` tile URLs. */
+const geotiffReaders = new Map<string, TileReader>();
 
 function registerProtocols(): void {
   if (pmtilesProtocol) return;
   maplibregl.setWorkerUrl(maplibreWorkerUrl);
   pmtilesProtocol = new Protocol();
   maplibregl.addProtocol("pmtiles", pmtilesProtocol.tile);
+  maplibregl.addProtocol("geotiff", async (params, abort) => {
+    const match = /^geotiff:\/\/([^/]+)\/(\d+)\/(\d+)\/(\d+)$/.exec(params.url);
+    const reader = match ? geotiffReaders.get(decodeURIComponent(match[1])) : undefined;
+    if (!match || !reader) throw new Error(`No GeoTIFF is open for ${params.url}.`);
+    const blob = await reader.getTile(Number(match[2]), Number(match[3]), Number(match[4]), abort.signal);
+    return { data: blob ? await blob.arrayBuffer() : new ArrayBuffer(0) };
+  });
 }
 
 function emptyCollection(): GeoJSON.FeatureCollection {
@@ -148,6 +159,7 @@ export class MapView {
     const map = this.map;
     if (map.getLayer(IMAGERY)) map.removeLayer(IMAGERY);
     if (map.getSource(IMAGERY)) map.removeSource(IMAGERY);
+    if (source.kind === "geotiff") geotiffReaders.set(source.id, createTileReader(source));
     map.addSource(IMAGERY, rasterSource(source));
     map.addLayer(
       { id: IMAGERY, type: "raster", source: IMAGERY },

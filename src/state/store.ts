@@ -30,6 +30,10 @@ export interface AppState {
   /** The last good crop stays while a new one runs or fails. */
   lastImage: { image: CroppedImage; previewUrl: string } | null;
   view: { center: [number, number]; zoom: number };
+  /** An area the map should move to (a newly opened file); consumed by the map. */
+  focus: BBox | null;
+  /** Why the last GeoTIFF could not be opened. */
+  fileError: string | null;
   addSource(source: ImagerySource): void;
   selectSource(id: string): void;
   setSourceError(message: string | null): void;
@@ -41,6 +45,8 @@ export interface AppState {
   setCropZoom(zoom: number | null): void;
   setCrop(crop: CropState): void;
   setView(view: { center: [number, number]; zoom: number }): void;
+  setFocus(focus: BBox | null): void;
+  setFileError(message: string | null): void;
 }
 
 /** The selection's bbox, whichever way it was made. */
@@ -84,6 +90,8 @@ export const useAppStore = create<AppState>()((set) => ({
   crop: { status: "idle" },
   lastImage: null,
   view: { center: [10.005, 48.0], zoom: 14.5 },
+  focus: null,
+  fileError: null,
   addSource: (source) =>
     set((s) => ({
       sources: [...s.sources.filter((x) => x.id !== source.id), source],
@@ -109,4 +117,6 @@ export const useAppStore = create<AppState>()((set) => ({
       lastImage: crop.status === "done" ? { image: crop.image, previewUrl: crop.previewUrl } : s.lastImage,
     })),
   setView: (view) => set({ view }),
+  setFocus: (focus) => set({ focus }),
+  setFileError: (fileError) => set({ fileError }),
 }));

@@ -1,4 +1,5 @@
 import { CropPanel } from "./CropPanel";
+import { useGeoTiffDrop } from "./GeoTiffOpener";
 import { MapPanel } from "./MapPanel";
 import { SelectionPanel } from "./SelectionPanel";
 import { SourcePanel } from "./SourcePanel";
@@ -6,6 +7,7 @@ import "./styles.css";
 
 /** The application shell: side panel of steps, map filling the rest. */
 export function App() {
+  const drop = useGeoTiffDrop();
   return (
     <div className="app">
       <aside className="sidebar">
@@ -17,7 +19,7 @@ export function App() {
         <SelectionPanel />
         <CropPanel />
       </aside>
-      <main className="map-area">
+      <main className={drop.over ? "map-area drop-target" : "map-area"} {...drop.handlers}>
         <MapPanel />
       </main>
     </div>

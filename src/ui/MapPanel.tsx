@@ -17,6 +17,7 @@ export function MapPanel() {
   const tool = useAppStore((s) => s.tool);
   const gridZoom = useAppStore((s) => s.gridZoom);
   const selection = useAppStore((s) => s.selection);
+  const focus = useAppStore((s) => s.focus);
 
   useEffect(() => {
     if (!container.current) return;
@@ -50,6 +51,14 @@ export function MapPanel() {
   useEffect(() => {
     void viewRef.current?.showSelection(selectionBBox(selection), selection.kind === "tiles" ? selection.tiles : []);
   }, [selection]);
+
+  useEffect(() => {
+    if (!focus) return;
+    void viewRef.current?.whenReady().then(() => {
+      viewRef.current?.fitBBox(focus, source.maxZoom);
+      useAppStore.getState().setFocus(null);
+    });
+  }, [focus, source.maxZoom]);
 
   return <div ref={container} className="map" data-testid="map" />;
 }

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { customXyzSource } from "../imagery/sources";
 import { currentSource, useAppStore } from "../state/store";
+import { GeoTiffOpener } from "./GeoTiffOpener";
 
 /** Chooses the imagery: the offline sample, online sources, a custom tile URL, or the user's GeoTIFF. */
 export function SourcePanel() {
@@ -64,6 +65,7 @@ export function SourcePanel() {
           {templateError}
         </p>
       )}
+      <GeoTiffOpener />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { PMTiles, TileType } from "pmtiles";
 import { CropError } from "../crop-error";
 import type { TileReader, TileSourceSpec } from "../types";
 import { expandUrlTemplate } from "../url-template";
+import { GeoTiffTileReader } from "./geotiff-reader";
 
 type ReaderFactory<K extends TileSourceSpec["kind"]> = (spec: Extract<TileSourceSpec, { kind: K }>) => TileReader;
 
@@ -82,3 +83,4 @@ export class PmtilesTileReader implements TileReader {
 
 registerTileReader("xyz", (spec) => new XyzTileReader(spec));
 registerTileReader("pmtiles", (spec) => new PmtilesTileReader(spec));
+registerTileReader("geotiff", (spec) => new GeoTiffTileReader(spec));
