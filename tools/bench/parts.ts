@@ -1,4 +1,5 @@
 import { convertBench } from "./convert.ts";
+import { cropBench } from "./crop.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
@@ -7,4 +8,4 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [convertBench];
+export const benchParts: BenchPart[] = [cropBench, convertBench];

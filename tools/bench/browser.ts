@@ -1,0 +1,74 @@
+/**
+ * Shared set-up for benchmark parts that run in headless Chromium: the app served by Vite on 127.0.0.1 and a page
+ * opened on it, with the flags the tests use.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { type Browser, chromium, type Page } from "@playwright/test";
+import { createServer, type ViteDevServer } from "vite";
+import { chromiumArgs } from "../../playwright.config";
+
+/** A page on the app, and how to close everything. */
+export interface BrowserBench {
+  page: Page;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts Vite and Chromium and opens the app. */
+export async function openAppPage(): Promise<BrowserBench> {
+  const server: ViteDevServer = await createServer({ logLevel: "warn", server: { host: "127.0.0.1", port: 0 } });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0] ?? "";
+  const browser: Browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: chromiumArgs,
+  });
+  const page = await browser.newPage();
+  // tsx compiles this file with esbuild's keepNames, which wraps functions passed to page.evaluate in __name().
+  await page.addInitScript({ content: "globalThis.__name = (f) => f;" });
+  await page.goto(url);
+  await page.waitForFunction(() => "__geozero" in window);
+  return {
+    page,
+    url,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** Resident memory of every Chromium process, in bytes (Linux /proc). */
+export function chromiumRss(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmdline.includes("chromium")) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      total += rss ? Number(rss[1]) * 1024 : 0;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+/** Samples a value every `ms` while `work` runs and returns the peak. */
+export async function peakWhile<T>(
+  sample: () => number,
+  work: () => Promise<T>,
+  ms = 50,
+): Promise<{ result: T; peak: number }> {
+  let peak = sample();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, sample());
+  }, ms);
+  try {
+    const result = await work();
+    peak = Math.max(peak, sample());
+    return { result, peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
