@@ -1,0 +1,69 @@
+/**
+ * The size of the image the model sees. Qwen3-VL's processor resizes every image to sides that are multiples of
+ * patch × merge = 32 within a pixel budget (`smart_resize`, as in GeoZero's script and Qwen2-VL's processor). The app
+ * crops to multiples of 32 inside the budget so that no resize happens; when one still does, it is recorded here so
+ * boxes can be mapped back exactly.
+ */
+
+/** Qwen3-VL's resize factor: patch 16 × spatial merge 2. */
+export const QWEN3_VL_FACTOR = 32;
+/** GeoZero's evaluation rescales boxes with this factor (patch 14 × merge 2, Qwen2.5-VL's) although Qwen3-VL uses 32. */
+export const GEOZERO_EVAL_FACTOR = 28;
+
+/** Pixel budget of the processor. */
+export interface PixelBudget {
+  minPixels: number;
+  maxPixels: number;
+}
+
+/** Qwen3-VL's defaults: 4 to 16384 visual tokens of 32 × 32 pixels. */
+export const DEFAULT_PIXEL_BUDGET: PixelBudget = { minPixels: 4 * 32 * 32, maxPixels: 16384 * 32 * 32 };
+
+const roundBy = (n: number, f: number) => Math.round(n / f) * f;
+const ceilBy = (n: number, f: number) => Math.ceil(n / f) * f;
+const floorBy = (n: number, f: number) => Math.floor(n / f) * f;
+
+/** `smart_resize(height, width, factor, min_pixels, max_pixels)`, returning [height, width]. */
+export function smartResize(height: number, width: number, factor: number, budget: PixelBudget): [number, number] {
+  if (Math.max(height, width) / Math.min(height, width) > 200) {
+    throw new RangeError(`The image is ${width} × ${height}; its aspect ratio must be under 200 for Qwen3-VL.`);
+  }
+  let h = Math.max(factor, roundBy(height, factor));
+  let w = Math.max(factor, roundBy(width, factor));
+  if (h * w > budget.maxPixels) {
+    const beta = Math.sqrt((height * width) / budget.maxPixels);
+    h = floorBy(height / beta, factor);
+    w = floorBy(width / beta, factor);
+  } else if (h * w < budget.minPixels) {
+    const beta = Math.sqrt(budget.minPixels / (height * width));
+    h = ceilBy(height * beta, factor);
+    w = ceilBy(width * beta, factor);
+  }
+  return [h, w];
+}
+
+/** What the model will see for a crop, and the scale from model pixels back to crop pixels. */
+export interface ModelInput {
+  width: number;
+  height: number;
+  /** crop pixels per model pixel */
+  scaleX: number;
+  scaleY: number;
+  /** true when the model sees the crop's pixels unchanged */
+  exact: boolean;
+  /** visual tokens after the 2 × 2 merge */
+  visualTokens: number;
+}
+
+/** The model input for a crop of `width × height` pixels. */
+export function modelInputFor(width: number, height: number, budget = DEFAULT_PIXEL_BUDGET): ModelInput {
+  const [h, w] = smartResize(height, width, QWEN3_VL_FACTOR, budget);
+  return {
+    width: w,
+    height: h,
+    scaleX: width / w,
+    scaleY: height / h,
+    exact: w === width && h === height,
+    visualTokens: (w / QWEN3_VL_FACTOR) * (h / QWEN3_VL_FACTOR),
+  };
+}
