@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -29,8 +29,9 @@ async function cli(...args: string[]): Promise<{ code: number; stderr: string }>
 
 describe("convert CLI", () => {
   it("converts a snapshot and reports what it wrote", async () => {
-    const { code, stderr } = await cli(join(root, "snap"), join(root, "out"), "--dtype", "q4");
+    const { code, stderr } = await cli(join(root, "snap"), join(root, "out"), "--dtype", "q4", "--demo");
     expect(code).toBe(0);
+    expect(JSON.parse(await readFile(join(root, "out", "manifest.json"), "utf8")).demo).toBe(true);
     expect(stderr).toMatch(/Wrote \d+ files \([\d.]+ KiB\) to .*out/);
     expect((await readdir(join(root, "out", "onnx"))).sort()).toContain("decoder_model_merged_q4.onnx");
   });

@@ -1,13 +1,13 @@
 /**
  * `npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …]
- * [--attention fused|portable] [--workers N] [--chunk-bytes N]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
+ * [--attention fused|portable] [--workers N] [--chunk-bytes N] [--demo]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
  */
 import { parseArgs } from "node:util";
 import { type ConvertProgress, convertSnapshot, parseAttention, parseDtypes } from "./convert.ts";
 import { formatBytes, progressLine } from "./progress.ts";
 
 const USAGE =
-  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention fused|portable] [--workers N] [--chunk-bytes N]";
+  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention fused|portable] [--workers N] [--chunk-bytes N] [--demo]";
 
 function progressReporter(): (event: ConvertProgress) => void {
   const started = performance.now();
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       "chunk-bytes": { type: "string" },
       attention: { type: "string", default: "fused" },
       workers: { type: "string" },
+      demo: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       chunkBytes,
       attention: parseAttention(values.attention),
       workers,
+      demo: values.demo,
       onProgress: progressReporter(),
     },
     controller.signal,

@@ -44,6 +44,8 @@ export interface ConvertOptions {
   chunkBytes?: number;
   /** Attention: fused contrib ops (default) or portable MatMul/Softmax. */
   attention?: AttentionKind;
+  /** Marks the manifest `demo: true` (random-weight test models the app labels as such). */
+  demo?: boolean;
   /** Worker threads quantising 4-bit slices (default: available parallelism up to 8; 0 quantises inline). */
   workers?: number;
   /** Working-memory bounds per tensor (tests shrink them). */
@@ -99,6 +101,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
         modelType: family.modelType,
         attention: options.attention ?? DEFAULT_ATTENTION,
         shards: checkpoint.shards,
+        demo: options.demo ?? false,
       });
       return files;
     },
@@ -198,6 +201,7 @@ async function writeManifest(
     modelType: string;
     attention: string;
     shards: string[];
+    demo: boolean;
   },
 ): Promise<void> {
   const manifest = {
@@ -206,6 +210,7 @@ async function writeManifest(
     dtypes: source.dtypes,
     visionDtype: source.visionDtype ?? null,
     attention: source.attention,
+    ...(source.demo ? { demo: true } : {}),
     totalBytes: files.reduce((sum, f) => sum + f.bytes, 0),
     files: [...files]
       .sort((a, b) => a.name.localeCompare(b.name))
