@@ -1,6 +1,8 @@
 import { CropPanel } from "./CropPanel";
 import { useGeoTiffDrop } from "./GeoTiffOpener";
 import { MapPanel } from "./MapPanel";
+import { AskPanel } from "./model/AskPanel";
+import { ModelPanel } from "./model/ModelPanel";
 import { SelectionPanel } from "./SelectionPanel";
 import { SourcePanel } from "./SourcePanel";
 import "./styles.css";
@@ -18,6 +20,8 @@ export function App() {
         <SourcePanel />
         <SelectionPanel />
         <CropPanel />
+        <ModelPanel />
+        <AskPanel />
       </aside>
       <main className={drop.over ? "map-area drop-target" : "map-area"} {...drop.handlers}>
         <MapPanel />

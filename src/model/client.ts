@@ -1,0 +1,22 @@
+import { WorkerClient } from "../io/worker-rpc";
+import type { ModelEntry } from "./manifest";
+import type { ModelMessages } from "./messages";
+
+let client: WorkerClient<ModelMessages> | null = null;
+
+/** The model worker, started on first use. */
+export function modelWorker(): WorkerClient<ModelMessages> {
+  client ??= new WorkerClient<ModelMessages>(new Worker(new URL("./worker.ts", import.meta.url), { type: "module" }));
+  return client;
+}
+
+/** Where converted models are served: `/model-cache/` beside the app. */
+export const MODEL_ROOT = `${import.meta.env?.BASE_URL ?? "/"}model-cache/`;
+
+/** The models `model-cache/` holds, from its index. */
+export async function listModels(signal?: AbortSignal): Promise<ModelEntry[]> {
+  const response = await fetch(`${MODEL_ROOT}index.json`, { signal, cache: "no-cache" });
+  if (!response.ok)
+    throw new Error(`${MODEL_ROOT}index.json: HTTP ${response.status}; the host serves no model index.`);
+  return (await response.json()) as ModelEntry[];
+}

@@ -1,0 +1,70 @@
+/** The manifest the converter writes into every model folder (`manifest.json`). */
+export interface ModelManifest {
+  format: string;
+  source: { path: string; modelType: string; shards?: string[] };
+  dtypes: string[];
+  totalBytes: number;
+  files: Array<{ path: string; bytes: number; sha256: string }>;
+  /** Set on generated demo models with random weights. */
+  demo?: boolean;
+  [key: string]: unknown;
+}
+
+/** A model the app can load: its folder id and manifest. */
+export interface ModelEntry {
+  id: string;
+  manifest: ModelManifest;
+}
+
+/** File-name suffix of each dtype, as transformers.js names session files. */
+export const DTYPE_SUFFIX: Record<string, string> = {
+  fp32: "",
+  fp16: "_fp16",
+  q4: "_q4",
+  q4f16: "_q4f16",
+  q8: "_quantized",
+};
+
+/** The three sessions of a Qwen3-VL folder. */
+export const SESSIONS = ["vision_encoder", "embed_tokens", "decoder_model_merged"] as const;
+
+/** A dtype per session. */
+export type SessionDtypes = Record<(typeof SESSIONS)[number], string>;
+
+/** The same dtype for every session. */
+export function uniformDtypes(dtype: string): SessionDtypes {
+  return { vision_encoder: dtype, embed_tokens: dtype, decoder_model_merged: dtype };
+}
+
+/** The files a load needs: every non-ONNX file, and each session's graph (at its dtype) and external data. */
+export function filesForDtype(manifest: ModelManifest, dtypes: SessionDtypes | string): ModelManifest["files"] {
+  const perSession = typeof dtypes === "string" ? uniformDtypes(dtypes) : dtypes;
+  const wanted = new Set(
+    SESSIONS.map((session) => {
+      const suffix = DTYPE_SUFFIX[perSession[session]];
+      if (suffix === undefined) {
+        throw new Error(
+          `Unknown dtype "${perSession[session]}". Should be one of: ${Object.keys(DTYPE_SUFFIX).join(", ")}.`,
+        );
+      }
+      return `onnx/${session}${suffix}.onnx`;
+    }),
+  );
+  return manifest.files.filter((file) => {
+    if (!file.path.startsWith("onnx/")) return true;
+    const graph = file.path.replace(/_data(_\d+)?$/, "");
+    return wanted.has(graph);
+  });
+}
+
+/** Bytes to download for a load. */
+export function downloadBytes(manifest: ModelManifest, dtypes: SessionDtypes | string): number {
+  return filesForDtype(manifest, dtypes).reduce((sum, file) => sum + file.bytes, 0);
+}
+
+/** "1.2 GB", "35 MB", "800 kB". */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}

@@ -1,0 +1,43 @@
+import type { MessageSpec } from "../io/worker-rpc";
+import type { PixelBudget } from "../tasks/model-input-size";
+import type { Decoding } from "../tasks/prompts";
+import type { DeviceReport } from "./device";
+import type { SessionDtypes } from "./manifest";
+import type { LoadProgress } from "./progress";
+
+/** One question about one image. */
+export interface GenerateRequest {
+  image: Blob;
+  instruction: string;
+  useSystemPrompt: boolean;
+  decoding: Decoding;
+  budget: PixelBudget;
+}
+
+/** Generation events, tagged by `status`. */
+export type GenerateEvent =
+  | { status: "prefill"; inputWidth: number; inputHeight: number; promptTokens: number }
+  | { status: "token"; piece: string; tokens: number; ttftMs: number; tokensPerSecond: number };
+
+/** A finished (or stopped) generation. */
+export interface GenerateResult {
+  text: string;
+  tokens: number;
+  stopped: boolean;
+  ttftMs: number;
+  tokensPerSecond: number;
+  totalMs: number;
+  note: string | null;
+}
+
+/** The model worker's messages. */
+export type ModelMessages = {
+  probe: MessageSpec<null, DeviceReport>;
+  load: MessageSpec<
+    { modelId: string; modelRoot: string; device: "webgpu" | "wasm"; dtype: string; sessions: SessionDtypes },
+    { seconds: number; fromCache: boolean },
+    LoadProgress
+  >;
+  generate: MessageSpec<GenerateRequest, GenerateResult, GenerateEvent>;
+  unload: MessageSpec<null, null>;
+};

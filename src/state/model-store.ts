@@ -1,0 +1,60 @@
+import { create } from "zustand";
+import type { BackendChoice, DeviceReport } from "../model/device";
+import type { ModelEntry } from "../model/manifest";
+import type { GenerateResult } from "../model/messages";
+import type { LoadProgress } from "../model/progress";
+import type { AnswerState } from "../tasks/answer";
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from "../tasks/model-input-size";
+import { type Decoding, TASK_DECODING } from "../tasks/prompts";
+
+/** Where the model load stands. */
+export type LoadState =
+  | { status: "idle" }
+  | { status: "loading"; progress: LoadProgress | null; controller: AbortController }
+  | { status: "ready"; modelId: string; device: string; dtype: string; seconds: number; fromCache: boolean }
+  | { status: "failed"; message: string };
+
+/** One question and its streamed answer. */
+export interface Run {
+  question: string;
+  answer: AnswerState;
+  status: "running" | "done" | "stopped" | "failed";
+  error: string | null;
+  stats: { ttftMs: number; tokensPerSecond: number; tokens: number; inputWidth: number; inputHeight: number };
+  result: GenerateResult | null;
+  controller: AbortController;
+}
+
+/** The model side of the app. */
+export interface ModelState {
+  models: ModelEntry[];
+  modelsError: string | null;
+  modelId: string | null;
+  device: DeviceReport | null;
+  forcedDevice: "webgpu" | "wasm" | null;
+  choice: BackendChoice | null;
+  load: LoadState;
+  useSystemPrompt: boolean;
+  decoding: Decoding;
+  budget: PixelBudget;
+  run: Run | null;
+  set(partial: Partial<ModelState>): void;
+  updateRun(update: (run: Run) => Run): void;
+}
+
+/** The model store. */
+export const useModelStore = create<ModelState>()((set) => ({
+  models: [],
+  modelsError: null,
+  modelId: null,
+  device: null,
+  forcedDevice: null,
+  choice: null,
+  load: { status: "idle" },
+  useSystemPrompt: true,
+  decoding: TASK_DECODING.vqa,
+  budget: DEFAULT_PIXEL_BUDGET,
+  run: null,
+  set: (partial) => set(partial),
+  updateRun: (update) => set((s) => (s.run ? { run: update(s.run) } : {})),
+}));

@@ -1,0 +1,156 @@
+import { useState } from "react";
+import { useModelStore } from "../../state/model-store";
+import { useAppStore } from "../../state/store";
+import { modelInputFor } from "../../tasks/model-input-size";
+import { GEOZERO_SYSTEM_PROMPT } from "../../tasks/prompts";
+import { ask } from "./actions";
+
+/** The question box, generation settings, and the streamed reasoning and answer. Model text is shown as text only. */
+export function AskPanel() {
+  const state = useModelStore();
+  const crop = useAppStore((s) => s.lastImage);
+  const [question, setQuestion] = useState("What is in this image?");
+  const { run, decoding } = state;
+  const ready = state.load.status === "ready" && crop !== null;
+  const input = crop ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
+
+  return (
+    <section className="panel" aria-labelledby="ask-heading">
+      <h2 id="ask-heading">Ask</h2>
+      <label className="row">
+        <input
+          type="checkbox"
+          data-testid="system-prompt"
+          checked={state.useSystemPrompt}
+          onChange={(e) => state.set({ useSystemPrompt: e.target.checked })}
+        />
+        System prompt
+      </label>
+      {state.useSystemPrompt && <p className="hint system-prompt">{GEOZERO_SYSTEM_PROMPT}</p>}
+      <textarea
+        data-testid="question"
+        aria-label="Question"
+        rows={3}
+        value={question}
+        onChange={(e) => setQuestion(e.target.value)}
+      />
+      <div className="row settings">
+        <select
+          data-testid="decoding"
+          aria-label="Decoding"
+          value={decoding.kind}
+          onChange={(e) =>
+            state.set({
+              decoding:
+                e.target.value === "greedy"
+                  ? { kind: "greedy", maxNewTokens: decoding.maxNewTokens }
+                  : { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: decoding.maxNewTokens },
+            })
+          }
+        >
+          <option value="greedy">Greedy</option>
+          <option value="sample">Sampling</option>
+        </select>
+        {decoding.kind === "sample" && (
+          <>
+            <label>
+              T
+              <input
+                type="number"
+                step="0.05"
+                min="0.05"
+                value={decoding.temperature}
+                onChange={(e) => state.set({ decoding: { ...decoding, temperature: Number(e.target.value) } })}
+              />
+            </label>
+            <label>
+              top-p
+              <input
+                type="number"
+                step="0.05"
+                min="0.05"
+                max="1"
+                value={decoding.topP}
+                onChange={(e) => state.set({ decoding: { ...decoding, topP: Number(e.target.value) } })}
+              />
+            </label>
+          </>
+        )}
+        <label>
+          max
+          <input
+            type="number"
+            data-testid="max-new-tokens"
+            min={1}
+            value={decoding.maxNewTokens}
+            onChange={(e) => state.set({ decoding: { ...decoding, maxNewTokens: Number(e.target.value) } })}
+          />
+        </label>
+      </div>
+      {input && (
+        <p className="hint" data-testid="visual-tokens">
+          The model sees {input.width} × {input.height} px ({input.visualTokens} visual tokens)
+          {input.exact ? "" : `, resized from the ${crop?.image.width} × ${crop?.image.height} px crop`}.
+        </p>
+      )}
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          data-testid="ask"
+          disabled={!ready || run?.status === "running"}
+          onClick={() => void ask(question)}
+        >
+          Ask
+        </button>
+        {run?.status === "running" && (
+          <button type="button" data-testid="stop" onClick={() => run.controller.abort()}>
+            Stop
+          </button>
+        )}
+      </div>
+      {!crop && <p className="hint">Crop a selection first.</p>}
+      {run && <RunView />}
+    </section>
+  );
+}
+
+function RunView() {
+  const run = useModelStore((s) => s.run);
+  if (!run) return null;
+  const { answer, stats } = run;
+  return (
+    <div className="run" data-testid="run">
+      <details open={run.status === "running" || answer.think !== ""} className="think">
+        <summary>Reasoning</summary>
+        <pre data-testid="think-text">{answer.think}</pre>
+      </details>
+      <div className="answer">
+        <h3>Answer</h3>
+        <pre data-testid="answer-text">{answer.answer}</pre>
+      </div>
+      <p className="hint" data-testid="run-stats">
+        {run.status === "running"
+          ? "Generating"
+          : run.status === "stopped"
+            ? "Stopped by you"
+            : run.status === "failed"
+              ? "Failed"
+              : "Done"}{" "}
+        · {stats.tokens} tokens · first token {(stats.ttftMs / 1000).toFixed(2)} s (image encode and prompt) ·{" "}
+        {stats.tokensPerSecond.toFixed(1)} tokens/s
+      </p>
+      {run.status === "stopped" && (
+        <p className="hint" data-testid="run-stopped">
+          Stopped: the text above is what the model wrote before you stopped it.
+        </p>
+      )}
+      {run.result?.note && <p className="hint">{run.result.note}</p>}
+      {run.error && (
+        <p className="error" role="alert" data-testid="run-error">
+          {run.error}
+        </p>
+      )}
+    </div>
+  );
+}

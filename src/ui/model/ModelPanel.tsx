@@ -1,0 +1,119 @@
+import { useEffect } from "react";
+import { downloadBytes, formatBytes } from "../../model/manifest";
+import type { LoadProgress } from "../../model/progress";
+import { useModelStore } from "../../state/model-store";
+import { initialiseModels, loadModel, updateChoice } from "./actions";
+
+function progressLine(progress: LoadProgress | null): string {
+  if (!progress) return "Starting…";
+  switch (progress.status) {
+    case "download": {
+      const left = Number.isFinite(progress.secondsLeft) ? `${progress.secondsLeft.toFixed(0)} s left` : "";
+      return `Downloading ${progress.file}: ${formatBytes(progress.loaded)} / ${formatBytes(progress.total)} · ${formatBytes(progress.bytesPerSecond)}/s · ${left}`;
+    }
+    case "cached":
+      return `From the browser cache: ${progress.file}`;
+    case "verify":
+      return `Verifying ${progress.file} (SHA-256)`;
+    case "initialise":
+      return `Creating sessions on ${progress.device} (${progress.dtype})`;
+    case "warmup":
+      return "Warming up (compiling shaders)";
+    case "ready":
+      return "Ready";
+  }
+}
+
+/** Picks a model from model-cache/, shows where it will run and why, and loads it with progress. */
+export function ModelPanel() {
+  const state = useModelStore();
+  useEffect(() => {
+    void initialiseModels();
+  }, []);
+  const entry = state.models.find((m) => m.id === state.modelId);
+  const { load, choice } = state;
+
+  return (
+    <section className="panel" aria-labelledby="model-heading">
+      <h2 id="model-heading">Model</h2>
+      {state.modelsError && (
+        <p className="error" data-testid="models-error">
+          {state.modelsError}
+        </p>
+      )}
+      <select
+        data-testid="model-select"
+        aria-label="Model"
+        value={state.modelId ?? ""}
+        onChange={(e) => {
+          state.set({ modelId: e.target.value });
+          updateChoice();
+        }}
+      >
+        {state.models.map((m) => (
+          <option key={m.id} value={m.id}>
+            {m.id}
+          </option>
+        ))}
+      </select>
+      {entry?.manifest.demo && <p className="hint">Random-weight demo model for testing the app — not GeoZero.</p>}
+      <label className="row">
+        Device
+        <select
+          data-testid="device-select"
+          value={state.forcedDevice ?? "auto"}
+          onChange={(e) => {
+            state.set({ forcedDevice: e.target.value === "auto" ? null : (e.target.value as "webgpu" | "wasm") });
+            updateChoice();
+          }}
+        >
+          <option value="auto">Automatic</option>
+          <option value="webgpu">WebGPU</option>
+          <option value="wasm">WASM (CPU)</option>
+        </select>
+      </label>
+      {choice && entry && (
+        <p className="hint" data-testid="device-choice">
+          {choice.device === "webgpu" ? "WebGPU" : "WASM"} · {choice.dtype} ·{" "}
+          {formatBytes(downloadBytes(entry.manifest, choice.sessions))} to load. {choice.reason}
+        </p>
+      )}
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          data-testid="load-model"
+          disabled={!choice || load.status === "loading"}
+          onClick={() => void loadModel()}
+        >
+          {load.status === "ready" ? "Reload model" : "Load model"}
+        </button>
+        {load.status === "loading" && (
+          <button type="button" data-testid="cancel-load" onClick={() => load.controller.abort()}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {load.status === "loading" && (
+        <div data-testid="load-progress">
+          <progress
+            max={load.progress && "total" in load.progress ? load.progress.total : 1}
+            value={load.progress && "loaded" in load.progress ? load.progress.loaded : undefined}
+          />
+          <span className="hint">{progressLine(load.progress)}</span>
+        </div>
+      )}
+      {load.status === "ready" && (
+        <p className="hint" data-testid="model-ready">
+          {load.modelId} ready on {load.device} ({load.dtype}) in {load.seconds.toFixed(1)} s
+          {load.fromCache ? " · from the browser cache" : ""}
+        </p>
+      )}
+      {load.status === "failed" && (
+        <p className="error" role="alert" data-testid="load-error">
+          {load.message}
+        </p>
+      )}
+    </section>
+  );
+}
