@@ -1,0 +1,92 @@
+import { resolve } from "node:path";
+import { AutoProcessor, env, Qwen3VLForConditionalGeneration, RawImage, type Tensor } from "@huggingface/transformers";
+import type { Page } from "@playwright/test";
+import { PNG } from "pngjs";
+import { lngLatToWorldPixel, worldPixelToLngLat } from "../../src/geo/mercator";
+import type { useAppStore } from "../../src/state/store";
+import { buildMessages } from "../../src/tasks/prompts";
+
+type Hooks = { __geozero: { store: typeof useAppStore } };
+
+/** Selects and crops a window of exactly `width × height` px at zoom 17 in the sample area: no resize before the model. */
+export async function cropExactly(page: Page, width = 448, height = 416): Promise<void> {
+  const [x, y] = lngLatToWorldPixel([9.999, 48.006], 17);
+  const left = Math.round(x);
+  const top = Math.round(y);
+  const [west, north] = worldPixelToLngLat([left, top], 17);
+  const [east, south] = worldPixelToLngLat([left + width, top + height], 17);
+  await page.evaluate(
+    (bbox) => {
+      const store = (window as unknown as Hooks).__geozero.store.getState();
+      store.setRectangle(bbox);
+      store.setCropZoom(17);
+    },
+    { west, south, east, north },
+  );
+  await page.getByTestId("crop-button").click();
+  await page.getByTestId("crop-preview").waitFor();
+}
+
+/** The PNG of the current crop, as the page holds it. */
+export async function cropPng(page: Page): Promise<Buffer> {
+  const base64 = await page.evaluate(async () => {
+    const last = (window as unknown as Hooks).__geozero.store.getState().lastImage;
+    if (!last) throw new Error("no crop");
+    const bytes = new Uint8Array(await last.image.png.arrayBuffer());
+    let binary = "";
+    for (const b of bytes) binary += String.fromCharCode(b);
+    return btoa(binary);
+  });
+  return Buffer.from(base64, "base64");
+}
+
+/** Loads the model on a device from the Model panel and waits until it is ready. */
+export async function loadModel(page: Page, device: "webgpu" | "wasm"): Promise<string> {
+  await page.getByTestId("device-select").selectOption(device);
+  await page.getByTestId("load-model").click();
+  await page.locator('[data-testid="model-ready"], [data-testid="load-error"]').waitFor({ timeout: 170_000 });
+  return (await page.locator('[data-testid="model-ready"], [data-testid="load-error"]').textContent()) ?? "";
+}
+
+/** Asks with greedy decoding and the system prompt off, waiting for the end; returns the answer text shown. */
+export async function askGreedy(page: Page, question: string, maxNewTokens: number): Promise<string> {
+  await page.getByTestId("system-prompt").setChecked(false);
+  await page.getByTestId("decoding").selectOption("greedy");
+  await page.getByTestId("max-new-tokens").fill(String(maxNewTokens));
+  await page.getByTestId("question").fill(question);
+  await page.getByTestId("ask").click();
+  await page.waitForFunction(
+    () => /^(Done|Failed)/.test(document.querySelector('[data-testid="run-stats"]')?.textContent ?? ""),
+    null,
+    {
+      timeout: 170_000,
+    },
+  );
+  return (await page.getByTestId("answer-text").textContent()) ?? "";
+}
+
+/** The same question answered in Node: transformers.js on onnxruntime-node, loading the same folder. */
+export async function greedyInNode(
+  png: Buffer,
+  question: string,
+  maxNewTokens: number,
+  dtype: Record<string, string>,
+): Promise<string> {
+  env.allowRemoteModels = false;
+  env.localModelPath = resolve("model-cache");
+  const decoded = PNG.sync.read(png);
+  const image = new RawImage(new Uint8ClampedArray(decoded.data), decoded.width, decoded.height, 4).rgb();
+  const processor = await AutoProcessor.from_pretrained("geozero-tiny");
+  const model = await Qwen3VLForConditionalGeneration.from_pretrained("geozero-tiny", {
+    dtype: dtype as unknown as "q4",
+  });
+  const prompt = processor.apply_chat_template(buildMessages(question, false), { add_generation_prompt: true });
+  const inputs = await processor(prompt, image);
+  const output = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false })) as Tensor;
+  const promptLength = inputs.input_ids.dims[1];
+  const ids = (output.tolist() as bigint[][])[0].slice(promptLength);
+  await model.dispose();
+  return (processor.tokenizer as NonNullable<typeof processor.tokenizer>)
+    .decode(ids.map(Number), { skip_special_tokens: true })
+    .trim();
+}
