@@ -14,6 +14,10 @@ const steps: FixtureStep[] = [
     name: "sample imagery (public/sample/synthetic-sample.pmtiles)",
     run: () => runScript("tools/sample-imagery/cli.ts"),
   },
+  {
+    name: "tiny demo model (model-cache/geozero-tiny)",
+    run: () => runScript("tools/tiny-model/cli.ts"),
+  },
 ];
 
 /** Runs a tool script in its own process, as `npm run` would. */
