@@ -1,5 +1,6 @@
 import { convertBench } from "./convert.ts";
 import { cropBench } from "./crop.ts";
+import { inferenceBench } from "./inference.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
@@ -8,4 +9,4 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [cropBench, convertBench];
+export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench];
