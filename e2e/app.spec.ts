@@ -64,6 +64,7 @@ test("the offline default loads, a drawn rectangle is cropped to the size shown,
   expect(natural).toBe(size);
 
   mkdirSync("docs", { recursive: true });
+  await page.getByTestId("crop-preview").scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/app.png" });
   await page.screenshot({ path: "docs/screenshot.png" });
   expect(foreign).toEqual([]);
