@@ -17,6 +17,7 @@ export interface MapViewEvents {
   onTileClicked(tile: TileId): void;
   onImageryError(message: string): void;
   onViewChanged(view: { center: [number, number]; zoom: number }): void;
+  onBoxClicked?(index: number): void;
 }
 
 /** How the pointer acts on the map. */
@@ -26,6 +27,7 @@ const IMAGERY = "imagery";
 const GRID = "tile-grid";
 const PICKED = "picked-tiles";
 const SELECTION = "selection";
+const BOXES = "answer-boxes";
 
 let pmtilesProtocol: Protocol | undefined;
 /** Readers behind `geotiff://<id>/{z}/{x}/{y}` tile URLs. */
@@ -101,6 +103,29 @@ export class MapView {
       type: "line",
       source: SELECTION,
       paint: { "line-color": "#ffb000", "line-width": 2, "line-dasharray": [3, 2] },
+    });
+    map.addSource(BOXES, { type: "geojson", data: emptyCollection() });
+    map.addLayer({
+      id: `${BOXES}-fill`,
+      type: "fill",
+      source: BOXES,
+      paint: {
+        "fill-color": ["get", "colour"],
+        "fill-opacity": ["case", ["boolean", ["feature-state", "hover"], false], 0.35, 0.12],
+      },
+    });
+    map.addLayer({
+      id: `${BOXES}-line`,
+      type: "line",
+      source: BOXES,
+      paint: {
+        "line-color": ["get", "colour"],
+        "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 4, 2],
+      },
+    });
+    map.on("click", `${BOXES}-fill`, (event) => {
+      const index = event.features?.[0]?.properties?.index;
+      if (typeof index === "number") this.events.onBoxClicked?.(index);
     });
     map.on("moveend", () => {
       this.refreshGrid();
@@ -203,6 +228,19 @@ export class MapView {
       ? { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: bboxPolygon(bbox) }] }
       : emptyCollection();
     this.map.getSource<GeoJSONSource>(SELECTION)?.setData(outline);
+  }
+
+  /** Draws the answer's boxes (GeoJSON polygons with `index` and `colour`), replacing earlier ones. */
+  async showBoxes(boxes: GeoJSON.FeatureCollection): Promise<void> {
+    await this.ready;
+    const features = boxes.features.map((f) => ({ ...f, id: Number(f.properties?.index ?? 0) }));
+    this.map.getSource<GeoJSONSource>(BOXES)?.setData({ type: "FeatureCollection", features });
+  }
+
+  /** Highlights one box (or none with null). */
+  highlightBox(index: number | null): void {
+    this.map.removeFeatureState({ source: BOXES });
+    if (index !== null) this.map.setFeatureState({ source: BOXES, id: index }, { hover: true });
   }
 
   /** The visible area. */

@@ -4,6 +4,7 @@ import type { ModelEntry } from "../model/manifest";
 import type { GenerateResult } from "../model/messages";
 import type { LoadProgress } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
+import type { BoxConvention } from "../tasks/boxes";
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from "../tasks/model-input-size";
 import { type Decoding, TASK_DECODING } from "../tasks/prompts";
 
@@ -38,6 +39,10 @@ export interface ModelState {
   decoding: Decoding;
   budget: PixelBudget;
   run: Run | null;
+  /** How the model writes box coordinates. */
+  boxConvention: BoxConvention;
+  /** The box highlighted in the text and on the map. */
+  highlightedBox: number | null;
   set(partial: Partial<ModelState>): void;
   updateRun(update: (run: Run) => Run): void;
 }
@@ -55,6 +60,8 @@ export const useModelStore = create<ModelState>()((set) => ({
   decoding: TASK_DECODING.vqa,
   budget: DEFAULT_PIXEL_BUDGET,
   run: null,
+  boxConvention: "pixels",
+  highlightedBox: null,
   set: (partial) => set(partial),
   updateRun: (update) => set((s) => (s.run ? { run: update(s.run) } : {})),
 }));

@@ -1,11 +1,12 @@
 import { cropInWorker } from "../imagery/crop";
 import { useAppStore } from "../state/store";
 import { activeMapView } from "./MapPanel";
+import { replayAnswer } from "./model/actions";
 
 /**
  * Handles the browser tests use to reach the app's real code paths (the same functions the UI calls): the store,
  * the map view and the crop entry point. They change no behaviour.
  */
 export function installTestHooks(): void {
-  Object.assign(window, { __geozero: { store: useAppStore, map: activeMapView, cropInWorker } });
+  Object.assign(window, { __geozero: { store: useAppStore, map: activeMapView, cropInWorker, replayAnswer } });
 }

@@ -3,6 +3,7 @@ import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { modelInputFor } from "../../tasks/model-input-size";
 import { GEOZERO_SYSTEM_PROMPT } from "../../tasks/prompts";
+import { AnswerView } from "./AnswerView";
 import { ask } from "./actions";
 
 /** The question box, generation settings, and the streamed reasoning and answer. Model text is shown as text only. */
@@ -125,10 +126,7 @@ function RunView() {
         <summary>Reasoning</summary>
         <pre data-testid="think-text">{answer.think}</pre>
       </details>
-      <div className="answer">
-        <h3>Answer</h3>
-        <pre data-testid="answer-text">{answer.answer}</pre>
-      </div>
+      <AnswerView answer={answer.answer} question={run.question} />
       <p className="hint" data-testid="run-stats">
         {run.status === "running"
           ? "Generating"

@@ -1,5 +1,6 @@
 import { listModels, MODEL_ROOT, modelWorker } from "../../model/client";
 import { chooseBackend } from "../../model/device";
+import type { GenerateEvent } from "../../model/messages";
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { AnswerStream } from "../../tasks/answer";
@@ -72,14 +73,11 @@ function describeFailure(error: unknown): string {
   return message;
 }
 
-/** Asks a question about the current crop, streaming reasoning and answer into the store. */
-export async function ask(question: string): Promise<void> {
-  const crop = useAppStore.getState().lastImage;
-  const { useSystemPrompt, decoding, budget } = model();
-  if (!crop || model().load.status !== "ready") return;
+function startRun(question: string): { stream: AnswerStream; controller: AbortController } {
   const controller = new AbortController();
   const stream = new AnswerStream();
   model().set({
+    highlightedBox: null,
     run: {
       question,
       answer: stream.state(),
@@ -90,28 +88,37 @@ export async function ask(question: string): Promise<void> {
       controller,
     },
   });
+  return { stream, controller };
+}
+
+/** Applies one worker event to the run: the one path streamed text takes into the panels and the map. */
+function applyEvent(stream: AnswerStream, event: GenerateEvent): void {
+  if (event.status === "prefill") {
+    model().updateRun((run) => ({
+      ...run,
+      stats: { ...run.stats, inputWidth: event.inputWidth, inputHeight: event.inputHeight },
+    }));
+    return;
+  }
+  const answer = stream.push(event.piece);
+  model().updateRun((run) => ({
+    ...run,
+    answer,
+    stats: { ...run.stats, ttftMs: event.ttftMs, tokensPerSecond: event.tokensPerSecond, tokens: event.tokens },
+  }));
+}
+
+/** Asks a question about the current crop, streaming reasoning and answer into the store. */
+export async function ask(question: string): Promise<void> {
+  const crop = useAppStore.getState().lastImage;
+  const { useSystemPrompt, decoding, budget } = model();
+  if (!crop || model().load.status !== "ready") return;
+  const { stream, controller } = startRun(question);
   try {
     const result = await modelWorker().call(
       "generate",
       { image: crop.image.png, instruction: question, useSystemPrompt, decoding, budget },
-      {
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (event.status === "prefill") {
-            model().updateRun((run) => ({
-              ...run,
-              stats: { ...run.stats, inputWidth: event.inputWidth, inputHeight: event.inputHeight },
-            }));
-            return;
-          }
-          const answer = stream.push(event.piece);
-          model().updateRun((run) => ({
-            ...run,
-            answer,
-            stats: { ...run.stats, ttftMs: event.ttftMs, tokensPerSecond: event.tokensPerSecond, tokens: event.tokens },
-          }));
-        },
-      },
+      { signal: controller.signal, onEvent: (event) => applyEvent(stream, event) },
     );
     model().updateRun((run) => ({ ...run, answer: stream.end(false), status: "done", result }));
   } catch (error) {
@@ -123,4 +130,16 @@ export async function ask(question: string): Promise<void> {
       error: stopped ? null : describeFailure(error),
     }));
   }
+}
+
+/**
+ * Feeds recorded model text through the same path as a live generation, piece by piece: random-weight demo models
+ * never write boxes, so the tests replay a recorded grounding answer to check the panels, the map and the export.
+ */
+export function replayAnswer(question: string, pieces: string[]): void {
+  const { stream } = startRun(question);
+  pieces.forEach((piece, i) => {
+    applyEvent(stream, { status: "token", piece, tokens: i + 1, ttftMs: 0, tokensPerSecond: 0 });
+  });
+  model().updateRun((run) => ({ ...run, answer: stream.end(false), status: "done" }));
 }
