@@ -1,13 +1,20 @@
 /**
  * `npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …]
- * [--attention fused|portable] [--workers N] [--chunk-bytes N] [--demo]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
+ * [--attention fused|portable] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
  */
 import { parseArgs } from "node:util";
-import { type ConvertProgress, convertSnapshot, parseAttention, parseDtypes } from "./convert.ts";
+import {
+  type ConvertProgress,
+  convertSnapshot,
+  DEFAULT_ATTENTION,
+  DEFAULT_VISION_ATTENTION,
+  parseAttention,
+  parseDtypes,
+} from "./convert.ts";
 import { formatBytes, progressLine } from "./progress.ts";
 
 const USAGE =
-  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention fused|portable] [--workers N] [--chunk-bytes N] [--demo]";
+  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention fused|portable] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]";
 
 function progressReporter(): (event: ConvertProgress) => void {
   const started = performance.now();
@@ -41,7 +48,8 @@ async function main(): Promise<void> {
       dtype: { type: "string", default: "q4f16" },
       "vision-dtype": { type: "string" },
       "chunk-bytes": { type: "string" },
-      attention: { type: "string", default: "fused" },
+      attention: { type: "string", default: DEFAULT_ATTENTION },
+      "vision-attention": { type: "string", default: DEFAULT_VISION_ATTENTION },
       workers: { type: "string" },
       demo: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
       visionDtype: visionDtypes?.[0],
       chunkBytes,
       attention: parseAttention(values.attention),
+      visionAttention: parseAttention(values["vision-attention"], "--vision-attention"),
       workers,
       demo: values.demo,
       onProgress: progressReporter(),

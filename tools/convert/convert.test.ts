@@ -183,6 +183,7 @@ describe("convertSnapshot", () => {
     const scale = Math.max(...portable.map(Math.abs));
     expect(Math.max(...fused.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
     expect((await readJson(join(out, "manifest.json"))).attention).toBe("fused");
+    expect((await readJson(join(out, "manifest.json"))).visionAttention).toBe("portable");
     expect((await readJson(join(portableDir, "manifest.json"))).attention).toBe("portable");
   });
 

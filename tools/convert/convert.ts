@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFolderAtomically } from "../io/atomic-folder.ts";
-import { type AttentionKind, familyFor, type SessionSpec } from "./families.ts";
+import { type AttentionKind, type BuildOptions, familyFor, type SessionSpec } from "./families.ts";
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
@@ -14,13 +14,20 @@ import type { Checkpoint } from "./safetensors/read.ts";
 /** Default cap on quantising threads (each holds a few slices of about 8 MiB). */
 const MAX_DEFAULT_WORKERS = 8;
 
-/** Fused attention contrib ops: fast on WebGPU, also run by ONNX Runtime's CPU and WASM kernels. */
+/** Decoder: GroupQueryAttention, fast on WebGPU and equal to the portable graph on WebGPU, CPU and WASM. */
 export const DEFAULT_ATTENTION: AttentionKind = "fused";
 
-/** Checks an `--attention` value, naming the allowed ones. */
-export function parseAttention(text: string): AttentionKind {
+/**
+ * Vision tower: portable. onnxruntime-web 1.31-dev's WebGPU MultiHeadAttention is wrong beyond 16 keys (relative
+ * error 1e-3…1e-1 against its own WASM kernel and a float64 reference, for 2–4 heads of 16–72 dims; measured on
+ * Chromium's WebGPU adapter), which is every real image.
+ */
+export const DEFAULT_VISION_ATTENTION: AttentionKind = "portable";
+
+/** Checks an `--attention` or `--vision-attention` value, naming the allowed ones. */
+export function parseAttention(text: string, flag = "--attention"): AttentionKind {
   if (text === "fused" || text === "portable") return text;
-  throw new Error(`Unsupported --attention ${JSON.stringify(text)}; expected fused or portable.`);
+  throw new Error(`Unsupported ${flag} ${JSON.stringify(text)}; expected fused or portable.`);
 }
 
 /** File suffix per dtype, as transformers.js 4.x names them (utils/dtypes.js). */
@@ -42,8 +49,10 @@ export interface ConvertOptions {
   visionDtype?: OutputDtype;
   /** External data chunk limit in bytes (default just under 2 GB). */
   chunkBytes?: number;
-  /** Attention: fused contrib ops (default) or portable MatMul/Softmax. */
+  /** Decoder attention: fused contrib ops (default) or portable MatMul/Softmax. */
   attention?: AttentionKind;
+  /** Vision tower attention: portable (default) or fused. */
+  visionAttention?: AttentionKind;
   /** Marks the manifest `demo: true` (random-weight test models the app labels as such). */
   demo?: boolean;
   /** Worker threads quantising 4-bit slices (default: available parallelism up to 8; 0 quantises inline). */
@@ -84,7 +93,11 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
   const outDir = resolve(options.outDir);
   const config = await readSnapshotConfig(snapshotDir);
   const family = familyFor(config, snapshotDir);
-  const sessions = family.prepare(config, { attention: options.attention ?? DEFAULT_ATTENTION });
+  const build = {
+    attention: options.attention ?? DEFAULT_ATTENTION,
+    visionAttention: options.visionAttention ?? DEFAULT_VISION_ATTENTION,
+  };
+  const sessions = family.prepare(config, build);
   const checkpoint = await openCheckpointDir(snapshotDir, signal);
   const planned = planFiles(sessions, dtypes, options.visionDtype);
   const written = await writeFolderAtomically(
@@ -99,7 +112,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
         dtypes,
         visionDtype: options.visionDtype,
         modelType: family.modelType,
-        attention: options.attention ?? DEFAULT_ATTENTION,
+        attention: build,
         shards: checkpoint.shards,
         demo: options.demo ?? false,
       });
@@ -199,7 +212,7 @@ async function writeManifest(
     dtypes: OutputDtype[];
     visionDtype?: OutputDtype;
     modelType: string;
-    attention: string;
+    attention: BuildOptions;
     shards: string[];
     demo: boolean;
   },
@@ -209,7 +222,8 @@ async function writeManifest(
     source: { path: resolve(source.snapshotDir), modelType: source.modelType, shards: source.shards },
     dtypes: source.dtypes,
     visionDtype: source.visionDtype ?? null,
-    attention: source.attention,
+    attention: source.attention.attention,
+    visionAttention: source.attention.visionAttention,
     ...(source.demo ? { demo: true } : {}),
     totalBytes: files.reduce((sum, f) => sum + f.bytes, 0),
     files: [...files]

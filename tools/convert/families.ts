@@ -20,9 +20,10 @@ export interface SessionSpec {
  */
 export type AttentionKind = "portable" | "fused";
 
-/** Build choices that are not dtypes. */
+/** Build choices that are not dtypes: attention in the decoder and in the vision tower, chosen apart. */
 export interface BuildOptions {
   attention: AttentionKind;
+  visionAttention: AttentionKind;
 }
 
 /** A model family: reads its config and lists the sessions to build. */

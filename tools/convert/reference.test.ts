@@ -27,6 +27,7 @@ beforeAll(async () => {
       outDir: join(root, attention),
       dtypes: ["fp32"],
       attention,
+      visionAttention: attention,
     });
   }
   fixture = JSON.parse(await readFile(new URL("./testing/reference-fixture.json", import.meta.url), "utf8"));

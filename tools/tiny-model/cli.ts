@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { convertSnapshot } from "../convert/convert.ts";
+import { convertSnapshot, DEFAULT_ATTENTION, DEFAULT_VISION_ATTENTION } from "../convert/convert.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "../convert/testing/synthetic.ts";
 
 const SNAPSHOT = ".cache/tiny-hf";
@@ -16,12 +16,8 @@ const OUT = "model-cache/geozero-tiny";
 const STAMP = join(OUT, ".inputs-sha256");
 const SEED = 5;
 const SIZES = { ...TINY_SIZES, vocab: 151936 };
-/**
- * Portable attention (MatMul/Softmax): with the fused contrib ops (GroupQueryAttention, MultiHeadAttention) the
- * WebGPU execution provider of onnxruntime-web 1.31-dev gives other logits than its CPU and WASM kernels on these
- * graphs; the portable graphs agree on all three.
- */
-const ATTENTION = "portable" as const;
+/** The converter's defaults, as users get them: GroupQueryAttention in the decoder, portable vision attention. */
+const ATTENTION = { attention: DEFAULT_ATTENTION, visionAttention: DEFAULT_VISION_ATTENTION };
 
 function inputsHash(): string {
   const hash = createHash("sha256");
@@ -42,7 +38,7 @@ if (!force && existsSync(STAMP) && readFileSync(STAMP, "utf8") === expected) {
     snapshotDir: SNAPSHOT,
     outDir: OUT,
     dtypes: ["fp32", "q4", "q4f16"],
-    attention: ATTENTION,
+    ...ATTENTION,
     demo: true,
   });
   writeFileSync(STAMP, expected);

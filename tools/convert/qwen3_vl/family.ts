@@ -14,7 +14,7 @@ export const qwen3VLFamily: ModelFamily = {
       {
         name: "vision_encoder",
         part: "vision",
-        build: (g, loader) => buildVisionEncoder(g, loader, config, options.attention),
+        build: (g, loader) => buildVisionEncoder(g, loader, config, options.visionAttention),
       },
       { name: "embed_tokens", part: "text", build: (g, loader) => buildEmbedTokens(g, loader, config) },
       {
