@@ -115,42 +115,16 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/**
- * Scaled dot-product attention of one query head against keys/values stored [positions, width] with the head at
- * `headOffset`; `visible(j)` says which key positions the query sees.
- */
-export function attendOneHead(
-  query: Float64Array,
-  queryOffset: number,
-  keys: Float64Array,
-  values: Float64Array,
-  width: number,
-  headOffset: number,
-  headDim: number,
-  positions: number,
-  visible: (position: number) => boolean,
-  out: Float64Array,
-  outOffset: number,
-): void {
-  const scores = new Float64Array(positions).fill(Number.NEGATIVE_INFINITY);
-  const scale = 1 / Math.sqrt(headDim);
-  let max = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < positions; j++) {
-    if (!visible(j)) continue;
-    let dot = 0;
-    for (let d = 0; d < headDim; d++) dot += query[queryOffset + d] * keys[j * width + headOffset + d];
-    scores[j] = dot * scale;
-    max = Math.max(max, scores[j]);
-  }
-  let total = 0;
-  for (let j = 0; j < positions; j++) {
-    scores[j] = Math.exp(scores[j] - max);
-    total += scores[j];
-  }
-  for (let d = 0; d < headDim; d++) out[outOffset + d] = 0;
-  for (let j = 0; j < positions; j++) {
-    if (scores[j] === 0) continue;
-    const weight = scores[j] / total;
-    for (let d = 0; d < headDim; d++) out[outOffset + d] += weight * values[j * width + headOffset + d];
-  }
+/** Softmax(q·kᵀ / √d)·v of one query head over the key and value head vectors it may see. */
+export function attend(query: Float64Array, keys: Float64Array[], values: Float64Array[]): Float64Array {
+  const scale = 1 / Math.sqrt(query.length);
+  const scores = keys.map((key) => key.reduce((sum, k, d) => sum + k * query[d], 0) * scale);
+  const max = Math.max(...scores);
+  const weights = scores.map((score) => Math.exp(score - max));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(query.length);
+  values.forEach((value, j) => {
+    for (let d = 0; d < out.length; d++) out[d] += (weights[j] / total) * value[d];
+  });
+  return out;
 }

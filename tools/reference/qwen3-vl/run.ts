@@ -11,7 +11,6 @@ import { encodeImage, type Grid, type VisionFeatures } from "./vision.ts";
 import { loadReferenceModel, type ReferenceModel } from "./weights.ts";
 
 export interface ReferenceRunOptions {
-  snapshotDir: string;
   /** Prompt ids; an image appears as `<|vision_start|>`, one `<|image_pad|>` per merged token, `<|vision_end|>`. */
   ids: number[];
   /** [t·h·w, 1536] flattened as the processor writes `pixel_values`; omit for a text-only prompt. */
@@ -19,6 +18,8 @@ export interface ReferenceRunOptions {
   grid?: Grid;
   /** Greedy steps: step 0 is the prefill's last position, each later one decodes the previous pick with the cache. */
   steps: number;
+  /** Ids fed at the decode steps instead of the greedy picks (teacher forcing); `ids` still reports the picks. */
+  forcedIds?: number[];
   /** Ablations showing the tests depend on them: drop the DeepStack additions, or use positions 0, 1, 2, … */
   ablate?: { deepstack?: boolean; multimodalPositions?: boolean };
 }
@@ -68,11 +69,16 @@ function promptEmbeds(model: ReferenceModel, ids: number[], vision: VisionFeatur
   return { embeds, deepstack: { rows: imageRows, levels: vision.deepstack } };
 }
 
-/** Prefill plus greedy decoding with the KV cache, keeping every step's logits. */
-export async function referenceRun(options: ReferenceRunOptions): Promise<ReferenceRun> {
-  const model = await referenceModel(options.snapshotDir);
+/** Prefill plus greedy decoding with the KV cache on a snapshot folder, keeping every step's logits. */
+export async function referenceRun(options: ReferenceRunOptions & { snapshotDir: string }): Promise<ReferenceRun> {
+  return runReference(await referenceModel(options.snapshotDir), options);
+}
+
+/** {@link referenceRun} on a model already in memory. */
+export function runReference(model: ReferenceModel, options: ReferenceRunOptions): ReferenceRun {
   const { ids, pixelValues, grid, steps, ablate = {} } = options;
-  if ((pixelValues === undefined) !== (grid === undefined)) throw new Error("Give both pixelValues and grid, or neither.");
+  if ((pixelValues === undefined) !== (grid === undefined))
+    throw new Error("Give both pixelValues and grid, or neither.");
   const vision = pixelValues && grid ? encodeImage(model, pixelValues, grid) : undefined;
   const { embeds, deepstack } = promptEmbeds(model, ids, vision);
   const index = ablate.multimodalPositions
@@ -93,7 +99,12 @@ export async function referenceRun(options: ReferenceRunOptions): Promise<Refere
     if (step === steps - 1) break;
     const position = cache.length + index.delta;
     run.decodePositions.push(position);
-    const next = decoderForward(model, { embeds: embedTokens(model, [id]), positions: [[position], [position], [position]] }, cache);
+    const fed = options.forcedIds?.[step] ?? id;
+    const next = decoderForward(
+      model,
+      { embeds: embedTokens(model, [fed]), positions: [[position], [position], [position]] },
+      cache,
+    );
     logits = logitsOf(model, next, 0);
   }
   return run;

@@ -1,4 +1,4 @@
-import { addInPlace, attendOneHead, linear, rmsNorm, rotateHalfInPlace, silu } from "./math.ts";
+import { addInPlace, attend, linear, rmsNorm, rotateHalfInPlace, silu } from "./math.ts";
 import { EMBED, type ReferenceModel } from "./weights.ts";
 
 /** Keys and values of every position seen so far, per layer, [positions, kv_heads · head_dim] after RoPE. */
@@ -80,8 +80,18 @@ function attentionLayer(
   const w = (name: string) => model.tensor(`model.language_model.layers.${layer}.${name}`);
   const rows = angles.length;
   const normed = rmsNorm(x, hiddenSize, w("input_layernorm.weight"), rmsNormEps);
-  const q = rmsNorm(linear(normed, rows, w("self_attn.q_proj.weight"), undefined, numHeads * headDim), headDim, w("self_attn.q_norm.weight"), rmsNormEps);
-  const k = rmsNorm(linear(normed, rows, w("self_attn.k_proj.weight"), undefined, numKvHeads * headDim), headDim, w("self_attn.k_norm.weight"), rmsNormEps);
+  const q = rmsNorm(
+    linear(normed, rows, w("self_attn.q_proj.weight"), undefined, numHeads * headDim),
+    headDim,
+    w("self_attn.q_norm.weight"),
+    rmsNormEps,
+  );
+  const k = rmsNorm(
+    linear(normed, rows, w("self_attn.k_proj.weight"), undefined, numKvHeads * headDim),
+    headDim,
+    w("self_attn.k_norm.weight"),
+    rmsNormEps,
+  );
   const v = linear(normed, rows, w("self_attn.v_proj.weight"), undefined, numKvHeads * headDim);
   for (let r = 0; r < rows; r++) {
     for (let head = 0; head < numHeads; head++) rotateHalfInPlace(q, (r * numHeads + head) * headDim, angles[r]);
@@ -91,16 +101,20 @@ function attentionLayer(
   const values = concatRows(cache.values[layer], v);
   cache.keys[layer] = keys;
   cache.values[layer] = values;
-  const past = cache.length;
-  const total = past + rows;
-  const kvWidth = numKvHeads * headDim;
+  const head = (m: Float64Array, position: number, h: number, heads: number) =>
+    m.subarray((position * heads + h) * headDim, (position * heads + h + 1) * headDim);
+  const group = numHeads / numKvHeads;
   const attended = new Float64Array(rows * numHeads * headDim);
   for (let r = 0; r < rows; r++) {
-    const causal = (j: number) => j <= past + r;
-    for (let head = 0; head < numHeads; head++) {
-      const kvHead = Math.floor(head / (numHeads / numKvHeads));
-      const offset = (r * numHeads + head) * headDim;
-      attendOneHead(q, offset, keys, values, kvWidth, kvHead * headDim, headDim, total, causal, attended, offset);
+    const seen = Array.from({ length: cache.length + r + 1 }, (_, j) => j);
+    for (let h = 0; h < numHeads; h++) {
+      const kvHead = Math.floor(h / group);
+      const out = attend(
+        head(q, r, h, numHeads),
+        seen.map((j) => head(keys, j, kvHead, numKvHeads)),
+        seen.map((j) => head(values, j, kvHead, numKvHeads)),
+      );
+      attended.set(out, (r * numHeads + h) * headDim);
     }
   }
   return linear(attended, rows, w("self_attn.o_proj.weight"), undefined, hiddenSize);
@@ -140,5 +154,11 @@ export function decoderForward(model: ReferenceModel, step: DecoderStep, cache: 
 /** lm_head on one final hidden state row: the logits over the vocabulary. */
 export function logitsOf(model: ReferenceModel, hidden: Float64Array, row: number): Float64Array {
   const { hiddenSize, vocabSize } = model.config.text;
-  return linear(hidden.subarray(row * hiddenSize, (row + 1) * hiddenSize), 1, model.tensor("lm_head.weight"), undefined, vocabSize);
+  return linear(
+    hidden.subarray(row * hiddenSize, (row + 1) * hiddenSize),
+    1,
+    model.tensor("lm_head.weight"),
+    undefined,
+    vocabSize,
+  );
 }

@@ -1,13 +1,4 @@
-import {
-  addInPlace,
-  attendOneHead,
-  geluErf,
-  geluTanh,
-  layerNorm,
-  linear,
-  mapInPlace,
-  rotateHalfInPlace,
-} from "./math.ts";
+import { addInPlace, attend, geluErf, geluTanh, layerNorm, linear, mapInPlace, rotateHalfInPlace } from "./math.ts";
 import type { ReferenceModel } from "./weights.ts";
 
 /** Temporal, height and width of an image in patches (`image_grid_thw`). */
@@ -90,7 +81,10 @@ function visionBlock(
   const [q, k, v] = [0, 1, 2].map((part) => {
     const out = new Float64Array(patches * hiddenSize);
     for (let p = 0; p < patches; p++)
-      out.set(qkv.subarray(p * 3 * hiddenSize + part * hiddenSize, p * 3 * hiddenSize + (part + 1) * hiddenSize), p * hiddenSize);
+      out.set(
+        qkv.subarray(p * 3 * hiddenSize + part * hiddenSize, p * 3 * hiddenSize + (part + 1) * hiddenSize),
+        p * hiddenSize,
+      );
     return out;
   });
   for (let p = 0; p < patches; p++)
@@ -98,18 +92,27 @@ function visionBlock(
       rotateHalfInPlace(q, p * hiddenSize + head * headDim, angles[p]);
       rotateHalfInPlace(k, p * hiddenSize + head * headDim, angles[p]);
     }
+  const head = (m: Float64Array, p: number, h: number) =>
+    m.subarray(p * hiddenSize + h * headDim, p * hiddenSize + (h + 1) * headDim);
   const attended = new Float64Array(patches * hiddenSize);
   for (let p = 0; p < patches; p++) {
-    const frame = Math.floor(p / framePatches);
-    const sameFrame = (j: number) => Math.floor(j / framePatches) === frame;
-    for (let head = 0; head < numHeads; head++) {
-      const offset = head * headDim;
-      attendOneHead(q, p * hiddenSize + offset, k, v, hiddenSize, offset, headDim, patches, sameFrame, attended, p * hiddenSize + offset);
+    const first = Math.floor(p / framePatches) * framePatches;
+    const frame = Array.from({ length: framePatches }, (_, i) => first + i);
+    for (let h = 0; h < numHeads; h++) {
+      const out = attend(
+        head(q, p, h),
+        frame.map((j) => head(k, j, h)),
+        frame.map((j) => head(v, j, h)),
+      );
+      attended.set(out, p * hiddenSize + h * headDim);
     }
   }
   addInPlace(x, linear(attended, patches, w("attn.proj.weight"), w("attn.proj.bias"), hiddenSize));
   const normed2 = layerNorm(x, hiddenSize, w("norm2.weight"), w("norm2.bias"));
-  const hidden = mapInPlace(linear(normed2, patches, w("mlp.linear_fc1.weight"), w("mlp.linear_fc1.bias"), intermediateSize), geluTanh);
+  const hidden = mapInPlace(
+    linear(normed2, patches, w("mlp.linear_fc1.weight"), w("mlp.linear_fc1.bias"), intermediateSize),
+    geluTanh,
+  );
   return addInPlace(x, linear(hidden, patches, w("mlp.linear_fc2.weight"), w("mlp.linear_fc2.bias"), hiddenSize));
 }
 
@@ -134,7 +137,9 @@ export function encodeImage(model: ReferenceModel, pixelValues: ArrayLike<number
   if (h % merge !== 0 || w % merge !== 0)
     throw new Error(`Grid ${grid.join("×")}: height and width must be multiples of spatial_merge_size ${merge}.`);
   if (pixelValues.length !== patches * patchWidth)
-    throw new Error(`pixel_values has ${pixelValues.length} values; grid ${grid.join("×")} needs ${patches} × ${patchWidth}.`);
+    throw new Error(
+      `pixel_values has ${pixelValues.length} values; grid ${grid.join("×")} needs ${patches} × ${patchWidth}.`,
+    );
   const coordinates = patchCoordinates(grid, merge);
   let x = linear(
     Float64Array.from(pixelValues),

@@ -14,6 +14,8 @@ export interface SpecialTokens {
 export interface ReferenceModel {
   config: Qwen3VLConfig;
   tokens: SpecialTokens;
+  /** Shape of each checkpoint tensor by name. */
+  shapes: Map<string, number[]>;
   /** A tensor by its checkpoint name; fails naming the tensor when missing. */
   tensor(name: string): Float32Array;
 }
@@ -30,9 +32,14 @@ export async function loadReferenceModel(snapshotDir: string): Promise<Reference
   const config = parseQwen3VLConfig(rawConfig);
   const checkpoint = await openCheckpointDir(snapshotDir);
   const tensors = new Map<string, Float32Array>();
-  for (const name of checkpoint.tensors.keys()) tensors.set(name, await checkpoint.readFloat32(name));
+  const shapes = new Map<string, number[]>();
+  for (const [name, info] of checkpoint.tensors) {
+    tensors.set(name, await checkpoint.readFloat32(name));
+    shapes.set(name, info.shape);
+  }
   return {
     config,
+    shapes,
     tokens: {
       image: tokenId(rawConfig, "image_token_id"),
       video: tokenId(rawConfig, "video_token_id"),
