@@ -36,3 +36,37 @@ export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number 
   }
   return cross / Math.sqrt(squaresA * squaresB);
 }
+
+/** What tools/reference/testing/torch-fixture.json keeps of one step's logits. */
+export interface StepSummary {
+  argmax: number;
+  topIds: number[];
+  topValues: number[];
+  /** Logits at 0, stride, 2·stride, … */
+  probes: number[];
+  logsumexp: number;
+}
+
+export function summarizeStep(logits: ArrayLike<number>, probeStride: number, top = 8): StepSummary {
+  const best: number[] = [];
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) {
+    max = Math.max(max, logits[i]);
+    if (best.length === top && logits[i] <= logits[best[top - 1]]) continue;
+    let at = best.length;
+    while (at > 0 && logits[best[at - 1]] < logits[i]) at--;
+    best.splice(at, 0, i);
+    if (best.length > top) best.pop();
+  }
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i] - max);
+  const probes: number[] = [];
+  for (let i = 0; i < logits.length; i += probeStride) probes.push(logits[i]);
+  return {
+    argmax: best[0],
+    topIds: best,
+    topValues: best.map((i) => logits[i]),
+    probes,
+    logsumexp: max + Math.log(total),
+  };
+}
