@@ -134,6 +134,8 @@ export function encodeImage(model: ReferenceModel, pixelValues: ArrayLike<number
   const merge = vision.spatialMergeSize;
   const patchWidth = vision.inChannels * vision.temporalPatchSize * vision.patchSize ** 2;
   const patches = t * h * w;
+  if (vision.hiddenAct !== "gelu_pytorch_tanh")
+    throw new Error(`vision_config.hidden_act is ${vision.hiddenAct}; the reference implements gelu_pytorch_tanh.`);
   if (h % merge !== 0 || w % merge !== 0)
     throw new Error(`Grid ${grid.join("×")}: height and width must be multiples of spatial_merge_size ${merge}.`);
   if (pixelValues.length !== patches * patchWidth)
