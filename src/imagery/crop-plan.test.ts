@@ -67,21 +67,24 @@ describe("snapBBoxToModelSize", () => {
     ["across the antimeridian", { west: 179.995, south: -16.51, east: -179.993, north: -16.5 }, 16],
   ];
 
-  it.each(cases)("%s: the snapped window has sides that are multiples of 32 and the model sees it unchanged", (_, bbox, zoom) => {
-    const before = bboxToPixelWindow(bbox, zoom);
-    const snapped = snapBBoxToModelSize(bbox, zoom);
-    const plan = planCrop(snapped, zoom);
-    if (!plan.valid) throw new Error(plan.reason);
-    expect(plan.width % 32).toBe(0);
-    expect(plan.height % 32).toBe(0);
-    expect(Math.abs(plan.width - before.width)).toBeLessThanOrEqual(16);
-    expect(Math.abs(plan.height - before.height)).toBeLessThanOrEqual(16);
-    expect(modelInputFor(plan.width, plan.height).exact).toBe(true);
-    const after = plan.plan.window;
-    const centre = (w: { left: number; width: number }) => w.left + w.width / 2;
-    expect(Math.abs(centre(after) - centre(before))).toBeLessThanOrEqual(1);
-    expect(Math.abs(after.top + after.height / 2 - (before.top + before.height / 2))).toBeLessThanOrEqual(1);
-  });
+  it.each(cases)(
+    "%s: the snapped window has sides that are multiples of 32 and the model sees it unchanged",
+    (_, bbox, zoom) => {
+      const before = bboxToPixelWindow(bbox, zoom);
+      const snapped = snapBBoxToModelSize(bbox, zoom);
+      const plan = planCrop(snapped, zoom);
+      if (!plan.valid) throw new Error(plan.reason);
+      expect(plan.width % 32).toBe(0);
+      expect(plan.height % 32).toBe(0);
+      expect(Math.abs(plan.width - before.width)).toBeLessThanOrEqual(16);
+      expect(Math.abs(plan.height - before.height)).toBeLessThanOrEqual(16);
+      expect(modelInputFor(plan.width, plan.height).exact).toBe(true);
+      const after = plan.plan.window;
+      const centre = (w: { left: number; width: number }) => w.left + w.width / 2;
+      expect(Math.abs(centre(after) - centre(before))).toBeLessThanOrEqual(1);
+      expect(Math.abs(after.top + after.height / 2 - (before.top + before.height / 2))).toBeLessThanOrEqual(1);
+    },
+  );
 
   it("shrinks a selection over the pixel budget into it, keeping the aspect ratio within a tile of 32", () => {
     const bbox = { west: 9.99, south: 47.99, east: 10.02, north: 48.006 };

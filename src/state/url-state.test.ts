@@ -20,7 +20,8 @@ describe("URL state", () => {
     expect(decoded.sourceId).toBe("sample");
     const bbox = decoded.bbox;
     if (!bbox) throw new Error("no bbox");
-    for (const edge of ["west", "south", "east", "north"] as const) expect(bbox[edge]).toBeCloseTo(state.bbox?.[edge] ?? 0, 8);
+    for (const edge of ["west", "south", "east", "north"] as const)
+      expect(bbox[edge]).toBeCloseTo(state.bbox?.[edge] ?? 0, 8);
   });
 
   it("leaves out what is not there: no selection, automatic crop zoom", () => {

@@ -21,7 +21,9 @@ describe("task instructions in GeoZero's prompt shape", () => {
   it("asks for one box, or for every instance, in [x1, y1, x2, y2] lists", () => {
     const one = buildInstruction({ task: "grounding", target: "the red roof", several: false });
     const all = buildInstruction({ task: "grounding", target: "storage tank", several: true });
-    expect(one).toBe(`${TASK_TAGS.grounding} Output the bounding box of the red roof in the image as [x1, y1, x2, y2].`);
+    expect(one).toBe(
+      `${TASK_TAGS.grounding} Output the bounding box of the red roof in the image as [x1, y1, x2, y2].`,
+    );
     expect(all).toMatch(/^\[grounding\] Detect every storage tank in the image\./);
   });
 

@@ -54,7 +54,7 @@ describe("snappedCropSize and the recorded model input", () => {
     const modelBox = [100 * (992 / 1000), 50 * (512 / 500), 300 * (992 / 1000), 250 * (512 / 500)];
     const frame = { convention: "pixels" as const, input, cropWidth: 1000, cropHeight: 500 };
     const back = toCropPixels(modelBox, frame);
-    [100, 50, 300, 250].forEach((v, i) => expect(back[i]).toBeCloseTo(v, 9));
+    for (const [i, v] of [100, 50, 300, 250].entries()) expect(back[i]).toBeCloseTo(v, 9);
   });
 
   it("falls back to the local prediction without a report, and is exact when the crop was snapped", () => {
