@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, type Page, test } from "@playwright/test";
+import { type Download, expect, type Page, test } from "@playwright/test";
 import { PNG } from "pngjs";
 import type { GeoReference } from "../src/geo/georef";
 import { lngLatToWorldPixel, worldPixelToLngLat } from "../src/geo/mercator";
@@ -12,6 +12,7 @@ type Hooks = {
     store: typeof useAppStore;
     replayAnswer(question: string, pieces: string[], task?: string): Promise<void>;
     map(): {
+      whenReady(): Promise<void>;
       map: {
         loaded(): boolean;
         jumpTo(o: { center: [number, number]; zoom: number }): void;
@@ -25,24 +26,25 @@ type Hooks = {
 
 const hooks = (page: Page) => page.evaluate(() => Boolean((window as unknown as Hooks).__geozero));
 
+/** Waits until the map view exists and its layers are set up. */
 async function waitForMap(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as unknown as Hooks).__geozero?.map()?.map.loaded() === true);
+  await page.waitForFunction(() => (window as unknown as Hooks).__geozero?.map() != null);
+  await page.evaluate(() => (window as unknown as Hooks).__geozero.map()?.whenReady());
 }
 
 const RECORDED =
   'The tanks sit by the road. <answer>{"bbox_2d": [32, 64, 96, 128], "label": "tank"} [200, 100, 260, 180]</answer>';
 
+/** Clicks and collects the downloads it starts: file name → path. */
 async function downloads(page: Page, click: () => Promise<void>, count: number): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const all = Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      page.waitForEvent("download", { predicate: () => files.size >= i }).then(async (d) => {
-        files.set(d.suggestedFilename(), await d.path());
-      }),
-    ),
-  );
+  const started: Download[] = [];
+  const collect = (download: Download) => started.push(download);
+  page.on("download", collect);
   await click();
-  await all;
+  await expect.poll(() => started.length).toBe(count);
+  page.off("download", collect);
+  const files = new Map<string, string>();
+  for (const download of started) files.set(download.suggestedFilename(), await download.path());
   return files;
 }
 
@@ -204,6 +206,7 @@ test("the shareable URL restores the view and the selection after a reload; snap
   }
   await expect(page.getByTestId("selection-size")).toHaveText("480 × 320 px");
 
+  await page.goto("about:blank");
   await page.goto("/#map=oops&bbox=1,2&cz=banana");
   await waitForMap(page);
   await expect(page.getByTestId("bbox-editor")).toHaveCount(0);
