@@ -1,5 +1,7 @@
 import { type GeoReference, georefForWorldWindow, groundSampleDistance } from "../geo/georef";
+import { worldPixelToLngLat, worldSizePx } from "../geo/mercator";
 import { bboxToPixelWindow, type PixelWindow, tilesCoveringWindow } from "../geo/tiles";
+import { DEFAULT_PIXEL_BUDGET, type PixelBudget, snappedCropSize } from "../tasks/model-input-size";
 import type { BBox } from "./types";
 
 /** The default largest crop: the model's pixel budget is far below this, and so is a browser canvas's comfort. */
@@ -76,4 +78,35 @@ function tooLargeReason(
     `The selection is ${window.width} × ${window.height} px at zoom ${zoom}, over the ${limits.maxWidth} × ${limits.maxHeight} px limit. ` +
     `Lower the crop zoom to ${fitting} or less, or select an area about ${factor.toFixed(1)}× smaller on each side.`
   );
+}
+
+/**
+ * The selection resized about its centre, in the crop zoom's pixel grid, so that the crop's sides are multiples of 32
+ * inside the model's pixel budget: the model then sees exactly the crop's pixels. The result's pixel window at the
+ * same zoom has exactly the snapped size.
+ */
+export function snapBBoxToModelSize(
+  bbox: BBox,
+  zoom: number,
+  budget: PixelBudget = DEFAULT_PIXEL_BUDGET,
+  tileSize = 256,
+): BBox {
+  const window = bboxToPixelWindow(bbox, zoom, tileSize);
+  const [width, height] = snappedCropSize(window.width, window.height, budget);
+  const world = worldSizePx(zoom, tileSize);
+  if (height > world) {
+    throw new RangeError(
+      `At zoom ${zoom} the world is ${world} px tall, less than the ${height} px the model needs; raise the crop zoom.`,
+    );
+  }
+  const left = Math.round(window.left + window.width / 2 - width / 2);
+  const top = Math.min(Math.max(0, Math.round(window.top + window.height / 2 - height / 2)), world - height);
+  const [west, north] = worldPixelToLngLat([wrap(left, world), top], zoom, tileSize);
+  const [east, south] = worldPixelToLngLat([wrap(left + width, world), top + height], zoom, tileSize);
+  return { west, south, east, north };
+}
+
+/** A global pixel column wrapped into [0, world) so that its longitude lies in [-180, 180). */
+function wrap(x: number, world: number): number {
+  return ((x % world) + world) % world;
 }

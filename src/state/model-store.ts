@@ -1,12 +1,14 @@
 import { create } from "zustand";
+import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceReport } from "../model/device";
 import type { ModelEntry } from "../model/manifest";
 import type { GenerateResult } from "../model/messages";
 import type { LoadProgress } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";
-import { DEFAULT_PIXEL_BUDGET, type PixelBudget } from "../tasks/model-input-size";
-import { type Decoding, TASK_DECODING } from "../tasks/prompts";
+import { parseClassList } from "../tasks/class-lists";
+import { DEFAULT_PIXEL_BUDGET, type ModelInput, type PixelBudget } from "../tasks/model-input-size";
+import { type Decoding, TASK_DECODING, type TaskId } from "../tasks/prompts";
 
 /** Where the model load stands. */
 export type LoadState =
@@ -17,7 +19,16 @@ export type LoadState =
 
 /** One question and its streamed answer. */
 export interface Run {
+  id: string;
+  task: TaskId;
+  /** The instruction as sent to the model. */
   question: string;
+  /** The crop asked about (it stays with the run when a new crop is made). */
+  crop: { image: CroppedImage; previewUrl: string };
+  /** What the model saw: predicted at the start, then as the worker reports it; boxes map back through it. */
+  input: ModelInput;
+  /** Model id and dtype. */
+  model: string;
   answer: AnswerState;
   status: "running" | "done" | "stopped" | "failed";
   error: string | null;
@@ -43,6 +54,13 @@ export interface ModelState {
   boxConvention: BoxConvention;
   /** The box highlighted in the text and on the map. */
   highlightedBox: number | null;
+  /** The task picked in the ask panel and what each task asks. */
+  task: TaskId;
+  questionText: string;
+  classListId: string;
+  customClasses: string[];
+  groundingTarget: string;
+  groundingSeveral: boolean;
   set(partial: Partial<ModelState>): void;
   updateRun(update: (run: Run) => Run): void;
 }
@@ -62,6 +80,32 @@ export const useModelStore = create<ModelState>()((set) => ({
   run: null,
   boxConvention: "pixels",
   highlightedBox: null,
+  task: "free",
+  questionText: "What is in this image?",
+  classListId: "aid",
+  customClasses: loadCustomClasses(),
+  groundingTarget: "",
+  groundingSeveral: false,
   set: (partial) => set(partial),
   updateRun: (update) => set((s) => (s.run ? { run: update(s.run) } : {})),
 }));
+
+const CUSTOM_CLASSES_KEY = "geozero-web:custom-classes";
+
+function loadCustomClasses(): string[] {
+  try {
+    return parseClassList(globalThis.localStorage?.getItem(CUSTOM_CLASSES_KEY) ?? "");
+  } catch {
+    return [];
+  }
+}
+
+/** Sets the user's class list and keeps it in localStorage. */
+export function setCustomClasses(classes: string[]): void {
+  useModelStore.getState().set({ customClasses: classes });
+  try {
+    globalThis.localStorage?.setItem(CUSTOM_CLASSES_KEY, classes.join("\n"));
+  } catch {
+    // Storage full or disabled: the list still holds for this session.
+  }
+}

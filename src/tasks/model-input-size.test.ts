@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PIXEL_BUDGET, modelInputFor, smartResize } from "./model-input-size";
+import { toCropPixels } from "./boxes";
+import {
+  DEFAULT_PIXEL_BUDGET,
+  modelInputFor,
+  recordedModelInput,
+  smartResize,
+  snappedCropSize,
+} from "./model-input-size";
 
 describe("smartResize", () => {
   // Expected values computed by hand with GeoZero's smart_resize (round, then floor/ceil by factor under the budget).
@@ -29,5 +36,29 @@ describe("modelInputFor", () => {
       exact: true,
       visualTokens: 300,
     });
+  });
+});
+
+describe("snappedCropSize and the recorded model input", () => {
+  it("snaps to multiples of 32 the model maps to themselves", () => {
+    const [w, h] = snappedCropSize(470, 331);
+    expect([w, h]).toEqual([480, 320]);
+    expect(modelInputFor(w, h).exact).toBe(true);
+  });
+
+  it("maps a box in the model's resized pixels back to the crop's pixels through the worker's reported size", () => {
+    // A 1000 × 500 crop the processor resized to 992 × 512: a feature at crop pixels [100, 50, 300, 250] appears at
+    // [100·992/1000, 50·512/500, …] in the model's image; mapping back must give the crop pixels again.
+    const input = recordedModelInput(1000, 500, 992, 512);
+    expect(input.exact).toBe(false);
+    const modelBox = [100 * (992 / 1000), 50 * (512 / 500), 300 * (992 / 1000), 250 * (512 / 500)];
+    const frame = { convention: "pixels" as const, input, cropWidth: 1000, cropHeight: 500 };
+    const back = toCropPixels(modelBox, frame);
+    for (const [i, v] of [100, 50, 300, 250].entries()) expect(back[i]).toBeCloseTo(v, 9);
+  });
+
+  it("falls back to the local prediction without a report, and is exact when the crop was snapped", () => {
+    expect(recordedModelInput(1000, 500, 0, 0)).toEqual(modelInputFor(1000, 500));
+    expect(recordedModelInput(448, 416, 448, 416)).toMatchObject({ exact: true, scaleX: 1, scaleY: 1 });
   });
 });

@@ -67,3 +67,35 @@ export function modelInputFor(width: number, height: number, budget = DEFAULT_PI
     visualTokens: (w / QWEN3_VL_FACTOR) * (h / QWEN3_VL_FACTOR),
   };
 }
+
+/**
+ * The crop size nearest to `width × height` that the model sees unchanged: sides that are multiples of 32 inside the
+ * pixel budget (smart_resize's own answer, which it maps to itself).
+ */
+export function snappedCropSize(width: number, height: number, budget = DEFAULT_PIXEL_BUDGET): [number, number] {
+  const [h, w] = smartResize(height, width, QWEN3_VL_FACTOR, budget);
+  return [w, h];
+}
+
+/**
+ * The model input for a crop as the worker reports it after its processor ran (`reportedWidth × reportedHeight`).
+ * The report wins over the local prediction, so whatever resize really happened is the one boxes are mapped back
+ * through. Without a report (0 × 0) the prediction stands.
+ */
+export function recordedModelInput(
+  cropWidth: number,
+  cropHeight: number,
+  reportedWidth: number,
+  reportedHeight: number,
+  budget = DEFAULT_PIXEL_BUDGET,
+): ModelInput {
+  if (reportedWidth <= 0 || reportedHeight <= 0) return modelInputFor(cropWidth, cropHeight, budget);
+  return {
+    width: reportedWidth,
+    height: reportedHeight,
+    scaleX: cropWidth / reportedWidth,
+    scaleY: cropHeight / reportedHeight,
+    exact: reportedWidth === cropWidth && reportedHeight === cropHeight,
+    visualTokens: (reportedWidth / QWEN3_VL_FACTOR) * (reportedHeight / QWEN3_VL_FACTOR),
+  };
+}

@@ -1,5 +1,6 @@
 import { CropPanel } from "./CropPanel";
 import { useGeoTiffDrop } from "./GeoTiffOpener";
+import { HistoryPanel } from "./HistoryPanel";
 import { MapPanel } from "./MapPanel";
 import { AskPanel } from "./model/AskPanel";
 import { ModelPanel } from "./model/ModelPanel";
@@ -22,6 +23,7 @@ export function App() {
         <CropPanel />
         <ModelPanel />
         <AskPanel />
+        <HistoryPanel />
       </aside>
       <main className={drop.over ? "map-area drop-target" : "map-area"} {...drop.handlers}>
         <MapPanel />

@@ -2,6 +2,7 @@ import { groundSampleDistance } from "../geo/georef";
 import { cropInWorker } from "../imagery/crop";
 import type { CropProgress } from "../imagery/types";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
+import { exportCropWithWorldFile } from "./export-crop";
 import { formatGsd } from "./format";
 
 function progressText(progress: CropProgress): string {
@@ -95,6 +96,13 @@ export function CropPanel() {
             {lastImage.image.width} × {lastImage.image.height} px · zoom {lastImage.image.zoom} ·{" "}
             {formatGsd(groundSampleDistance(lastImage.image.georef))}
           </figcaption>
+          <button
+            type="button"
+            data-testid="crop-export-png"
+            onClick={() => exportCropWithWorldFile(lastImage.image, `geozero-crop-z${lastImage.image.zoom}`)}
+          >
+            Export PNG + world file
+          </button>
         </figure>
       )}
     </section>

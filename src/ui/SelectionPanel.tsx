@@ -1,6 +1,11 @@
+import { useState } from "react";
 import type { BBox } from "../geo/tiles";
+import { snapBBoxToModelSize } from "../imagery/crop-plan";
 import type { MapTool } from "../map/map-view";
+import { useModelStore } from "../state/model-store";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
+import { currentLink } from "../state/url-sync";
+import { modelInputFor } from "../tasks/model-input-size";
 import { formatGsd, formatMetres } from "./format";
 
 const tools: Array<{ tool: MapTool; label: string }> = [
@@ -45,6 +50,7 @@ export function SelectionPanel() {
           />
         </label>
       )}
+      <CopyLink />
       {bbox ? (
         <BBoxEditor bbox={bbox} onChange={state.setRectangle} />
       ) : (
@@ -84,9 +90,12 @@ export function SelectionPanel() {
               {plan.result.reason}
             </p>
           )}
-          <button type="button" data-testid="clear-selection" onClick={state.clearSelection}>
-            Clear selection
-          </button>
+          <div className="row">
+            {plan.result.valid && bbox && <SnapButton bbox={bbox} zoom={plan.zoom} />}
+            <button type="button" data-testid="clear-selection" onClick={state.clearSelection}>
+              Clear selection
+            </button>
+          </div>
         </>
       )}
     </section>
@@ -115,5 +124,54 @@ function BBoxEditor({ bbox, onChange }: { bbox: BBox; onChange(bbox: BBox): void
         </label>
       ))}
     </fieldset>
+  );
+}
+
+/** Resizes the selection about its centre so the model sees the crop's pixels unchanged. */
+function SnapButton({ bbox, zoom }: { bbox: BBox; zoom: number }) {
+  const budget = useModelStore((s) => s.budget);
+  const plan = currentPlan(useAppStore.getState());
+  const exact = plan?.result.valid === true && modelInputFor(plan.result.width, plan.result.height, budget).exact;
+  const snap = () => {
+    const store = useAppStore.getState();
+    store.setRectangle(snapBBoxToModelSize(bbox, zoom, budget));
+    store.setCropZoom(zoom);
+  };
+  return (
+    <button
+      type="button"
+      data-testid="snap-to-model"
+      disabled={exact}
+      title="Resize the selection about its centre to sides that are multiples of 32 px inside the model's pixel budget, so the model sees the crop unchanged"
+      onClick={snap}
+    >
+      {exact ? "Model size ✓" : "Snap to model size"}
+    </button>
+  );
+}
+
+/** Copies the link to this view and selection. */
+function CopyLink() {
+  const [copied, setCopied] = useState<string | null>(null);
+  const copy = async () => {
+    const link = currentLink();
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied("Link copied.");
+    } catch {
+      setCopied(link);
+    }
+  };
+  return (
+    <div className="row">
+      <button type="button" data-testid="copy-link" onClick={() => void copy()}>
+        Copy link
+      </button>
+      {copied && (
+        <output className="hint" data-testid="copy-link-status">
+          {copied}
+        </output>
+      )}
+    </div>
   );
 }

@@ -1,44 +1,48 @@
 import { type ReactNode, useEffect, useMemo } from "react";
 import { pixelToLngLat } from "../../geo/georef";
+import type { CroppedImage } from "../../imagery/types";
 import { useModelStore } from "../../state/model-store";
-import { useAppStore } from "../../state/store";
 import { type BoxConvention, type FoundBox, findBoxes } from "../../tasks/boxes";
 import { boxColour, boxesToGeoJson } from "../../tasks/geojson";
-import { modelInputFor } from "../../tasks/model-input-size";
+import type { ModelInput } from "../../tasks/model-input-size";
+import { downloadGeoJson } from "../download";
 import { activeMapView } from "../MapPanel";
 
-/** The answer as text, its boxes highlighted in the colours they have on the map, with warnings and export. */
-export function AnswerView({ answer, question }: { answer: string; question: string }) {
-  const crop = useAppStore((s) => s.lastImage);
-  const { budget, boxConvention, highlightedBox, set, load } = useModelStore();
-  const boxes = useMemo(() => {
-    if (!crop) return [];
-    const { width, height } = crop.image;
-    return findBoxes(answer, {
-      convention: boxConvention,
-      input: modelInputFor(width, height, budget),
-      cropWidth: width,
-      cropHeight: height,
-    });
-  }, [answer, crop, budget, boxConvention]);
-  const modelName = load.status === "ready" ? `${load.modelId} (${load.dtype})` : "";
+/** What an answer is read against: the crop it was asked about and the image the model saw. */
+export interface AnswerFrame {
+  crop: CroppedImage;
+  input: ModelInput;
+  model: string;
+}
+
+/**
+ * The answer as text, its boxes highlighted in the colours they have on the map, with warnings and export. Boxes are
+ * mapped from the model's image back to the crop through the run's recorded input size.
+ */
+export function AnswerView({ answer, question, frame }: { answer: string; question: string; frame: AnswerFrame }) {
+  const { crop, input, model } = frame;
+  const { boxConvention, highlightedBox, set } = useModelStore();
+  const boxes = useMemo(
+    () => findBoxes(answer, { convention: boxConvention, input, cropWidth: crop.width, cropHeight: crop.height }),
+    [answer, crop, input, boxConvention],
+  );
   const collection = useMemo(
-    () => (crop ? boxesToGeoJson(boxes, crop.image.georef, { question, answer, model: modelName }) : null),
-    [boxes, crop, question, answer, modelName],
+    () => boxesToGeoJson(boxes, crop.georef, { question, answer, model }),
+    [boxes, crop, question, answer, model],
   );
 
   useEffect(() => {
-    if (collection) void activeMapView()?.showBoxes(collection);
+    void activeMapView()?.showBoxes(collection);
   }, [collection]);
   useEffect(() => {
     activeMapView()?.highlightBox(highlightedBox);
   }, [highlightedBox]);
 
   const zoomTo = (box: FoundBox) => {
-    if (!crop || !box.pixels) return;
+    if (!box.pixels) return;
     const [x1, y1, x2, y2] = box.pixels;
-    const [west, north] = pixelToLngLat(crop.image.georef, [x1, y1]);
-    const [east, south] = pixelToLngLat(crop.image.georef, [x2, y2]);
+    const [west, north] = pixelToLngLat(crop.georef, [x1, y1]);
+    const [east, south] = pixelToLngLat(crop.georef, [x2, y2]);
     activeMapView()?.fitBBox({ west, south, east, north });
   };
 
@@ -71,8 +75,12 @@ export function AnswerView({ answer, question }: { answer: string; question: str
             <option value="relative-1000">0–1000 relative (Qwen3-VL)</option>
           </select>
         </label>
-        {collection && collection.features.length > 0 && (
-          <button type="button" data-testid="export-geojson" onClick={() => download(collection)}>
+        {collection.features.length > 0 && (
+          <button
+            type="button"
+            data-testid="export-geojson"
+            onClick={() => downloadGeoJson(collection, "geozero-boxes.geojson")}
+          >
             Export GeoJSON
           </button>
         )}
@@ -110,13 +118,4 @@ function highlighted(
   }
   parts.push(text.slice(at));
   return parts;
-}
-
-function download(collection: GeoJSON.FeatureCollection): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(collection, null, 2)], { type: "application/geo+json" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = "geozero-boxes.geojson";
-  link.click();
-  URL.revokeObjectURL(url);
 }

@@ -1,18 +1,20 @@
-import { useState } from "react";
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { modelInputFor } from "../../tasks/model-input-size";
-import { GEOZERO_SYSTEM_PROMPT } from "../../tasks/prompts";
+import { GEOZERO_SYSTEM_PROMPT, TASK_DECODING } from "../../tasks/prompts";
 import { AnswerView } from "./AnswerView";
 import { ask } from "./actions";
+import { TaskPicker, useInstruction } from "./TaskPicker";
 
-/** The question box, generation settings, and the streamed reasoning and answer. Model text is shown as text only. */
+/**
+ * The task picker, the generation settings, and the streamed reasoning and answer. Model text is shown as text only.
+ */
 export function AskPanel() {
   const state = useModelStore();
   const crop = useAppStore((s) => s.lastImage);
-  const [question, setQuestion] = useState("What is in this image?");
+  const instruction = useInstruction();
   const { run, decoding } = state;
-  const ready = state.load.status === "ready" && crop !== null;
+  const ready = state.load.status === "ready" && crop !== null && instruction.ok;
   const input = crop ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
 
   return (
@@ -27,14 +29,12 @@ export function AskPanel() {
         />
         System prompt
       </label>
-      {state.useSystemPrompt && <p className="hint system-prompt">{GEOZERO_SYSTEM_PROMPT}</p>}
-      <textarea
-        data-testid="question"
-        aria-label="Question"
-        rows={3}
-        value={question}
-        onChange={(e) => setQuestion(e.target.value)}
-      />
+      {state.useSystemPrompt && (
+        <p className="hint system-prompt" data-testid="system-prompt-text">
+          {GEOZERO_SYSTEM_PROMPT}
+        </p>
+      )}
+      <TaskPicker />
       <div className="row settings">
         <select
           data-testid="decoding"
@@ -45,12 +45,15 @@ export function AskPanel() {
               decoding:
                 e.target.value === "greedy"
                   ? { kind: "greedy", maxNewTokens: decoding.maxNewTokens }
-                  : { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: decoding.maxNewTokens },
+                  : e.target.value === "beam"
+                    ? { ...TASK_DECODING.caption, maxNewTokens: decoding.maxNewTokens }
+                    : { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: decoding.maxNewTokens },
             })
           }
         >
           <option value="greedy">Greedy</option>
           <option value="sample">Sampling</option>
+          <option value="beam">Beam search</option>
         </select>
         {decoding.kind === "sample" && (
           <>
@@ -100,7 +103,7 @@ export function AskPanel() {
           className="primary"
           data-testid="ask"
           disabled={!ready || run?.status === "running"}
-          onClick={() => void ask(question)}
+          onClick={() => instruction.ok && void ask(state.task, instruction.text)}
         >
           Ask
         </button>
@@ -126,7 +129,11 @@ function RunView() {
         <summary>Reasoning</summary>
         <pre data-testid="think-text">{answer.think}</pre>
       </details>
-      <AnswerView answer={answer.answer} question={run.question} />
+      <AnswerView
+        answer={answer.answer}
+        question={run.question}
+        frame={{ crop: run.crop.image, input: run.input, model: run.model }}
+      />
       <p className="hint" data-testid="run-stats">
         {run.status === "running"
           ? "Generating"

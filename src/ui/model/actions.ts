@@ -1,9 +1,14 @@
 import { listModels, MODEL_ROOT, modelWorker } from "../../model/client";
 import { chooseBackend } from "../../model/device";
 import type { GenerateEvent } from "../../model/messages";
-import { useModelStore } from "../../state/model-store";
+import { useHistoryStore } from "../../state/history-store";
+import { type Run, useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { AnswerStream } from "../../tasks/answer";
+import { findBoxes } from "../../tasks/boxes";
+import { modelInputFor, recordedModelInput } from "../../tasks/model-input-size";
+import type { TaskId } from "../../tasks/prompts";
+import { thumbnailOf } from "../thumbnail";
 
 const model = () => useModelStore.getState();
 
@@ -73,13 +78,31 @@ function describeFailure(error: unknown): string {
   return message;
 }
 
-function startRun(question: string): { stream: AnswerStream; controller: AbortController } {
+/** The loaded model's name as results record it. */
+function modelName(): string {
+  const { load } = model();
+  return load.status === "ready" ? `${load.modelId} (${load.dtype})` : "";
+}
+
+let runCount = 0;
+
+function startRun(
+  task: TaskId,
+  question: string,
+  crop: NonNullable<Run["crop"]>,
+): { stream: AnswerStream; controller: AbortController } {
   const controller = new AbortController();
   const stream = new AnswerStream();
+  runCount += 1;
   model().set({
     highlightedBox: null,
     run: {
+      id: `${Date.now().toString(36)}-${runCount}`,
+      task,
       question,
+      crop,
+      input: modelInputFor(crop.image.width, crop.image.height, model().budget),
+      model: modelName(),
       answer: stream.state(),
       status: "running",
       error: null,
@@ -91,11 +114,60 @@ function startRun(question: string): { stream: AnswerStream; controller: AbortCo
   return { stream, controller };
 }
 
+/** Keeps a finished or stopped run in the history (IndexedDB). */
+async function keepInHistory(run: Run): Promise<void> {
+  if (run.status !== "done" && run.status !== "stopped") return;
+  const { image } = run.crop;
+  const boxConvention = model().boxConvention;
+  const boxes = findBoxes(run.answer.answer, {
+    convention: boxConvention,
+    input: run.input,
+    cropWidth: image.width,
+    cropHeight: image.height,
+  });
+  await useHistoryStore.getState().add({
+    id: run.id,
+    createdAt: Date.now(),
+    task: run.task,
+    question: run.question,
+    think: run.answer.think,
+    answer: run.answer.answer,
+    status: run.status,
+    model: run.model,
+    boxes,
+    boxConvention,
+    input: run.input,
+    crop: {
+      png: image.png,
+      width: image.width,
+      height: image.height,
+      georef: image.georef,
+      zoom: image.zoom,
+      sourceId: image.sourceId,
+      bbox: image.bbox,
+    },
+    thumbnail: await thumbnailOf(image.png),
+  });
+}
+
+function finishRun(update: (run: Run) => Run): Promise<void> {
+  model().updateRun(update);
+  const run = model().run;
+  return run ? keepInHistory(run) : Promise.resolve();
+}
+
 /** Applies one worker event to the run: the one path streamed text takes into the panels and the map. */
 function applyEvent(stream: AnswerStream, event: GenerateEvent): void {
   if (event.status === "prefill") {
     model().updateRun((run) => ({
       ...run,
+      input: recordedModelInput(
+        run.crop.image.width,
+        run.crop.image.height,
+        event.inputWidth,
+        event.inputHeight,
+        model().budget,
+      ),
       stats: { ...run.stats, inputWidth: event.inputWidth, inputHeight: event.inputHeight },
     }));
     return;
@@ -108,22 +180,22 @@ function applyEvent(stream: AnswerStream, event: GenerateEvent): void {
   }));
 }
 
-/** Asks a question about the current crop, streaming reasoning and answer into the store. */
-export async function ask(question: string): Promise<void> {
+/** Asks about the current crop, streaming reasoning and answer into the store; the result goes to the history. */
+export async function ask(task: TaskId, instruction: string): Promise<void> {
   const crop = useAppStore.getState().lastImage;
   const { useSystemPrompt, decoding, budget } = model();
   if (!crop || model().load.status !== "ready") return;
-  const { stream, controller } = startRun(question);
+  const { stream, controller } = startRun(task, instruction, crop);
   try {
     const result = await modelWorker().call(
       "generate",
-      { image: crop.image.png, instruction: question, useSystemPrompt, decoding, budget },
+      { image: crop.image.png, instruction, useSystemPrompt, decoding, budget },
       { signal: controller.signal, onEvent: (event) => applyEvent(stream, event) },
     );
-    model().updateRun((run) => ({ ...run, answer: stream.end(false), status: "done", result }));
+    await finishRun((run) => ({ ...run, answer: stream.end(false), status: "done", result }));
   } catch (error) {
     const stopped = error instanceof Error && error.name === "AbortError";
-    model().updateRun((run) => ({
+    await finishRun((run) => ({
       ...run,
       answer: stream.end(stopped),
       status: stopped ? "stopped" : "failed",
@@ -134,12 +206,15 @@ export async function ask(question: string): Promise<void> {
 
 /**
  * Feeds recorded model text through the same path as a live generation, piece by piece: random-weight demo models
- * never write boxes, so the tests replay a recorded grounding answer to check the panels, the map and the export.
+ * never write boxes, so the tests replay a recorded grounding answer to check the panels, the map, the export and
+ * the history. Resolves once the result is kept.
  */
-export function replayAnswer(question: string, pieces: string[]): void {
-  const { stream } = startRun(question);
+export async function replayAnswer(question: string, pieces: string[], task: TaskId = "grounding"): Promise<void> {
+  const crop = useAppStore.getState().lastImage;
+  if (!crop) throw new Error("replayAnswer needs a crop: crop a selection first.");
+  const { stream } = startRun(task, question, crop);
   pieces.forEach((piece, i) => {
     applyEvent(stream, { status: "token", piece, tokens: i + 1, ttftMs: 0, tokensPerSecond: 0 });
   });
-  model().updateRun((run) => ({ ...run, answer: stream.end(false), status: "done" }));
+  await finishRun((run) => ({ ...run, answer: stream.end(false), status: "done" }));
 }

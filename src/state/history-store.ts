@@ -1,0 +1,48 @@
+import { create } from "zustand";
+import { HistoryDb, type HistoryEntry } from "./history-db";
+
+/** The history panel's state: entries newest first, mirrored from IndexedDB. */
+export interface HistoryState {
+  entries: HistoryEntry[];
+  error: string | null;
+  load(): Promise<void>;
+  add(entry: HistoryEntry): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+let opening: Promise<HistoryDb> | null = null;
+function database(): Promise<HistoryDb> {
+  opening ??= HistoryDb.open();
+  return opening;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The history store. */
+export const useHistoryStore = create<HistoryState>()((set, get) => ({
+  entries: [],
+  error: null,
+  load: async () => {
+    try {
+      set({ entries: await (await database()).all(), error: null });
+    } catch (error) {
+      set({ error: message(error) });
+    }
+  },
+  add: async (entry) => {
+    set({ entries: [entry, ...get().entries.filter((e) => e.id !== entry.id)] });
+    try {
+      await (await database()).put(entry);
+    } catch (error) {
+      set({ error: `The result could not be kept for later: ${message(error)}` });
+    }
+  },
+  remove: async (id) => {
+    set({ entries: get().entries.filter((e) => e.id !== id) });
+    try {
+      await (await database()).delete(id);
+    } catch (error) {
+      set({ error: message(error) });
+    }
+  },
+}));

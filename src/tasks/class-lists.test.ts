@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, parseClassList } from "./class-lists";
+
+describe("benchmark class lists", () => {
+  const expectedCounts: Record<string, number> = {
+    aid: 30,
+    resisc45: 45,
+    ucm: 21,
+    eurosat: 10,
+    "whu-rs19": 19,
+    "nasc-tg2": 10,
+    "siri-whu": 12,
+    fmow: 62,
+  };
+
+  it.each(Object.entries(expectedCounts))("%s has %i distinct classes, named in its label", (id, count) => {
+    const list = BENCHMARK_CLASS_LISTS.find((l) => l.id === id);
+    expect(list?.classes).toHaveLength(count);
+    expect(new Set(list?.classes).size).toBe(count);
+    expect(list?.name).toContain(`(${count})`);
+  });
+
+  it("offers exactly the eight benchmarks GeoZero reports", () => {
+    expect(BENCHMARK_CLASS_LISTS.map((l) => l.id).sort()).toEqual(Object.keys(expectedCounts).sort());
+  });
+
+  it("writes names in lower case with spaced words, no dataset folder underscores", () => {
+    for (const list of BENCHMARK_CLASS_LISTS) {
+      for (const name of list.classes) expect(name).toMatch(/^[a-z][a-z -]*[a-z]$/);
+    }
+  });
+
+  it("keeps canonical names of each dataset", () => {
+    expect(classesFor("aid", [])).toContain("storage tanks");
+    expect(classesFor("resisc45", [])).toContain("thermal power station");
+    expect(classesFor("eurosat", [])).toContain("sea lake");
+    expect(classesFor("fmow", [])).toContain("multi-unit residential");
+    expect(classesFor("siri-whu", [])).toContain("idle land");
+  });
+});
+
+describe("the user's class list", () => {
+  it("splits on lines, commas and semicolons, trims, drops empties and case-insensitive repeats", () => {
+    expect(parseClassList(" forest\n\nWater, water ;  bare   soil,\n")).toEqual(["forest", "Water", "bare soil"]);
+  });
+
+  it("is returned for the custom id, and an unknown id is refused with the known ones", () => {
+    expect(classesFor(CUSTOM_CLASS_LIST_ID, ["a", "b"])).toEqual(["a", "b"]);
+    expect(() => classesFor("nope", [])).toThrow(/Unknown class list "nope".*aid.*custom/);
+  });
+});

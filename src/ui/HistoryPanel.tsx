@@ -1,0 +1,110 @@
+import { useEffect, useMemo } from "react";
+import type { HistoryEntry } from "../state/history-db";
+import { useHistoryStore } from "../state/history-store";
+import { useAppStore } from "../state/store";
+import { boxesToGeoJson } from "../tasks/geojson";
+import { TASK_LABELS } from "../tasks/instructions";
+import { downloadGeoJson } from "./download";
+import { exportCropWithWorldFile } from "./export-crop";
+import { activeMapView } from "./MapPanel";
+
+/** The entry's boxes as GeoJSON with question, answer and model as properties. */
+function entryGeoJson(entry: HistoryEntry) {
+  return boxesToGeoJson(entry.boxes, entry.crop.georef, {
+    question: entry.question,
+    answer: entry.answer,
+    model: entry.model,
+  });
+}
+
+/** Shows a kept result on the map: its crop outlined as the selection, its boxes drawn, the view fitted. */
+function showOnMap(entry: HistoryEntry): void {
+  const store = useAppStore.getState();
+  if (store.sources.some((s) => s.id === entry.crop.sourceId)) store.selectSource(entry.crop.sourceId);
+  store.setRectangle(entry.crop.bbox);
+  store.setCropZoom(entry.crop.zoom);
+  const map = activeMapView();
+  if (!map) return;
+  void map.showBoxes(entryGeoJson(entry));
+  map.fitBBox(entry.crop.bbox);
+}
+
+/** Results kept per question across reloads: show again, export, delete. */
+export function HistoryPanel() {
+  const { entries, error, load } = useHistoryStore();
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <section className="panel" aria-labelledby="history-heading">
+      <h2 id="history-heading">History</h2>
+      {error && (
+        <p className="error" role="alert" data-testid="history-error">
+          {error}
+        </p>
+      )}
+      {entries.length === 0 ? (
+        <p className="hint">Answers are kept here, in this browser, after each question.</p>
+      ) : (
+        <ol className="history" data-testid="history-list">
+          {entries.map((entry) => (
+            <HistoryItem key={entry.id} entry={entry} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function HistoryItem({ entry }: { entry: HistoryEntry }) {
+  const remove = useHistoryStore((s) => s.remove);
+  const thumbnailUrl = useMemo(() => URL.createObjectURL(entry.thumbnail), [entry.thumbnail]);
+  useEffect(() => () => URL.revokeObjectURL(thumbnailUrl), [thumbnailUrl]);
+  const kept = entry.boxes.filter((b) => b.pixels).length;
+  return (
+    <li className="history-item" data-testid="history-item" data-id={entry.id}>
+      <img src={thumbnailUrl} alt="Crop asked about" className="thumbnail" />
+      <div>
+        <p className="hint">
+          {TASK_LABELS[entry.task]} · {entry.model || "model"} · {new Date(entry.createdAt).toLocaleString()}
+          {entry.status === "stopped" ? " · stopped" : ""}
+        </p>
+        <p data-testid="history-question">{entry.question}</p>
+        {entry.think && (
+          <details>
+            <summary>Reasoning</summary>
+            <pre data-testid="history-think">{entry.think}</pre>
+          </details>
+        )}
+        <pre data-testid="history-answer">{entry.answer}</pre>
+        <p className="hint">
+          {entry.crop.width} × {entry.crop.height} px · zoom {entry.crop.zoom} · {kept} box{kept === 1 ? "" : "es"}
+        </p>
+        <div className="row">
+          <button type="button" data-testid="history-show" onClick={() => showOnMap(entry)}>
+            Show on map
+          </button>
+          {kept > 0 && (
+            <button
+              type="button"
+              data-testid="history-export-geojson"
+              onClick={() => downloadGeoJson(entryGeoJson(entry), `geozero-${entry.id}.geojson`)}
+            >
+              GeoJSON
+            </button>
+          )}
+          <button
+            type="button"
+            data-testid="history-export-png"
+            onClick={() => exportCropWithWorldFile(entry.crop, `geozero-crop-${entry.id}`)}
+          >
+            PNG + world file
+          </button>
+          <button type="button" data-testid="history-delete" onClick={() => void remove(entry.id)}>
+            Delete
+          </button>
+        </div>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,14 @@
+/** Saves a blob under a file name through a temporary link. */
+export function downloadBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Saves GeoJSON as a `.geojson` file. */
+export function downloadGeoJson(collection: GeoJSON.FeatureCollection, fileName: string): void {
+  downloadBlob(new Blob([JSON.stringify(collection, null, 2)], { type: "application/geo+json" }), fileName);
+}
