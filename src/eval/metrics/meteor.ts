@@ -5,11 +5,13 @@
  * F = P·R / (α·P + (1−α)·R) and penalty γ·(chunks / matches)^β.
  *
  * WordNet is not available offline, so the synonym stage here knows no synonyms. NLTK's stage unions a word's
- * WordNet lemma names with the word itself; without WordNet the union is the word alone, and every pair of identical
- * words was already taken by the exact stage, so this implementation equals NLTK's run with an empty WordNet. With
- * WordNet, NLTK also aligns synonyms and irregular forms WordNet's morphy knows (ran/run, larger/large), which can only
- * add matches: scores here are a lower bound of NLTK's, lower by the weight of those alignments (typically a few
- * hundredths of METEOR on captions, more for paraphrasing systems).
+ * WordNet lemma names with the word itself, and (an NLTK quirk) it sees the words left by the stem stage in their
+ * *stemmed* form ("planes" → "plane" finds "airplane"; "large" → "larg" finds nothing). Without WordNet the union is
+ * the stem alone, and every pair of equal stems was already taken by the stem stage, so this implementation equals
+ * NLTK's run with an empty WordNet. WordNet can only add matches, so scores here are a lower bound of NLTK's. Measured
+ * with NLTK and Debian's WordNet 3.0: identical on the test fixture of metrics.test.ts; 0.5637 here against 0.5886
+ * with WordNet (−0.025, about 4 % relative) on eight hand-written paraphrased remote-sensing captions, which is the
+ * order of difference to expect on GeoZero's caption sets.
  */
 import { porterStem } from "./porter";
 
