@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { AnnotationError } from "../../src/eval/dataset";
+import { AnnotationError, loadDataset } from "../../src/eval/dataset";
 import type { BoxFactor } from "../../src/eval/metrics/grounding";
 import { formatDuration, summaryMarkdown } from "../../src/eval/report";
 import { outputPaths, runEvaluation } from "../../src/eval/run";
@@ -78,7 +78,16 @@ const convention =
 const device = oneOf("device", values.device, ["cpu", "cuda"] as const);
 const out = values.out ?? `eval-results/${basename(values.model)}-${task}-${basename(values.data, ".json")}.json`;
 
-const answerer = await loadTransformersAnswerer(values.model, { dtype: values.dtype, device });
+const limit = positiveInteger("limit", values.limit);
+try {
+  loadDataset(values.data, values.images, task, limit); // refuse a malformed file before the model loads
+} catch (error) {
+  if (error instanceof AnnotationError) die(error.message);
+  throw error;
+}
+const answerer = await loadTransformersAnswerer(values.model, { dtype: values.dtype, device }).catch((error: Error) =>
+  die(error.message),
+);
 const controller = new AbortController();
 process.once("SIGINT", () => {
   process.stderr.write("\nstopping: the sample in flight is dropped; run the same command to resume.\n");
@@ -90,7 +99,7 @@ try {
     task,
     dataFile: values.data,
     imagesDir: values.images,
-    limit: positiveInteger("limit", values.limit),
+    limit,
     useSystemPrompt: values.system,
     out,
     seed: positiveInteger("seed", values.seed) ?? 42,
@@ -111,9 +120,6 @@ try {
   console.log(`records: ${paths.records}\nsummary: ${paths.summary}, ${paths.markdown}`);
   console.log(`wall time: ${formatDuration((performance.now() - started) / 1000)}`);
   process.exitCode = summary.interrupted ? 130 : 0;
-} catch (error) {
-  if (error instanceof AnnotationError) die(error.message);
-  throw error;
 } finally {
   await answerer.dispose();
 }
