@@ -1,5 +1,6 @@
 import { convertBench } from "./convert.ts";
 import { cropBench } from "./crop.ts";
+import { evalBench } from "./eval.ts";
 import { inferenceBench } from "./inference.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
@@ -9,4 +10,4 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench];
+export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench, evalBench];

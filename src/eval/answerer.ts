@@ -1,0 +1,38 @@
+/**
+ * What the evaluation needs from generation: one answer per image and instruction. The runner depends on this
+ * interface only, so the app's shared generation module can stand in for `transformers-answerer.ts` unchanged.
+ */
+import type { Decoding } from "../tasks/prompts";
+
+export interface AnswerRequest {
+  imagePath: string;
+  instruction: string;
+  /** Add GeoZero's system prompt (its `--system True`). */
+  useSystemPrompt: boolean;
+}
+
+export interface AnswerOptions {
+  /** Seeds sampling; recorded with the sample. */
+  seed: number;
+  signal?: AbortSignal;
+}
+
+export interface Answer {
+  /** Decoded without special tokens, as GeoZero's `batch_decode(..., skip_special_tokens=True)`. */
+  text: string;
+  tokens: number;
+  /** Anything the answerer changed, e.g. beam search run as greedy. */
+  note?: string | null;
+}
+
+export interface AnswererInfo {
+  model: string;
+  dtype: string;
+  device: string;
+}
+
+export interface Answerer {
+  readonly info: AnswererInfo;
+  answer(request: AnswerRequest, decoding: Decoding, options: AnswerOptions): Promise<Answer>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,167 @@
+/**
+ * Grounding accuracy of GeoZero's evaluation (borrowed there from RSEvalKit `model_eval_mp.py`): boxes read from the
+ * text between the first `[` and the last `]`, the predicted box mapped back to the original image, IoU of the boxes
+ * normalised by the image size, a hit at IoU ≥ 0.5, counted overall and by the area of the *reference* box in original
+ * pixels: S when area ≤ 32², M when ≤ 96², else L (GeoZero's `while area > AREA_LEVEL[l]: l += 1`, so the bounds are
+ * inclusive). Samples whose reference is not a 4-number box count nowhere; an unreadable prediction counts as a miss.
+ */
+import type { BoxConvention } from "../../tasks/boxes";
+import { GEOZERO_EVAL_FACTOR } from "../../tasks/model-input-size";
+
+export type Box = [number, number, number, number];
+export type SizeBucket = "S" | "M" | "L";
+
+/** The rescaling factor: 28 as GeoZero's paper code (patch 14 × merge 2), or Qwen3-VL's 32. */
+export type BoxFactor = 28 | 32;
+
+const NUMBER = /[-+]?\d*\.?\d+/g;
+
+/** GeoZero's `extract_bbox`: every number between the first `[` and the last `]`, or null when either is missing. */
+export function extractNumbers(text: string): number[] | null {
+  const start = text.indexOf("[");
+  const end = text.lastIndexOf("]");
+  if (start === -1 || end === -1) return null;
+  return (text.slice(start, end + 1).match(NUMBER) ?? []).map(Number);
+}
+
+/** `extract_bbox` followed by `is_valid_bbox` (exactly four numbers). */
+export function extractBox(text: string): Box | null {
+  const numbers = extractNumbers(text);
+  return numbers !== null && numbers.length === 4 ? (numbers as Box) : null;
+}
+
+/** Python 3's `round()` to an integer: halves go to the even neighbour. */
+export function pythonRound(x: number): number {
+  const floor = Math.floor(x);
+  if (x - floor === 0.5) return floor % 2 === 0 ? floor : floor + 1;
+  return Math.round(x);
+}
+
+/**
+ * GeoZero's `smart_resize(height, width, factor)` with its default budget (4 to 16384 tokens of factor² pixels) and
+ * Python's half-to-even `round`; `src/tasks/model-input-size.ts` rounds halves up like the JavaScript processor, which
+ * differs for sides that are odd multiples of factor / 2, so the evaluation keeps Python's rule here.
+ */
+export function geozeroResize(height: number, width: number, factor: number): [number, number] {
+  const minPixels = 4 * factor * factor;
+  const maxPixels = 16384 * factor * factor;
+  if (Math.max(height, width) / Math.min(height, width) > 200) {
+    throw new RangeError(`The image is ${width} × ${height}; its aspect ratio must be under 200.`);
+  }
+  let h = Math.max(factor, pythonRound(height / factor) * factor);
+  let w = Math.max(factor, pythonRound(width / factor) * factor);
+  if (h * w > maxPixels) {
+    const beta = Math.sqrt((height * width) / maxPixels);
+    h = Math.floor(height / beta / factor) * factor;
+    w = Math.floor(width / beta / factor) * factor;
+  } else if (h * w < minPixels) {
+    const beta = Math.sqrt(minPixels / (height * width));
+    h = Math.ceil((height * beta) / factor) * factor;
+    w = Math.ceil((width * beta) / factor) * factor;
+  }
+  return [h, w];
+}
+
+/** How predicted boxes are read. */
+export interface BoxReading {
+  convention: BoxConvention;
+  /** Used by the "pixels" convention only. */
+  factor: BoxFactor;
+}
+
+export const GEOZERO_BOX_READING: BoxReading = { convention: "pixels", factor: GEOZERO_EVAL_FACTOR };
+
+/**
+ * The predicted box in original-image pixels. "pixels" is GeoZero's `reverse_from_qwen3vl_format`: the model's pixels
+ * on the smart-resized image, scaled back and rounded. "relative-1000" (stock Qwen3-VL, our addition) scales 0–1000.
+ */
+export function predictionToImagePixels(box: Box, width: number, height: number, reading: BoxReading): Box {
+  if (reading.convention === "relative-1000") {
+    return [(box[0] * width) / 1000, (box[1] * height) / 1000, (box[2] * width) / 1000, (box[3] * height) / 1000];
+  }
+  const [resizedHeight, resizedWidth] = geozeroResize(height, width, reading.factor);
+  const sx = width / resizedWidth;
+  const sy = height / resizedHeight;
+  return [pythonRound(box[0] * sx), pythonRound(box[1] * sy), pythonRound(box[2] * sx), pythonRound(box[3] * sy)];
+}
+
+/** GeoZero's `calculate_iou` (0 when the boxes do not overlap; no check of corner order). */
+export function iou(a: Box, b: Box): number {
+  const x1 = Math.max(a[0], b[0]);
+  const y1 = Math.max(a[1], b[1]);
+  const x2 = Math.min(a[2], b[2]);
+  const y2 = Math.min(a[3], b[3]);
+  if (x1 >= x2 || y1 >= y2) return 0;
+  const intersection = (x2 - x1) * (y2 - y1);
+  return intersection / (area(a) + area(b) - intersection);
+}
+
+export function area(box: Box): number {
+  return (box[2] - box[0]) * (box[3] - box[1]);
+}
+
+/** S: area ≤ 32², M: area ≤ 96², L: larger. */
+export function sizeBucket(referenceBox: Box): SizeBucket {
+  const a = area(referenceBox);
+  if (a <= 32 ** 2) return "S";
+  if (a <= 96 ** 2) return "M";
+  return "L";
+}
+
+/** One sample's grounding outcome; null when the reference is not a box (the sample counts nowhere). */
+export interface GroundingScore {
+  bucket: SizeBucket;
+  iou: number;
+  hit: boolean;
+  predictedBox: Box | null;
+}
+
+export function scoreGrounding(
+  answer: string,
+  label: string,
+  image: { width: number; height: number },
+  reading: BoxReading,
+): GroundingScore | null {
+  const reference = extractBox(label);
+  if (reference === null) return null;
+  const bucket = sizeBucket(reference);
+  const predicted = extractBox(answer);
+  if (predicted === null) return { bucket, iou: 0, hit: false, predictedBox: null };
+  const { width: w, height: h } = image;
+  const inImage = predictionToImagePixels(predicted, w, h, reading);
+  const normalise = (b: Box): Box => [b[0] / w, b[1] / h, b[2] / w, b[3] / h];
+  const overlap = iou(normalise(reference), normalise(inImage));
+  return { bucket, iou: overlap, hit: overlap >= 0.5, predictedBox: inImage };
+}
+
+export interface GroundingSummary {
+  /** percent; NaN without countable samples, as GeoZero's numpy division gives */
+  overall: number;
+  byBucket: Record<SizeBucket, { count: number; precision: number }>;
+  counted: number;
+}
+
+export function summariseGrounding(scores: Array<GroundingScore | null>): GroundingSummary {
+  const byBucket: GroundingSummary["byBucket"] = {
+    S: { count: 0, precision: 0 },
+    M: { count: 0, precision: 0 },
+    L: { count: 0, precision: 0 },
+  };
+  const hits: Record<SizeBucket, number> = { S: 0, M: 0, L: 0 };
+  let counted = 0;
+  let totalHits = 0;
+  for (const score of scores) {
+    if (score === null) continue;
+    counted++;
+    byBucket[score.bucket].count++;
+    if (score.hit) {
+      hits[score.bucket]++;
+      totalHits++;
+    }
+  }
+  for (const bucket of ["S", "M", "L"] as const) {
+    const { count } = byBucket[bucket];
+    byBucket[bucket].precision = count === 0 ? Number.NaN : (hits[bucket] / count) * 100;
+  }
+  return { overall: counted === 0 ? Number.NaN : (totalHits / counted) * 100, byBucket, counted };
+}

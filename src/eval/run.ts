@@ -1,0 +1,148 @@
+/**
+ * The evaluation run: reads the annotation file, skips missing images (reported by path and counted) and samples
+ * already recorded, asks the `Answerer` for each remaining sample, parses and scores the answer as GeoZero's
+ * evaluation does, appends the record at once, and writes the summary (JSON and Markdown) from every record — also
+ * when stopped through `signal`, so a rerun resumes where this one stopped.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Decoding } from "../tasks/prompts";
+import type { Answerer } from "./answerer";
+import { loadDataset } from "./dataset";
+import type { BoxReading } from "./metrics/grounding";
+import { RecordFile, type SampleRecord } from "./records";
+import { type EvalSummary, formatProgress, summaryMarkdown } from "./report";
+import { evalAnswer, scoreSample, taskMetrics } from "./score";
+import type { EvalTask } from "./tasks";
+
+export interface RunOptions {
+  task: EvalTask;
+  dataFile: string;
+  imagesDir: string;
+  limit?: number;
+  useSystemPrompt: boolean;
+  /** Summary JSON path; records go to the same name with `.jsonl`, the Markdown summary with `.md`. */
+  out: string;
+  seed: number;
+  decoding: Decoding;
+  boxReading: BoxReading;
+  answerer: Answerer;
+  signal?: AbortSignal;
+  /** Reads an image's size (grounding maps boxes with it). */
+  imageSize: (path: string) => Promise<{ width: number; height: number }>;
+  /** Progress and messages; the CLI draws them on stderr. */
+  onProgress?: (line: string) => void;
+  log?: (line: string) => void;
+}
+
+export function outputPaths(out: string): { summary: string; markdown: string; records: string } {
+  const base = out.replace(/\.json$/i, "");
+  return { summary: `${base}.json`, markdown: `${base}.md`, records: `${base}.jsonl` };
+}
+
+export async function runEvaluation(options: RunOptions): Promise<EvalSummary> {
+  const { task, answerer, signal, log = () => {} } = options;
+  const paths = outputPaths(options.out);
+  const data = loadDataset(options.dataFile, options.imagesDir, task, options.limit);
+  for (const warning of data.warnings) log(`note: ${warning}`);
+  for (const m of data.missing) log(`missing image (record ${m.index}): ${m.imagePath}`);
+  mkdirSync(dirname(paths.records), { recursive: true });
+  const file = new RecordFile(paths.records);
+  const done = file.readDone(task, answerer.info.model);
+  const todo = data.samples.filter((s) => !done.has(s.id));
+  const notes = new Set<string>();
+  const started = performance.now();
+  let doneThisRun = 0;
+  const progress = () =>
+    options.onProgress?.(
+      formatProgress(
+        data.samples.length - todo.length + doneThisRun,
+        data.samples.length,
+        doneThisRun,
+        (performance.now() - started) / 1000,
+      ),
+    );
+  if (done.size > 0)
+    log(`resuming: ${data.samples.length - todo.length} of ${data.samples.length} samples already done`);
+  progress();
+  let interrupted = false;
+  for (const sample of todo) {
+    if (signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const seed = options.seed + sample.index;
+    const t0 = performance.now();
+    const result = await answerer.answer(
+      { imagePath: sample.imagePath, instruction: sample.instruction, useSystemPrompt: options.useSystemPrompt },
+      options.decoding,
+      { seed, signal },
+    );
+    if (signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const image = task === "grounding" ? await options.imageSize(sample.imagePath) : null;
+    const answer = evalAnswer(result.text);
+    const label = task === "caption" ? sample.references : sample.label;
+    const record: SampleRecord = {
+      id: sample.id,
+      index: sample.index,
+      image: sample.image,
+      task,
+      model: answerer.info.model,
+      raw_output: result.text.trim(),
+      answer,
+      label,
+      ...scoreSample(task, answer, sample, image, options.boxReading),
+      ...(image ? { image_size: [image.width, image.height] as [number, number] } : {}),
+      tokens: result.tokens,
+      seconds,
+      seed,
+      decoding: options.decoding.kind,
+      ...(result.note ? { note: result.note } : {}),
+    };
+    if (result.note) notes.add(result.note);
+    file.append(record);
+    done.set(sample.id, record);
+    doneThisRun++;
+    progress();
+  }
+  const summary = summarise(options, data, [...done.values()], interrupted, [...notes]);
+  writeFileSync(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(paths.markdown, summaryMarkdown(summary));
+  return summary;
+}
+
+function summarise(
+  options: RunOptions,
+  data: ReturnType<typeof loadDataset>,
+  allRecords: SampleRecord[],
+  interrupted: boolean,
+  notes: string[],
+): EvalSummary {
+  const ids = new Set(data.samples.map((s) => s.id));
+  const records = allRecords.filter((r) => ids.has(r.id));
+  const generationSeconds = records.reduce((sum, r) => sum + r.seconds, 0);
+  for (const r of records) if (r.note && !notes.includes(r.note)) notes.push(r.note);
+  return {
+    ...options.answerer.info,
+    task: options.task,
+    data: options.dataFile,
+    images: options.imagesDir,
+    system_prompt: options.useSystemPrompt,
+    decoding: options.decoding,
+    seed: options.seed,
+    box_reading: options.task === "grounding" ? options.boxReading : null,
+    records: data.total,
+    evaluated: records.length,
+    missing_images: data.missing.length,
+    missing: data.missing.map((m) => m.imagePath),
+    generation_seconds: generationSeconds,
+    samples_per_second: generationSeconds > 0 ? records.length / generationSeconds : 0,
+    interrupted,
+    notes,
+    metrics: taskMetrics(options.task, records),
+  };
+}
