@@ -8,13 +8,13 @@ import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 
 export const TINY_MODEL = "geozero-tiny";
 
-export function useModelCache(): void {
+export function readFromModelCache(): void {
   env.allowRemoteModels = false;
   env.localModelPath = resolve("model-cache");
 }
 
 export async function loadTiny(): Promise<{ model: GeoZeroQwen3VL; processor: Processor }> {
-  useModelCache();
+  readFromModelCache();
   const processor = await AutoProcessor.from_pretrained(TINY_MODEL);
   const model = await GeoZeroQwen3VL.from_pretrained(TINY_MODEL, { dtype: "fp32" });
   return { model, processor };

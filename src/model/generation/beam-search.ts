@@ -12,7 +12,7 @@
  *   length; `"never"` with a positive penalty: at the maximal length).
  */
 
-import { logSoftmax, topIndices } from "./sampling";
+import { logSoftmax, logSumExp, topIndices } from "./sampling";
 
 /** How HF's `early_stopping` ends beam search. */
 export type EarlyStopping = boolean | "never";
@@ -87,10 +87,18 @@ function topContinuations(
 ): Array<Omit<Candidate, "hitsStop">> {
   const all: Array<Omit<Candidate, "hitsStop">> = [];
   for (let row = 0; row < running.length; row++) {
-    const logProbs = logSoftmax(logits.subarray(row * vocab, (row + 1) * vocab));
-    processor?.(logProbs, running[row].tokens);
-    for (const token of topIndices(logProbs, keep))
-      all.push({ row, token, score: logProbs[token] + running[row].score });
+    const rowLogits = logits.subarray(row * vocab, (row + 1) * vocab);
+    if (processor) {
+      const logProbs = logSoftmax(rowLogits);
+      processor(logProbs, running[row].tokens);
+      for (const token of topIndices(logProbs, keep))
+        all.push({ row, token, score: logProbs[token] + running[row].score });
+    } else {
+      // Without a processor the order of logits is the order of log-probabilities: no full-vocabulary copy.
+      const logSum = logSumExp(rowLogits);
+      for (const token of topIndices(rowLogits, keep))
+        all.push({ row, token, score: rowLogits[token] - logSum + running[row].score });
+    }
   }
   all.sort((a, b) => b.score - a.score || a.row - b.row || a.token - b.token);
   return all.slice(0, keep);
@@ -142,9 +150,7 @@ export async function beamSearch(
     improvable = improvable && slots.some((s) => bestPossible > (s.finished ? worstFinished : NEG));
     options.onProgress?.({ step: generated, running, bestFinished: slots[0].finished ? slots[0] : null });
     const done =
-      !improvable ||
-      (earlyStopping === true && slots.every((s) => s.finished)) ||
-      candidates.every((c) => c.hitsStop);
+      !improvable || (earlyStopping === true && slots.every((s) => s.finished)) || candidates.every((c) => c.hitsStop);
     if (done) return { ...best(slots, running, generated, lengthPenalty), stopped: false, steps: generated };
     if (options.shouldStop?.())
       return { ...best(slots, running, generated, lengthPenalty), stopped: true, steps: generated };

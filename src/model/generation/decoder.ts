@@ -13,7 +13,12 @@ export type OrtTensor = Tensor["ort_tensor"];
 /** The part of an ONNX Runtime session this module uses. */
 export interface OrtSession {
   inputNames: readonly string[];
-  inputMetadata: ReadonlyArray<{ name: string; isTensor: boolean; type?: string; shape?: ReadonlyArray<number | string> }>;
+  inputMetadata: ReadonlyArray<{
+    name: string;
+    isTensor: boolean;
+    type?: string;
+    shape?: ReadonlyArray<number | string>;
+  }>;
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
 }
 
@@ -110,7 +115,8 @@ export class KvDecoder {
     const logits = out.logits.data as Float32Array;
     if (kept === 1) return logits;
     const last = new Float32Array(rows * vocab);
-    for (let r = 0; r < rows; r++) last.set(logits.subarray((r * kept + kept - 1) * vocab, (r * kept + kept) * vocab), r * vocab);
+    for (let r = 0; r < rows; r++)
+      last.set(logits.subarray((r * kept + kept - 1) * vocab, (r * kept + kept) * vocab), r * vocab);
     return last;
   }
 
@@ -148,11 +154,16 @@ export class KvDecoder {
       const rowSize = heads * length * headDim;
       for (let r = 0; r < rows.length; r++) {
         for (let h = 0; h < heads; h++) {
-          const from = ((rows[r] * heads + h) * oldLength) * headDim;
+          const from = (rows[r] * heads + h) * oldLength * headDim;
           out.set(data.subarray(from, from + length * headDim), r * rowSize + h * length * headDim);
         }
       }
-      next[name] = new Tensor(old.type as "float32", out as Float32Array, [rows.length, heads, length, headDim]).ort_tensor;
+      next[name] = new Tensor(old.type as "float32", out as Float32Array, [
+        rows.length,
+        heads,
+        length,
+        headDim,
+      ]).ort_tensor;
     }
     this.disposePast();
     this.past = next;

@@ -125,7 +125,11 @@ export class Generator {
     this.decoder.dispose();
   }
 
-  async generate(prompt: PreparedPrompt, decoding: DecodingSettings, options: GenerateOptions = {}): Promise<GenerationOutput> {
+  async generate(
+    prompt: PreparedPrompt,
+    decoding: DecodingSettings,
+    options: GenerateOptions = {},
+  ): Promise<GenerationOutput> {
     const started = performance.now();
     const callbacks = options.callbacks ?? {};
     const { logits, prefill } = await this.prefill(prompt);
@@ -171,7 +175,10 @@ export class Generator {
       this.features.set(image.key, known);
       return known;
     }
-    const features = (await this.model.encode_image({ pixel_values: image.pixelValues, image_grid_thw: image.gridThw })) as Tensor;
+    const features = (await this.model.encode_image({
+      pixel_values: image.pixelValues,
+      image_grid_thw: image.gridThw,
+    })) as Tensor;
     if (features.dims[0] !== image.tokens)
       throw new Error(`The vision encoder gave ${features.dims[0]} rows for ${image.tokens} image tokens.`);
     this.features.set(image.key, features.ort_tensor);
@@ -195,7 +202,12 @@ export class Generator {
   private ropeIndex(ids: number[], image: ImageInput | null): [OrtTensor, number] {
     const inputIds = new Tensor("int64", BigInt64Array.from(ids, BigInt), [1, ids.length]);
     const mask = new Tensor("int64", new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
-    const [positions, deltas] = this.model.get_rope_index(inputIds, image?.gridThw as Tensor, null as unknown as Tensor, mask);
+    const [positions, deltas] = this.model.get_rope_index(
+      inputIds,
+      image?.gridThw as Tensor,
+      null as unknown as Tensor,
+      mask,
+    );
     return [positions.ort_tensor, Number((deltas.data as BigInt64Array | number[])[0])];
   }
 
@@ -206,7 +218,9 @@ export class Generator {
     const imageTokenId = (this.model.config as unknown as { image_token_id: number }).image_token_id;
     const width = embeds.dims[2];
     if (features.dims[1] !== width)
-      throw new Error(`Image features are ${features.dims[1]} wide but token embeddings ${width}; reconvert the model.`);
+      throw new Error(
+        `Image features are ${features.dims[1]} wide but token embeddings ${width}; reconvert the model.`,
+      );
     const rows = features.data as Float32Array;
     const target = embeds.data as Float32Array;
     let feature = 0;
@@ -288,7 +302,13 @@ export class Generator {
     );
     const text = this.text(result.tokens);
     run.callbacks.onText?.(text);
-    return this.output(result.tokens, run, { stopped: result.stopped, score: result.score, seed: null, firstTokenAt, text });
+    return this.output(result.tokens, run, {
+      stopped: result.stopped,
+      score: result.score,
+      seed: null,
+      firstTokenAt,
+      text,
+    });
   }
 
   private output(

@@ -73,7 +73,11 @@ export async function promptFromInstruction(
  * A prompt from raw token ids holding exactly one `<|image_pad|>` right after `<|vision_start|>`; that pad is
  * expanded to the image's token count.
  */
-export async function promptFromIds(processor: Processor, ids: readonly number[], image: RawImage): Promise<PreparedPrompt> {
+export async function promptFromIds(
+  processor: Processor,
+  ids: readonly number[],
+  image: RawImage,
+): Promise<PreparedPrompt> {
   const tokenizer = tokenizerOf(processor);
   const [visionStart, imagePad] = [VISION_START, IMAGE_PAD].map((token) => {
     const id = tokenizer.convert_tokens_to_ids(token) as number | undefined;
@@ -88,7 +92,10 @@ export async function promptFromIds(processor: Processor, ids: readonly number[]
   }
   const imageProcessor = processor.image_processor;
   if (!imageProcessor) throw new Error("The processor has no image processor; is the model folder complete?");
-  const { pixel_values, image_grid_thw } = (await imageProcessor(image)) as { pixel_values: Tensor; image_grid_thw: Tensor };
+  const { pixel_values, image_grid_thw } = (await imageProcessor(image)) as {
+    pixel_values: Tensor;
+    image_grid_thw: Tensor;
+  };
   const input = imageInput(pixel_values, image_grid_thw, mergeSizeOf(processor));
   const inputIds = [...ids.slice(0, pads[0]), ...new Array(input.tokens).fill(imagePad), ...ids.slice(pads[0] + 1)];
   return { inputIds, image: input };

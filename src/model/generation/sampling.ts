@@ -29,13 +29,19 @@ export function argmax(values: Float32Array): number {
   return best;
 }
 
-/** `log_softmax` of one row, in float64 accumulation. */
-export function logSoftmax(logits: Float32Array): Float32Array {
+/** `log(sum(exp(row)))`, in float64 accumulation. */
+export function logSumExp(logits: Float32Array): number {
   let max = Number.NEGATIVE_INFINITY;
   for (const value of logits) if (value > max) max = value;
+  if (max === Number.NEGATIVE_INFINITY) return max;
   let sum = 0;
   for (const value of logits) sum += Math.exp(value - max);
-  const logSum = max + Math.log(sum);
+  return max + Math.log(sum);
+}
+
+/** `log_softmax` of one row. */
+export function logSoftmax(logits: Float32Array): Float32Array {
+  const logSum = logSumExp(logits);
   const out = new Float32Array(logits.length);
   for (let i = 0; i < logits.length; i++) out[i] = logits[i] - logSum;
   return out;

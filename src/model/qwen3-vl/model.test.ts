@@ -12,7 +12,9 @@ let base: Awaited<ReturnType<typeof Qwen3VLForConditionalGeneration.from_pretrai
 
 /** Records the position_ids of every decoder run of `model`. */
 function recordPositions(model: { sessions: Record<string, unknown> }): bigint[][] {
-  const session = model.sessions.decoder_model_merged as { run: (feeds: Record<string, Tensor["ort_tensor"]>) => unknown };
+  const session = model.sessions.decoder_model_merged as {
+    run: (feeds: Record<string, Tensor["ort_tensor"]>) => unknown;
+  };
   const run = session.run.bind(session);
   const calls: bigint[][] = [];
   session.run = (feeds) => {
@@ -77,7 +79,7 @@ describe("GeoZeroQwen3VL", () => {
     await base.generate({ ...inputs, max_new_tokens: 3, min_new_tokens: 3, do_sample: false });
     expect(fixed).toEqual(original);
     // Multimodal positions: the image compresses the sequence, so decoding continues at max + 1, not at S.
-    const prefillMax = fixed[0].reduce((a, b) => (b > a ? b : a));
+    const prefillMax = Math.max(...fixed[0].map(Number));
     expect(Number(fixed[1][0])).toBe(Number(prefillMax) + 1);
     expect(Number(prefillMax) + 1).toBeLessThan(inputs.input_ids.dims[1]);
   });

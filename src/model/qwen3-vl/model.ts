@@ -29,7 +29,7 @@ export class GeoZeroQwen3VL extends Qwen3VLForConditionalGeneration {
       let max = 0n;
       for (let i = 0; i < length; i++) {
         const index = b * length + i;
-        const attended = !mask || mask[index] !== 0n;
+        const attended = mask?.[index] !== 0n;
         // cumsum(mask) − 1, with padded positions filled with 1, as upstream.
         positions[index] = attended ? next : 1n;
         if (attended) next++;
