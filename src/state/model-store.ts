@@ -1,7 +1,7 @@
 import { create } from "zustand";
 import type { BackendChoice, DeviceReport } from "../model/device";
 import type { ModelEntry } from "../model/manifest";
-import type { GenerateResult } from "../model/messages";
+import type { BeamsEvent, GenerateResult } from "../model/messages";
 import type { LoadProgress } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";
@@ -24,6 +24,8 @@ export interface Run {
   stats: { ttftMs: number; tokensPerSecond: number; tokens: number; inputWidth: number; inputHeight: number };
   result: GenerateResult | null;
   controller: AbortController;
+  /** beam search progress, while it runs */
+  beams?: BeamsEvent | null;
 }
 
 /** The model side of the app. */

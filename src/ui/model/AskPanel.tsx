@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { modelInputFor } from "../../tasks/model-input-size";
-import { GEOZERO_SYSTEM_PROMPT } from "../../tasks/prompts";
+import { type Decoding, GEOZERO_SYSTEM_PROMPT, TASK_DECODING } from "../../tasks/prompts";
 import { AnswerView } from "./AnswerView";
 import { ask } from "./actions";
 
@@ -42,16 +42,19 @@ export function AskPanel() {
           value={decoding.kind}
           onChange={(e) =>
             state.set({
-              decoding:
-                e.target.value === "greedy"
-                  ? { kind: "greedy", maxNewTokens: decoding.maxNewTokens }
-                  : { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: decoding.maxNewTokens },
+              decoding: decodingOf(e.target.value, decoding.maxNewTokens),
             })
           }
         >
           <option value="greedy">Greedy</option>
           <option value="sample">Sampling</option>
+          <option value="beam">Beam search</option>
         </select>
+        {decoding.kind === "beam" && (
+          <span className="hint">
+            {decoding.numBeams} beams · length penalty {decoding.lengthPenalty}
+          </span>
+        )}
         {decoding.kind === "sample" && (
           <>
             <label>
@@ -116,6 +119,12 @@ export function AskPanel() {
   );
 }
 
+/** The decoding for a choice in the select, with GeoZero's evaluation settings (src/tasks/prompts.ts). */
+function decodingOf(kind: string, maxNewTokens: number): Decoding {
+  const defaults = { greedy: TASK_DECODING.scene_cls, sample: TASK_DECODING.vqa, beam: TASK_DECODING.caption };
+  return { ...defaults[kind as keyof typeof defaults], maxNewTokens };
+}
+
 function RunView() {
   const run = useModelStore((s) => s.run);
   if (!run) return null;
@@ -126,6 +135,11 @@ function RunView() {
         <summary>Reasoning</summary>
         <pre data-testid="think-text">{answer.think}</pre>
       </details>
+      {run.status === "running" && run.beams && (
+        <p className="hint" data-testid="beam-progress">
+          Beam search, step {run.beams.step}: best so far “{run.beams.finishedText ?? run.beams.bestText}”
+        </p>
+      )}
       <AnswerView answer={answer.answer} question={run.question} />
       <p className="hint" data-testid="run-stats">
         {run.status === "running"
