@@ -1,10 +1,12 @@
 import { resolve } from "node:path";
-import { AutoProcessor, env, Qwen3VLForConditionalGeneration, RawImage, type Tensor } from "@huggingface/transformers";
+import { AutoProcessor, env, RawImage } from "@huggingface/transformers";
 import type { Page } from "@playwright/test";
 import { PNG } from "pngjs";
 import { lngLatToWorldPixel, worldPixelToLngLat } from "../../src/geo/mercator";
+import { Generator } from "../../src/model/generation/generator";
+import { promptFromInstruction } from "../../src/model/generation/inputs";
+import { GeoZeroQwen3VL } from "../../src/model/qwen3-vl/model";
 import type { useAppStore } from "../../src/state/store";
-import { buildMessages } from "../../src/tasks/prompts";
 
 type Hooks = { __geozero: { store: typeof useAppStore } };
 
@@ -65,7 +67,7 @@ export async function askGreedy(page: Page, question: string, maxNewTokens: numb
   return (await page.getByTestId("answer-text").textContent()) ?? "";
 }
 
-/** The same question answered in Node: transformers.js on onnxruntime-node, loading the same folder. */
+/** The same question answered in Node: the app's generation module on onnxruntime-node, loading the same folder. */
 export async function greedyInNode(
   png: Buffer,
   question: string,
@@ -77,16 +79,11 @@ export async function greedyInNode(
   const decoded = PNG.sync.read(png);
   const image = new RawImage(new Uint8ClampedArray(decoded.data), decoded.width, decoded.height, 4).rgb();
   const processor = await AutoProcessor.from_pretrained("geozero-tiny");
-  const model = await Qwen3VLForConditionalGeneration.from_pretrained("geozero-tiny", {
-    dtype: dtype as unknown as "q4",
-  });
-  const prompt = processor.apply_chat_template(buildMessages(question, false), { add_generation_prompt: true });
-  const inputs = await processor(prompt, image);
-  const output = (await model.generate({ ...inputs, max_new_tokens: maxNewTokens, do_sample: false })) as Tensor;
-  const promptLength = inputs.input_ids.dims[1];
-  const ids = (output.tolist() as bigint[][])[0].slice(promptLength);
+  const model = await GeoZeroQwen3VL.from_pretrained("geozero-tiny", { dtype: dtype as unknown as "q4" });
+  const generator = new Generator(model, processor.tokenizer as never);
+  const prompt = await promptFromInstruction(processor, image, question, false);
+  const output = await generator.generate(prompt, { kind: "greedy", maxNewTokens });
+  generator.dispose();
   await model.dispose();
-  return (processor.tokenizer as NonNullable<typeof processor.tokenizer>)
-    .decode(ids.map(Number), { skip_special_tokens: true })
-    .trim();
+  return output.text.trim();
 }

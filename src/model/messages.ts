@@ -17,7 +17,18 @@ export interface GenerateRequest {
 /** Generation events, tagged by `status`. */
 export type GenerateEvent =
   | { status: "prefill"; inputWidth: number; inputHeight: number; promptTokens: number }
-  | { status: "token"; piece: string; tokens: number; ttftMs: number; tokensPerSecond: number };
+  | { status: "token"; piece: string; tokens: number; ttftMs: number; tokensPerSecond: number }
+  | BeamsEvent;
+
+/** Beam search progress after a step: the best running beam and the best finished hypothesis so far. */
+export interface BeamsEvent {
+  status: "beams";
+  step: number;
+  bestText: string;
+  bestLogProb: number;
+  finishedText: string | null;
+  finishedScore: number | null;
+}
 
 /** A finished (or stopped) generation. */
 export interface GenerateResult {

@@ -1,23 +1,16 @@
 /// <reference lib="webworker" />
-import {
-  AutoProcessor,
-  env,
-  InterruptableStoppingCriteria,
-  type Processor,
-  Qwen3VLForConditionalGeneration,
-  RawImage,
-  type Tensor,
-  TextStreamer,
-} from "@huggingface/transformers";
+import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import ortMjsUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url";
 import ortWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
-import { buildMessages, type Decoding } from "../tasks/prompts";
 import { probeDevice } from "./device";
+import { type GenerationOutput, Generator } from "./generation/generator";
+import { promptFromInstruction } from "./generation/inputs";
 import { filesForDtype, type ModelManifest } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, ModelMessages } from "./messages";
 import { ensureModelFiles, MODEL_CACHE } from "./model-files";
+import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 
 // Offline and private by construction: ONNX Runtime's files come from this app, models only from /model-cache/.
 if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { mjs: ortMjsUrl, wasm: ortWasmUrl };
@@ -32,7 +25,7 @@ env.customCache = {
 
 interface Loaded {
   processor: Processor;
-  model: Awaited<ReturnType<typeof Qwen3VLForConditionalGeneration.from_pretrained>>;
+  generator: Generator;
 }
 
 let loaded: Loaded | null = null;
@@ -59,11 +52,11 @@ async function load(
   const { downloadedBytes } = await ensureModelFiles(base, files, emit, signal);
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
   const processor = await AutoProcessor.from_pretrained(request.modelId);
-  const model = await Qwen3VLForConditionalGeneration.from_pretrained(request.modelId, {
+  const model = await GeoZeroQwen3VL.from_pretrained(request.modelId, {
     device: request.device,
     dtype: request.sessions as unknown as "q4",
   });
-  const ready: Loaded = { processor, model };
+  const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never) };
   emit({ status: "warmup" });
   await warmUp(ready);
   loaded = ready;
@@ -73,39 +66,18 @@ async function load(
 }
 
 /** One short generation on a small image, so shaders compile before the user's first question. */
-async function warmUp({ processor, model }: Loaded): Promise<void> {
+async function warmUp({ processor, generator }: Loaded): Promise<void> {
   const image = new RawImage(new Uint8ClampedArray(64 * 64 * 3).fill(128), 64, 64, 3);
-  const text = processor.apply_chat_template(buildMessages("Warm up.", false), { add_generation_prompt: true });
-  const inputs = await processor(text, image);
-  await model.generate({ ...inputs, max_new_tokens: 1, do_sample: false });
+  const prompt = await promptFromInstruction(processor, image, "Warm up.", false);
+  await generator.generate(prompt, { kind: "greedy", maxNewTokens: 1 });
+  generator.forget();
 }
 
 async function unload(): Promise<void> {
-  await loaded?.model.dispose();
+  if (!loaded) return;
+  loaded.generator.dispose();
+  await loaded.generator.model.dispose();
   loaded = null;
-}
-
-function generationOptions(decoding: Decoding): { options: Record<string, unknown>; note: string | null } {
-  switch (decoding.kind) {
-    case "greedy":
-      return { options: { do_sample: false, max_new_tokens: decoding.maxNewTokens }, note: null };
-    case "sample":
-      return {
-        options: {
-          do_sample: true,
-          temperature: decoding.temperature,
-          top_p: decoding.topP,
-          top_k: decoding.topK,
-          max_new_tokens: decoding.maxNewTokens,
-        },
-        note: null,
-      };
-    case "beam":
-      return {
-        options: { do_sample: false, max_new_tokens: decoding.maxNewTokens },
-        note: "Beam search is not built yet (transformers.js 4.3.1 silently runs greedy for num_beams > 1); this ran greedy.",
-      };
-  }
 }
 
 async function generate(
@@ -114,55 +86,70 @@ async function generate(
   signal: AbortSignal,
 ): Promise<GenerateResult> {
   if (!loaded) throw new Error("No model is loaded; load one in the Model panel first.");
-  const { processor, model } = loaded;
+  const { processor, generator } = loaded;
   const started = performance.now();
   const imageProcessor = (processor as unknown as { image_processor: { min_pixels: number; max_pixels: number } })
     .image_processor;
   imageProcessor.min_pixels = request.budget.minPixels;
   imageProcessor.max_pixels = request.budget.maxPixels;
   const image = await modelImage(request.image, request.budget);
-  const prompt = processor.apply_chat_template(buildMessages(request.instruction, request.useSystemPrompt), {
-    add_generation_prompt: true,
-  });
-  const inputs = await processor(prompt, image);
-  const [, , gridH, gridW] = [0, ...(inputs.image_grid_thw.tolist() as bigint[][])[0]].map(Number);
-  emit({ status: "prefill", inputWidth: gridW * 16, inputHeight: gridH * 16, promptTokens: inputs.input_ids.dims[1] });
+  const prompt = await promptFromInstruction(processor, image, request.instruction, request.useSystemPrompt);
+  emit({ status: "prefill", inputWidth: image.width, inputHeight: image.height, promptTokens: prompt.inputIds.length });
 
-  const stopping = new InterruptableStoppingCriteria();
-  signal.addEventListener("abort", () => stopping.interrupt(), { once: true });
   let tokens = 0;
   let firstTokenAt = 0;
-  let text = "";
-  const streamer = new TextStreamer(processor.tokenizer as never, {
-    skip_prompt: true,
-    skip_special_tokens: true,
-    callback_function: (piece: string) => {
-      text += piece;
-      emit({
-        status: "token",
-        piece,
-        tokens,
-        ttftMs: firstTokenAt - started,
-        tokensPerSecond: rate(tokens, firstTokenAt),
-      });
-    },
-    token_callback_function: () => {
-      tokens++;
-      if (tokens === 1) firstTokenAt = performance.now();
+  let pending = "";
+  const flush = () => {
+    emit({
+      status: "token",
+      piece: pending,
+      tokens,
+      ttftMs: firstTokenAt - started,
+      tokensPerSecond: rate(tokens, firstTokenAt),
+    });
+    pending = "";
+  };
+  const output = await generator.generate(prompt, request.decoding, {
+    signal,
+    callbacks: {
+      onText: (piece) => {
+        pending += piece;
+      },
+      onToken: (_, generated) => {
+        tokens = generated;
+        if (generated === 1) firstTokenAt = performance.now();
+        flush();
+      },
+      onBeams: (view) => {
+        if (view.step === 1) firstTokenAt = performance.now();
+        emit({ status: "beams", ...view });
+      },
     },
   });
-  const { options, note } = generationOptions(request.decoding);
-  const output = (await model.generate({ ...inputs, ...options, streamer, stopping_criteria: stopping })) as Tensor;
-  const generated = output.dims[1] - inputs.input_ids.dims[1];
+  tokens = output.tokenIds.length;
+  if (pending) flush();
   return {
-    text,
-    tokens: generated,
-    stopped: signal.aborted,
-    ttftMs: firstTokenAt ? firstTokenAt - started : 0,
-    tokensPerSecond: rate(generated, firstTokenAt),
+    text: output.text,
+    tokens,
+    stopped: output.stopped,
+    ttftMs: output.firstTokenMs,
+    tokensPerSecond: output.tokensPerSecond,
     totalMs: performance.now() - started,
-    note,
+    note: runNote(output),
   };
+}
+
+/** What the user may want to know about how the answer was made: reuse for follow-ups, the seed, the beam score. */
+function runNote(output: GenerationOutput): string | null {
+  const notes: string[] = [];
+  const { imageFeaturesReused, reusedPrefixTokens } = output.prefill;
+  if (imageFeaturesReused) notes.push("Reused this image's encoding from an earlier question");
+  if (reusedPrefixTokens > 0) notes.push(`reused ${reusedPrefixTokens} prompt tokens already computed`);
+  if (output.seed !== null) notes.push(`sampling seed ${output.seed}`);
+  if (output.score !== null) notes.push(`beam score ${output.score.toFixed(3)}`);
+  if (notes.length === 0) return null;
+  const text = notes.join("; ");
+  return `${text[0].toUpperCase()}${text.slice(1)}.`;
 }
 
 /**

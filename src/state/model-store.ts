@@ -2,7 +2,7 @@ import { create } from "zustand";
 import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceReport } from "../model/device";
 import type { ModelEntry } from "../model/manifest";
-import type { GenerateResult } from "../model/messages";
+import type { BeamsEvent, GenerateResult } from "../model/messages";
 import type { LoadProgress } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";
@@ -35,6 +35,8 @@ export interface Run {
   stats: { ttftMs: number; tokensPerSecond: number; tokens: number; inputWidth: number; inputHeight: number };
   result: GenerateResult | null;
   controller: AbortController;
+  /** beam search progress, while it runs */
+  beams?: BeamsEvent | null;
 }
 
 /** The model side of the app. */

@@ -1,7 +1,7 @@
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { modelInputFor } from "../../tasks/model-input-size";
-import { GEOZERO_SYSTEM_PROMPT, TASK_DECODING } from "../../tasks/prompts";
+import { type Decoding, GEOZERO_SYSTEM_PROMPT, TASK_DECODING } from "../../tasks/prompts";
 import { AnswerView } from "./AnswerView";
 import { ask } from "./actions";
 import { TaskPicker, useInstruction } from "./TaskPicker";
@@ -42,12 +42,7 @@ export function AskPanel() {
           value={decoding.kind}
           onChange={(e) =>
             state.set({
-              decoding:
-                e.target.value === "greedy"
-                  ? { kind: "greedy", maxNewTokens: decoding.maxNewTokens }
-                  : e.target.value === "beam"
-                    ? { ...TASK_DECODING.caption, maxNewTokens: decoding.maxNewTokens }
-                    : { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: decoding.maxNewTokens },
+              decoding: decodingOf(e.target.value, decoding.maxNewTokens),
             })
           }
         >
@@ -55,6 +50,11 @@ export function AskPanel() {
           <option value="sample">Sampling</option>
           <option value="beam">Beam search</option>
         </select>
+        {decoding.kind === "beam" && (
+          <span className="hint">
+            {decoding.numBeams} beams · length penalty {decoding.lengthPenalty}
+          </span>
+        )}
         {decoding.kind === "sample" && (
           <>
             <label>
@@ -119,6 +119,12 @@ export function AskPanel() {
   );
 }
 
+/** The decoding for a choice in the select, with GeoZero's evaluation settings (src/tasks/prompts.ts). */
+function decodingOf(kind: string, maxNewTokens: number): Decoding {
+  const defaults = { greedy: TASK_DECODING.scene_cls, sample: TASK_DECODING.vqa, beam: TASK_DECODING.caption };
+  return { ...defaults[kind as keyof typeof defaults], maxNewTokens };
+}
+
 function RunView() {
   const run = useModelStore((s) => s.run);
   if (!run) return null;
@@ -129,6 +135,11 @@ function RunView() {
         <summary>Reasoning</summary>
         <pre data-testid="think-text">{answer.think}</pre>
       </details>
+      {run.status === "running" && run.beams && (
+        <p className="hint" data-testid="beam-progress">
+          Beam search, step {run.beams.step}: best so far “{run.beams.finishedText ?? run.beams.bestText}”
+        </p>
+      )}
       <AnswerView
         answer={answer.answer}
         question={run.question}

@@ -172,6 +172,10 @@ function applyEvent(stream: AnswerStream, event: GenerateEvent): void {
     }));
     return;
   }
+  if (event.status === "beams") {
+    model().updateRun((run) => ({ ...run, beams: event, stats: { ...run.stats, tokens: event.step } }));
+    return;
+  }
   const answer = stream.push(event.piece);
   model().updateRun((run) => ({
     ...run,

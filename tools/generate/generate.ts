@@ -1,0 +1,116 @@
+/**
+ * The core of `npm run generate`: the app's loading, preprocessing, prompt building and generation (the
+ * src/model/generation module) on onnxruntime-node, for scripting questions without a browser.
+ */
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
+import sharp from "sharp";
+import { type DecodingSettings, type GenerationOutput, Generator } from "../../src/model/generation/generator";
+import { type PreparedPrompt, promptFromIds, promptFromInstruction } from "../../src/model/generation/inputs";
+import { uniformDtypes } from "../../src/model/manifest";
+import { GeoZeroQwen3VL } from "../../src/model/qwen3-vl/model";
+import { DEFAULT_PIXEL_BUDGET, modelInputFor } from "../../src/tasks/model-input-size";
+import { TASK_DECODING } from "../../src/tasks/prompts";
+import { openNpyRows } from "./npy";
+
+export interface GenerateRequest {
+  /** a converted model folder, e.g. model-cache/geozero-tiny */
+  model: string;
+  image: string;
+  prompt?: string;
+  /** a JSON file holding an array of token ids */
+  ids?: string;
+  system: boolean;
+  maxNewTokens: number;
+  greedy: boolean;
+  seed?: number;
+  dtype?: string;
+  dumpLogits?: string;
+}
+
+export interface GenerateRun {
+  output: GenerationOutput;
+  prompt: PreparedPrompt;
+  /** the image as the model saw it, and whether it was resized to get there */
+  input: { width: number; height: number; resized: boolean };
+  logitRows: number;
+}
+
+/** Reads an image file, resized (if needed) to the model's input size as the app does before the processor. */
+export async function readModelImage(path: string): Promise<{ image: RawImage; resized: boolean }> {
+  const meta = await sharp(path).metadata();
+  if (!meta.width || !meta.height) throw new Error(`${path}: not an image sharp can read.`);
+  const target = modelInputFor(meta.width, meta.height, DEFAULT_PIXEL_BUDGET);
+  const { data, info } = await sharp(path)
+    .removeAlpha()
+    .toColourspace("srgb")
+    .resize(target.width, target.height, { fit: "fill", kernel: "lanczos3" })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { image: new RawImage(new Uint8ClampedArray(data), info.width, info.height, 3), resized: !target.exact };
+}
+
+async function readIds(path: string): Promise<number[]> {
+  const ids = JSON.parse(await readFile(path, "utf8")) as unknown;
+  if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0))
+    throw new Error(`${path} must hold a JSON array of token ids (whole numbers ≥ 0), e.g. [151644, 872, …].`);
+  return ids as number[];
+}
+
+/** Loads the model folder the way the app does (project model class, folder's processor). */
+export async function loadFolder(
+  folder: string,
+  dtype?: string,
+): Promise<{ model: GeoZeroQwen3VL; processor: Processor }> {
+  const path = resolve(folder);
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = dirname(path);
+  const id = basename(path);
+  const processor = await AutoProcessor.from_pretrained(id);
+  const model = await GeoZeroQwen3VL.from_pretrained(id, dtype ? { dtype: uniformDtypes(dtype) as never } : {});
+  return { model, processor };
+}
+
+function decodingFor(request: GenerateRequest): DecodingSettings {
+  if (request.greedy) return { kind: "greedy", maxNewTokens: request.maxNewTokens };
+  const free = TASK_DECODING.free;
+  if (free.kind !== "sample") throw new Error("the free-question task is expected to sample");
+  return { ...free, maxNewTokens: request.maxNewTokens, seed: request.seed };
+}
+
+/** Runs one question; `write` gets the answer as it streams. */
+export async function runGenerate(
+  request: GenerateRequest,
+  write: (text: string) => void,
+  loaded?: { model: GeoZeroQwen3VL; processor: Processor },
+): Promise<GenerateRun> {
+  if ((request.prompt === undefined) === (request.ids === undefined))
+    throw new Error('Give exactly one of --prompt "<text>" or --ids <ids.json>.');
+  const { model, processor } = loaded ?? (await loadFolder(request.model, request.dtype));
+  const { image, resized } = await readModelImage(request.image);
+  const prompt =
+    request.ids !== undefined
+      ? await promptFromIds(processor, await readIds(request.ids), image)
+      : await promptFromInstruction(processor, image, request.prompt ?? "", request.system);
+  const generator = new Generator(model, processor.tokenizer as never);
+  const vocab = (model.config as unknown as { text_config: { vocab_size: number } }).text_config.vocab_size;
+  const npy = request.dumpLogits ? await openNpyRows(request.dumpLogits, vocab) : null;
+  const pending: Promise<void>[] = [];
+  try {
+    const output = await generator.generate(prompt, decodingFor(request), {
+      callbacks: {
+        onText: write,
+        onLogits: npy ? (logits) => void pending.push(npy.append(Float32Array.from(logits))) : undefined,
+      },
+    });
+    await Promise.all(pending);
+    return { output, prompt, input: { width: image.width, height: image.height, resized }, logitRows: pending.length };
+  } finally {
+    await Promise.all(pending).catch(() => {});
+    await npy?.close();
+    generator.dispose();
+    if (!loaded) await model.dispose();
+  }
+}
