@@ -6,6 +6,8 @@ const QUESTION = "What land cover dominates this scene?";
 test.describe.configure({ mode: "serial" });
 
 test("the demo model answers on WASM and on WebGPU with the same greedy text as the Node run", async ({ page }) => {
+  // Two model loads and two generations, one on WebGPU emulated on the CPU (SwiftShader): minutes on 2 cores.
+  test.setTimeout(480_000);
   await page.goto("/");
   await cropExactly(page);
   await expect(page.getByTestId("visual-tokens")).toContainText("448 × 416 px (182 visual tokens)");
