@@ -22,7 +22,7 @@ export const MAX_NEW_TOKENS = 2048;
 /** Decoding per task, as GeoZero's evaluation sets it. */
 export const TASK_DECODING: Record<TaskId, Decoding> = {
   scene_cls: { kind: "greedy", maxNewTokens: MAX_NEW_TOKENS },
-  caption: { kind: "beam", numBeams: 5, lengthPenalty: 0.8, earlyStopping: false, maxNewTokens: MAX_NEW_TOKENS },
+  caption: { kind: "beam", numBeams: 5, lengthPenalty: 0.8, earlyStopping: true, maxNewTokens: MAX_NEW_TOKENS },
   vqa: { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: MAX_NEW_TOKENS },
   grounding: { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: MAX_NEW_TOKENS },
   free: { kind: "sample", temperature: 0.9, topP: 0.95, topK: 50, maxNewTokens: MAX_NEW_TOKENS },
