@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PIXEL_BUDGET, modelInputFor, smartResize } from "./model-input-size";
+import { DEFAULT_PIXEL_BUDGET, modelInputFor, pixelBudgetProblem, smartResize } from "./model-input-size";
 
 describe("smartResize", () => {
   // Expected values computed by hand with GeoZero's smart_resize (round, then floor/ceil by factor under the budget).
@@ -29,5 +29,23 @@ describe("modelInputFor", () => {
       exact: true,
       visualTokens: 300,
     });
+  });
+});
+
+describe("pixelBudgetProblem", () => {
+  it("accepts the default and refuses budgets that cannot hold one token or are inverted", () => {
+    expect(pixelBudgetProblem(DEFAULT_PIXEL_BUDGET)).toBeNull();
+    expect(pixelBudgetProblem({ minPixels: 0, maxPixels: 512 })).toMatch(/at least 1024/);
+    expect(pixelBudgetProblem({ minPixels: 5000, maxPixels: 4096 })).toMatch(/above max pixels/);
+    expect(pixelBudgetProblem({ minPixels: Number.NaN, maxPixels: 4096 })).toMatch(/numbers/);
+  });
+
+  it("a smaller max gives fewer visual tokens for the same crop", () => {
+    const full = modelInputFor(448, 416);
+    const small = modelInputFor(448, 416, { minPixels: 1024, maxPixels: 224 * 224 });
+    expect(full.visualTokens).toBe(182);
+    expect(small.width * small.height).toBeLessThanOrEqual(224 * 224);
+    expect(small.visualTokens).toBe((small.width / 32) * (small.height / 32));
+    expect(small.visualTokens).toBeLessThan(full.visualTokens);
   });
 });

@@ -1,10 +1,11 @@
 import { useState } from "react";
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
-import { modelInputFor } from "../../tasks/model-input-size";
+import { modelInputFor, pixelBudgetProblem } from "../../tasks/model-input-size";
 import { GEOZERO_SYSTEM_PROMPT } from "../../tasks/prompts";
 import { AnswerView } from "./AnswerView";
 import { ask } from "./actions";
+import { FailureView } from "./FailureView";
 
 /** The question box, generation settings, and the streamed reasoning and answer. Model text is shown as text only. */
 export function AskPanel() {
@@ -12,8 +13,9 @@ export function AskPanel() {
   const crop = useAppStore((s) => s.lastImage);
   const [question, setQuestion] = useState("What is in this image?");
   const { run, decoding } = state;
-  const ready = state.load.status === "ready" && crop !== null;
-  const input = crop ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
+  const budgetProblem = pixelBudgetProblem(state.budget);
+  const ready = state.load.status === "ready" && crop !== null && budgetProblem === null;
+  const input = crop && !budgetProblem ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
 
   return (
     <section className="panel" aria-labelledby="ask-heading">
@@ -88,6 +90,12 @@ export function AskPanel() {
           />
         </label>
       </div>
+      <PixelBudgetFields />
+      {budgetProblem && (
+        <p className="error" data-testid="budget-error">
+          {budgetProblem}
+        </p>
+      )}
       {input && (
         <p className="hint" data-testid="visual-tokens">
           The model sees {input.width} × {input.height} px ({input.visualTokens} visual tokens)
@@ -113,6 +121,37 @@ export function AskPanel() {
       {!crop && <p className="hint">Crop a selection first.</p>}
       {run && <RunView />}
     </section>
+  );
+}
+
+/** Min and max pixels of the image the model sees (Qwen3-VL's processor budget). */
+function PixelBudgetFields() {
+  const { budget, set } = useModelStore();
+  return (
+    <div className="row settings">
+      <label>
+        Min pixels
+        <input
+          type="number"
+          data-testid="min-pixels"
+          min={0}
+          step={1024}
+          value={budget.minPixels}
+          onChange={(e) => set({ budget: { ...budget, minPixels: Number(e.target.value) } })}
+        />
+      </label>
+      <label>
+        Max pixels
+        <input
+          type="number"
+          data-testid="max-pixels"
+          min={1024}
+          step={1024}
+          value={budget.maxPixels}
+          onChange={(e) => set({ budget: { ...budget, maxPixels: Number(e.target.value) } })}
+        />
+      </label>
+    </div>
   );
 }
 
@@ -144,10 +183,19 @@ function RunView() {
         </p>
       )}
       {run.result?.note && <p className="hint">{run.result.note}</p>}
-      {run.error && (
-        <p className="error" role="alert" data-testid="run-error">
-          {run.error}
+      {run.stats.inputWidth > 0 && (
+        <p className="hint" data-testid="run-input">
+          Image sent as {run.stats.inputWidth} × {run.stats.inputHeight} px
         </p>
+      )}
+      {run.failure ? (
+        <FailureView failure={run.failure} testId="run-error" />
+      ) : (
+        run.error && (
+          <p className="error" role="alert" data-testid="run-error">
+            {run.error}
+          </p>
+        )
       )}
     </div>
   );
