@@ -53,8 +53,46 @@ function inPage<K extends keyof typeof BenchPage>(
   ) as never;
 }
 
+/**
+ * JS heap in use of every dedicated worker of the page, through the DevTools protocol (workers have no
+ * performance.memory): auto-attach to the page's workers and ask each for Runtime.getHeapUsage.
+ */
+async function workerHeapProbe(page: Page): Promise<() => Promise<number>> {
+  const cdp = await page.context().newCDPSession(page);
+  const sessions = new Set<string>();
+  const pending = new Map<number, (used: number) => void>();
+  let nextId = 1;
+  cdp.on("Target.attachedToTarget", (event) => {
+    if (event.targetInfo.type === "worker") sessions.add(event.sessionId);
+  });
+  cdp.on("Target.receivedMessageFromTarget", (event) => {
+    const reply = JSON.parse(event.message) as { id?: number; result?: { usedSize: number } };
+    if (reply.id !== undefined) pending.get(reply.id)?.(reply.result?.usedSize ?? 0);
+  });
+  await cdp.send("Target.setAutoAttach", { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  return async () => {
+    const sizes = await Promise.all(
+      [...sessions].map(
+        (sessionId) =>
+          new Promise<number>((resolve) => {
+            const id = nextId++;
+            pending.set(id, resolve);
+            setTimeout(() => resolve(0), 2000);
+            void cdp
+              .send("Target.sendMessageToTarget", {
+                sessionId,
+                message: JSON.stringify({ id, method: "Runtime.getHeapUsage" }),
+              })
+              .catch(() => resolve(0));
+          }),
+      ),
+    );
+    return Math.max(0, ...sizes);
+  };
+}
+
 /** Samples the JS heap of the page and of the model worker while work runs. */
-async function peakHeaps<T>(page: Page, work: () => Promise<T>) {
+async function peakHeaps<T>(page: Page, workerHeap: () => Promise<number>, work: () => Promise<T>) {
   const peak = { page: 0, worker: 0 };
   let busy = false;
   const sample = async () => {
@@ -62,12 +100,7 @@ async function peakHeaps<T>(page: Page, work: () => Promise<T>) {
     busy = true;
     try {
       peak.page = Math.max(peak.page, await inPage(page, "jsHeapUsed"));
-      for (const worker of page.workers()) {
-        const used = await worker
-          .evaluate(() => (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize)
-          .catch(() => undefined);
-        peak.worker = Math.max(peak.worker, used ?? 0);
-      }
+      peak.worker = Math.max(peak.worker, await workerHeap());
     } finally {
       busy = false;
     }
@@ -84,9 +117,11 @@ async function peakHeaps<T>(page: Page, work: () => Promise<T>) {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-const list = (xs: number[], digits = 1) => xs.map((x) => x.toFixed(digits)).join(", ");
+const list = (xs: number[], digits = 1) => xs.map((x) => (digits ? rate(x) : x.toFixed(0))).join(", ");
+/** Three significant digits: SwiftShader decodes at a fraction of a token per second. */
+const rate = (x: number) => x.toPrecision(3);
 
-async function benchDevice(page: Page, run: DeviceRun): Promise<void> {
+async function benchDevice(page: Page, workerHeap: () => Promise<number>, run: DeviceRun): Promise<void> {
   const { device, dtype, sessions, newTokens, repeats } = run;
   await inPage(page, "clearModelCache");
   const cold = await inPage(page, "appLoad", device, dtype, sessions);
@@ -98,7 +133,7 @@ async function benchDevice(page: Page, run: DeviceRun): Promise<void> {
   const app: Awaited<ReturnType<typeof BenchPage.appGenerate>>[] = [];
   const bare: Awaited<ReturnType<typeof BenchPage.bareGenerate>>[] = [];
   const measured = await peakWhile(chromiumRss, () =>
-    peakHeaps(page, async () => {
+    peakHeaps(page, workerHeap, async () => {
       for (let i = 0; i < repeats; i++) {
         app.push(await inPage(page, "appGenerate", newTokens));
         bare.push(await inPage(page, "bareGenerate", warm.promptTokens, newTokens));
@@ -125,8 +160,8 @@ async function benchDevice(page: Page, run: DeviceRun): Promise<void> {
       0,
     )}]; bare (encode + prefill) ${median(bare.map((r) => r.ttftMs)).toFixed(0)} ms`,
   );
-  console.log(`decode: app median ${appRate.toFixed(1)} tokens/s [${list(app.map((r) => r.tokensPerSecond))}]`);
-  console.log(`        bare median ${bareRate.toFixed(1)} tokens/s [${list(bare.map((r) => r.tokensPerSecond))}]`);
+  console.log(`decode: app median ${rate(appRate)} tokens/s [${list(app.map((r) => r.tokensPerSecond))}]`);
+  console.log(`        bare median ${rate(bareRate)} tokens/s [${list(bare.map((r) => r.tokensPerSecond))}]`);
   console.log(`ratio app / bare decode: ${(appRate / bareRate).toFixed(2)} (target ≥ 0.9)`);
   const { peak } = measured.result;
   console.log(
@@ -159,8 +194,9 @@ export const inferenceBrowserBench: BenchPart = {
     const app = await openAppPage(["--enable-precise-memory-info"]);
     try {
       await preparePage(app.page);
+      const workerHeap = await workerHeapProbe(app.page);
       const wanted = process.env.BENCH_DEVICES?.split(",") ?? RUNS.map((r) => r.device);
-      for (const run of RUNS.filter((r) => wanted.includes(r.device))) await benchDevice(app.page, run);
+      for (const run of RUNS.filter((r) => wanted.includes(r.device))) await benchDevice(app.page, workerHeap, run);
     } finally {
       await app.close();
     }

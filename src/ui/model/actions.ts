@@ -1,4 +1,4 @@
-import { listModels, MODEL_ROOT, modelWorker } from "../../model/client";
+import { listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../../model/client";
 import { chooseBackend, withDtype } from "../../model/device";
 import { classifyModelError, type ModelFailure, type RecoveryAction } from "../../model/errors";
 import { entryDtypes } from "../../model/manifest";
@@ -90,6 +90,7 @@ function describeFailure(error: unknown): ModelFailure {
 
 /** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
 export async function recover(action: RecoveryAction): Promise<void> {
+  restartModelWorker();
   if (action.kind === "reload-wasm") model().set({ forcedDevice: "wasm", forcedDtype: null });
   else model().set({ forcedDtype: action.dtype });
   updateChoice();
