@@ -8,7 +8,8 @@ test("a lost WebGPU device ends the run with a clear message and one click reloa
 }) => {
   await page.goto("/");
   await page.waitForFunction(() => "__geozero" in window);
-  await expect.poll(() => page.workers().length).toBeGreaterThan(0);
+  // The model worker (assets/worker-*.js), started once the model list is read.
+  await expect.poll(() => page.workers().some((w) => /\/worker-[\w-]+\.js$/.test(w.url()))).toBe(true);
   // Keep a handle on every GPUDevice the workers create, so the test can destroy ONNX Runtime's device as a driver
   // reset would. The app itself is unchanged.
   for (const worker of page.workers()) {
@@ -26,11 +27,15 @@ test("a lost WebGPU device ends the run with a clear message and one click reloa
   await cropExactly(page, 224, 224);
   expect(await loadModel(page, "webgpu")).toContain("ready on webgpu");
   const first = await askGreedy(page, QUESTION, 2);
+  let destroyed = 0;
   for (const worker of page.workers()) {
-    await worker.evaluate(() => {
-      for (const device of (self as unknown as { __devices?: GPUDevice[] }).__devices ?? []) device.destroy();
+    destroyed += await worker.evaluate(() => {
+      const devices = (self as unknown as { __devices?: GPUDevice[] }).__devices ?? [];
+      for (const device of devices) device.destroy();
+      return devices.length;
     });
   }
+  expect(destroyed).toBeGreaterThan(0);
 
   await askGreedy(page, QUESTION, 2);
   await expect(page.getByTestId("run-error")).toHaveAttribute("data-kind", "device-lost");

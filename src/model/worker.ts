@@ -197,18 +197,25 @@ async function watchDeviceLoss(): Promise<void> {
   });
 }
 
-/** Rethrows a failure with the device loss named, when the WebGPU device was lost. */
+/**
+ * Fails a load or generation during which the WebGPU device was lost, naming the loss: ONNX Runtime's own error
+ * rarely does, and on a lost device a run may even "succeed" with meaningless output.
+ */
 async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
+  let result: T;
   try {
-    return await work();
+    result = await work();
   } catch (error) {
     if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
-    const info = deviceLost;
-    loaded = null;
-    throw new Error(
-      `The WebGPU device was lost (${info.reason}: ${info.message || "no message"}) after: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw deviceLostError(deviceLost, error instanceof Error ? error.message : String(error));
   }
+  if (deviceLost) throw deviceLostError(deviceLost, "the run's output is not trustworthy");
+  return result;
+}
+
+function deviceLostError(info: GPUDeviceLostInfo, after: string): Error {
+  loaded = null;
+  return new Error(`The WebGPU device was lost (${info.reason}: ${info.message || "no message"}); ${after}.`);
 }
 
 serveWorker<ModelMessages>(self as unknown as DedicatedWorkerGlobalScope, {
