@@ -44,6 +44,8 @@ export function updateChoice(): void {
   }
 }
 
+let lastRoot: string | null = null;
+
 /** Loads the chosen model with progress; cancellable. */
 export async function loadModel(): Promise<void> {
   const { modelId, choice, models } = model();
@@ -54,6 +56,10 @@ export async function loadModel(): Promise<void> {
   const where = entry.remote
     ? { modelId: entry.remote.folder, modelRoot: entry.remote.root }
     : { modelId, modelRoot: MODEL_ROOT };
+  // transformers.js memoises configs by folder name, and Hugging Face folders are all named by revision ("main"):
+  // a model from another root gets a fresh worker.
+  if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker();
+  lastRoot = where.modelRoot;
   try {
     const result = await modelWorker().call(
       "load",
