@@ -3,11 +3,25 @@ import type { ModelEntry } from "./manifest";
 import type { ModelMessages } from "./messages";
 
 let client: WorkerClient<ModelMessages> | null = null;
+let worker: Worker | null = null;
 
 /** The model worker, started on first use. */
 export function modelWorker(): WorkerClient<ModelMessages> {
-  client ??= new WorkerClient<ModelMessages>(new Worker(new URL("./worker.ts", import.meta.url), { type: "module" }));
+  if (!client) {
+    worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    client = new WorkerClient<ModelMessages>(worker);
+  }
   return client;
+}
+
+/**
+ * Ends the model worker; the next call starts a fresh one. After a lost WebGPU device this is the only way to get a
+ * new device: ONNX Runtime keeps the lost one for the life of the worker.
+ */
+export function restartModelWorker(): void {
+  worker?.terminate();
+  worker = null;
+  client = null;
 }
 
 /** Where converted models are served: `/model-cache/` beside the app. */

@@ -76,3 +76,10 @@ function wasmChoice(available: string[], reason: string): BackendChoice {
       : ` The embedding table loads at ${embedding}: WASM has no kernel for 4-bit gathers.`;
   return { device: "wasm", dtype, sessions, reason: reason + note };
 }
+
+/** The same backend at another dtype the user chose (WASM keeps a non-4-bit embedding, as in {@link wasmChoice}). */
+export function withDtype(choice: BackendChoice, dtype: string): BackendChoice {
+  const sessions = uniformDtypes(dtype);
+  if (choice.device === "wasm" && dtype.startsWith("q4")) sessions.embed_tokens = "fp32";
+  return { ...choice, dtype, sessions, reason: `${choice.reason} You chose ${dtype}.` };
+}

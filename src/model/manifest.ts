@@ -10,10 +10,17 @@ export interface ModelManifest {
   [key: string]: unknown;
 }
 
-/** A model the app can load: its folder id and manifest. */
+/** A model the app can load: its folder id and manifest (null for a remote folder without one). */
 export interface ModelEntry {
   id: string;
-  manifest: ModelManifest;
+  manifest: ModelManifest | null;
+  /** For a model outside model-cache/ (a Hugging Face id or URL): where it is and the dtypes its config names. */
+  remote?: { root: string; folder: string; dtypes: string[] };
+}
+
+/** The dtypes a model entry offers. */
+export function entryDtypes(entry: ModelEntry): string[] {
+  return entry.manifest?.dtypes ?? entry.remote?.dtypes ?? [];
 }
 
 /** File-name suffix of each dtype, as transformers.js names session files. */

@@ -1,9 +1,12 @@
 import type { ModelManifest } from "./manifest";
 import { type LoadProgress, TransferMeter } from "./progress";
+import type { WantedFile } from "./sources";
 
 /** The Cache API cache that holds verified model files. */
 export const MODEL_CACHE = "geozero-models-v1";
 const HASH_HEADER = "x-geozero-sha256";
+/** Hash header of files from folders without a manifest: stored as downloaded, with nothing to verify against. */
+const UNVERIFIED = "unverified";
 
 /** A model file that is missing, corrupt or could not be stored: names the file and the fix. */
 export class ModelFileError extends Error {
@@ -31,8 +34,14 @@ export async function verifyFile(file: ModelManifest["files"][number], bytes: Ui
   }
 }
 
-async function download(url: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<Uint8Array> {
+async function download(
+  url: string,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+  optional = false,
+): Promise<Uint8Array | null> {
   const response = await fetch(url, { signal });
+  if (optional && response.status === 404) return null;
   if (!response.ok || !response.body) {
     throw new ModelFileError(`${url}: HTTP ${response.status}; the model folder on the server lacks this file.`);
   }
@@ -63,7 +72,7 @@ async function store(cache: Cache, url: string, bytes: Uint8Array, sha256: strin
     if (error instanceof DOMException && error.name === "QuotaExceededError") {
       const { quota, usage } = (await navigator.storage?.estimate?.()) ?? {};
       throw new ModelFileError(
-        `The browser's storage is full: the model needs ${(totalBytes / 1e6).toFixed(0)} MB, ` +
+        `The browser's storage is full: the model needs ${totalBytes ? `${(totalBytes / 1e6).toFixed(0)} MB` : "an unknown amount (no manifest)"}, ` +
           `${(((quota ?? 0) - (usage ?? 0)) / 1e6).toFixed(0)} MB are free. Remove cached models (Model panel → Remove cached files) or clear this site's data.`,
       );
     }
@@ -77,12 +86,13 @@ async function store(cache: Cache, url: string, bytes: Uint8Array, sha256: strin
  */
 export async function ensureModelFiles(
   baseUrl: string,
-  files: ModelManifest["files"],
+  files: WantedFile[],
   onProgress: (progress: LoadProgress) => void,
   signal?: AbortSignal,
 ): Promise<{ downloadedBytes: number; cachedBytes: number }> {
   const cache = await caches.open(MODEL_CACHE);
-  const total = files.reduce((sum, f) => sum + f.bytes, 0);
+  // Zero when sizes are unknown (a folder without a manifest).
+  const total = files.reduce((sum, f) => sum + (f.bytes ?? 0), 0);
   const meter = new TransferMeter(total);
   let loaded = 0;
   let downloadedBytes = 0;
@@ -90,8 +100,8 @@ export async function ensureModelFiles(
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
     const hit = await cache.match(url);
-    if (hit?.headers.get(HASH_HEADER) === file.sha256) {
-      loaded += file.bytes;
+    if (hit && hit.headers.get(HASH_HEADER) === (file.sha256 ?? UNVERIFIED)) {
+      loaded += file.bytes ?? Number(hit.headers.get("content-length"));
       onProgress({ status: "cached", file: file.path, loaded, total });
       continue;
     }
@@ -103,20 +113,24 @@ export async function ensureModelFiles(
           status: "download",
           file: file.path,
           fileLoaded: n,
-          fileTotal: file.bytes,
+          fileTotal: file.bytes ?? 0,
           loaded: before + n,
           total,
           ...meter.measure(before + n),
         }),
       signal,
+      file.optional,
     );
-    onProgress({ status: "verify", file: file.path });
-    await verifyFile(file, bytes);
-    await store(cache, url, bytes, file.sha256, total);
-    loaded += file.bytes;
-    downloadedBytes += file.bytes;
+    if (!bytes) continue;
+    if (file.sha256 !== undefined && file.bytes !== undefined) {
+      onProgress({ status: "verify", file: file.path });
+      await verifyFile({ path: file.path, bytes: file.bytes, sha256: file.sha256 }, bytes);
+    }
+    await store(cache, url, bytes, file.sha256 ?? UNVERIFIED, total);
+    loaded += bytes.length;
+    downloadedBytes += bytes.length;
   }
-  return { downloadedBytes, cachedBytes: total - downloadedBytes };
+  return { downloadedBytes, cachedBytes: loaded - downloadedBytes };
 }
 
 /** Removes every cached model file. */

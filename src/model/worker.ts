@@ -7,10 +7,11 @@ import { modelInputFor } from "../tasks/model-input-size";
 import { probeDevice } from "./device";
 import { type GenerationOutput, Generator } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
-import { filesForDtype, type ModelManifest } from "./manifest";
+import { filesForDtype } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, ModelMessages } from "./messages";
 import { ensureModelFiles, MODEL_CACHE } from "./model-files";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
+import { describeFolder, filesFromConfig, folderUrl } from "./sources";
 
 // Offline and private by construction: ONNX Runtime's files come from this app, models only from /model-cache/.
 if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { mjs: ortMjsUrl, wasm: ortWasmUrl };
@@ -37,18 +38,14 @@ async function load(
 ) {
   const started = performance.now();
   await unload();
-  env.localModelPath = request.modelRoot;
-  const base = new URL(`${request.modelRoot}${request.modelId}/`, self.location.origin).href;
-  const manifestResponse = await fetch(new URL("manifest.json", base), { signal, cache: "no-cache" });
-  if (!manifestResponse.ok)
-    throw new Error(`${base}manifest.json: HTTP ${manifestResponse.status}; is this a converted model folder?`);
-  const manifest = (await manifestResponse.json()) as ModelManifest;
-  if (manifest.source.modelType !== "qwen3_vl") {
-    throw new Error(
-      `${request.modelId} holds a "${manifest.source.modelType}" model; GeoZero Web runs Qwen3-VL (qwen3_vl) models only.`,
-    );
-  }
-  const files = filesForDtype(manifest, request.sessions);
+  const root = new URL(request.modelRoot, self.location.origin).href;
+  const location = { label: request.modelId, root, folder: request.modelId };
+  env.localModelPath = root;
+  const folder = await describeFolder(location, fetch, signal);
+  const files = folder.manifest
+    ? filesForDtype(folder.manifest, request.sessions)
+    : filesFromConfig(folder.config ?? {}, request.sessions);
+  const base = folderUrl(location);
   const { downloadedBytes } = await ensureModelFiles(base, files, emit, signal);
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
   const processor = await AutoProcessor.from_pretrained(request.modelId);
@@ -57,6 +54,7 @@ async function load(
     dtype: request.sessions as unknown as "q4",
   });
   const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never) };
+  if (request.device === "webgpu") await watchDeviceLoss();
   emit({ status: "warmup" });
   await warmUp(ready);
   loaded = ready;
@@ -175,10 +173,42 @@ function rate(tokens: number, firstTokenAt: number): number {
   return (tokens - 1) / ((performance.now() - firstTokenAt) / 1000);
 }
 
+/** Set when ONNX Runtime's WebGPU device is lost; every later failure names it, since its own text rarely does. */
+let deviceLost: GPUDeviceLostInfo | null = null;
+
+async function watchDeviceLoss(): Promise<void> {
+  deviceLost = null;
+  const device = await (env.backends.onnx.webgpu as { device?: Promise<GPUDevice> } | undefined)?.device;
+  void device?.lost.then((info) => {
+    deviceLost = info;
+  });
+}
+
+/**
+ * Fails a load or generation during which the WebGPU device was lost, naming the loss: ONNX Runtime's own error
+ * rarely does, and on a lost device a run may even "succeed" with meaningless output.
+ */
+async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
+    throw deviceLostError(deviceLost, error instanceof Error ? error.message : String(error));
+  }
+  if (deviceLost) throw deviceLostError(deviceLost, "the run's output is not trustworthy");
+  return result;
+}
+
+function deviceLostError(info: GPUDeviceLostInfo, after: string): Error {
+  loaded = null;
+  return new Error(`The WebGPU device was lost (${info.reason}: ${info.message || "no message"}); ${after}.`);
+}
+
 serveWorker<ModelMessages>(self as unknown as DedicatedWorkerGlobalScope, {
   probe: () => probeDevice(),
-  load: (request, { emit, signal }) => load(request, emit, signal),
-  generate: (request, { emit, signal }) => generate(request, emit, signal),
+  load: (request, { emit, signal }) => namingDeviceLoss(() => load(request, emit, signal)),
+  generate: (request, { emit, signal }) => namingDeviceLoss(() => generate(request, emit, signal)),
   unload: async () => {
     await unload();
     return null;

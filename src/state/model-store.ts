@@ -1,6 +1,7 @@
 import { create } from "zustand";
 import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceReport } from "../model/device";
+import type { ModelFailure } from "../model/errors";
 import type { ModelEntry } from "../model/manifest";
 import type { BeamsEvent, GenerateResult } from "../model/messages";
 import type { LoadProgress } from "../model/progress";
@@ -15,7 +16,7 @@ export type LoadState =
   | { status: "idle" }
   | { status: "loading"; progress: LoadProgress | null; controller: AbortController }
   | { status: "ready"; modelId: string; device: string; dtype: string; seconds: number; fromCache: boolean }
-  | { status: "failed"; message: string };
+  | { status: "failed"; message: string; failure?: ModelFailure };
 
 /** One question and its streamed answer. */
 export interface Run {
@@ -32,6 +33,8 @@ export interface Run {
   answer: AnswerState;
   status: "running" | "done" | "stopped" | "failed";
   error: string | null;
+  /** The classified failure, with the recoveries to offer. */
+  failure?: ModelFailure;
   stats: { ttftMs: number; tokensPerSecond: number; tokens: number; inputWidth: number; inputHeight: number };
   result: GenerateResult | null;
   controller: AbortController;
@@ -46,6 +49,11 @@ export interface ModelState {
   modelId: string | null;
   device: DeviceReport | null;
   forcedDevice: "webgpu" | "wasm" | null;
+  /** A dtype the user chose (a recovery after a failure), overriding the automatic one. */
+  forcedDtype: string | null;
+  /** Whether the user allowed models from a Hugging Face id or URL; off by default, so nothing is requested. */
+  remoteEnabled: boolean;
+  remoteError: string | null;
   choice: BackendChoice | null;
   load: LoadState;
   useSystemPrompt: boolean;
@@ -74,6 +82,9 @@ export const useModelStore = create<ModelState>()((set) => ({
   modelId: null,
   device: null,
   forcedDevice: null,
+  forcedDtype: null,
+  remoteEnabled: false,
+  remoteError: null,
   choice: null,
   load: { status: "idle" },
   useSystemPrompt: true,

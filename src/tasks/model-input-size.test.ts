@@ -3,6 +3,7 @@ import { toCropPixels } from "./boxes";
 import {
   DEFAULT_PIXEL_BUDGET,
   modelInputFor,
+  pixelBudgetProblem,
   recordedModelInput,
   smartResize,
   snappedCropSize,
@@ -60,5 +61,23 @@ describe("snappedCropSize and the recorded model input", () => {
   it("falls back to the local prediction without a report, and is exact when the crop was snapped", () => {
     expect(recordedModelInput(1000, 500, 0, 0)).toEqual(modelInputFor(1000, 500));
     expect(recordedModelInput(448, 416, 448, 416)).toMatchObject({ exact: true, scaleX: 1, scaleY: 1 });
+  });
+});
+
+describe("pixelBudgetProblem", () => {
+  it("accepts the default and refuses budgets that cannot hold one token or are inverted", () => {
+    expect(pixelBudgetProblem(DEFAULT_PIXEL_BUDGET)).toBeNull();
+    expect(pixelBudgetProblem({ minPixels: 0, maxPixels: 512 })).toMatch(/at least 1024/);
+    expect(pixelBudgetProblem({ minPixels: 5000, maxPixels: 4096 })).toMatch(/above max pixels/);
+    expect(pixelBudgetProblem({ minPixels: Number.NaN, maxPixels: 4096 })).toMatch(/numbers/);
+  });
+
+  it("a smaller max gives fewer visual tokens for the same crop", () => {
+    const full = modelInputFor(448, 416);
+    const small = modelInputFor(448, 416, { minPixels: 1024, maxPixels: 224 * 224 });
+    expect(full.visualTokens).toBe(182);
+    expect(small.width * small.height).toBeLessThanOrEqual(224 * 224);
+    expect(small.visualTokens).toBe((small.width / 32) * (small.height / 32));
+    expect(small.visualTokens).toBeLessThan(full.visualTokens);
   });
 });

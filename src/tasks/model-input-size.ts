@@ -99,3 +99,13 @@ export function recordedModelInput(
     visualTokens: (reportedWidth / QWEN3_VL_FACTOR) * (reportedHeight / QWEN3_VL_FACTOR),
   };
 }
+
+/** Why a pixel budget cannot be used, in words with the fix; null when it can. */
+export function pixelBudgetProblem(budget: PixelBudget): string | null {
+  const { minPixels, maxPixels } = budget;
+  const tile = QWEN3_VL_FACTOR * QWEN3_VL_FACTOR;
+  if (!Number.isFinite(minPixels) || !Number.isFinite(maxPixels)) return "Min and max pixels must be numbers.";
+  if (maxPixels < tile) return `Max pixels must be at least ${tile} (one visual token of 32 × 32 px).`;
+  if (minPixels > maxPixels) return `Min pixels (${minPixels}) is above max pixels (${maxPixels}); lower min pixels.`;
+  return null;
+}

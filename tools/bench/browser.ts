@@ -14,14 +14,14 @@ export interface BrowserBench {
   close(): Promise<void>;
 }
 
-/** Starts Vite and Chromium and opens the app. */
-export async function openAppPage(): Promise<BrowserBench> {
+/** Starts Vite and Chromium (with any extra flags) and opens the app. */
+export async function openAppPage(extraArgs: string[] = []): Promise<BrowserBench> {
   const server: ViteDevServer = await createServer({ logLevel: "warn", server: { host: "127.0.0.1", port: 0 } });
   await server.listen();
   const url = server.resolvedUrls?.local[0] ?? "";
   const browser: Browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: chromiumArgs,
+    args: [...chromiumArgs, ...extraArgs],
   });
   const page = await browser.newPage();
   // tsx compiles this file with esbuild's keepNames, which wraps functions passed to page.evaluate in __name().

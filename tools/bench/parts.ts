@@ -2,6 +2,7 @@ import { convertBench } from "./convert.ts";
 import { cropBench } from "./crop.ts";
 import { evalBench } from "./eval.ts";
 import { inferenceBench } from "./inference.ts";
+import { inferenceBrowserBench } from "./inference-browser.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
@@ -10,4 +11,4 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench, evalBench];
+export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench, inferenceBrowserBench, evalBench];

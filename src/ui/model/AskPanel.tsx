@@ -1,9 +1,10 @@
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
-import { modelInputFor } from "../../tasks/model-input-size";
+import { modelInputFor, pixelBudgetProblem } from "../../tasks/model-input-size";
 import { type Decoding, GEOZERO_SYSTEM_PROMPT, TASK_DECODING } from "../../tasks/prompts";
 import { AnswerView } from "./AnswerView";
 import { ask } from "./actions";
+import { FailureView } from "./FailureView";
 import { TaskPicker, useInstruction } from "./TaskPicker";
 
 /**
@@ -14,8 +15,9 @@ export function AskPanel() {
   const crop = useAppStore((s) => s.lastImage);
   const instruction = useInstruction();
   const { run, decoding } = state;
-  const ready = state.load.status === "ready" && crop !== null && instruction.ok;
-  const input = crop ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
+  const budgetProblem = pixelBudgetProblem(state.budget);
+  const ready = state.load.status === "ready" && crop !== null && instruction.ok && budgetProblem === null;
+  const input = crop && !budgetProblem ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
 
   return (
     <section className="panel" aria-labelledby="ask-heading">
@@ -91,6 +93,12 @@ export function AskPanel() {
           />
         </label>
       </div>
+      <PixelBudgetFields />
+      {budgetProblem && (
+        <p className="error" data-testid="budget-error">
+          {budgetProblem}
+        </p>
+      )}
       {input && (
         <p className="hint" data-testid="visual-tokens">
           The model sees {input.width} × {input.height} px ({input.visualTokens} visual tokens)
@@ -123,6 +131,37 @@ export function AskPanel() {
 function decodingOf(kind: string, maxNewTokens: number): Decoding {
   const defaults = { greedy: TASK_DECODING.scene_cls, sample: TASK_DECODING.vqa, beam: TASK_DECODING.caption };
   return { ...defaults[kind as keyof typeof defaults], maxNewTokens };
+}
+
+/** Min and max pixels of the image the model sees (Qwen3-VL's processor budget). */
+function PixelBudgetFields() {
+  const { budget, set } = useModelStore();
+  return (
+    <div className="row settings">
+      <label>
+        Min pixels
+        <input
+          type="number"
+          data-testid="min-pixels"
+          min={0}
+          step={1024}
+          value={budget.minPixels}
+          onChange={(e) => set({ budget: { ...budget, minPixels: Number(e.target.value) } })}
+        />
+      </label>
+      <label>
+        Max pixels
+        <input
+          type="number"
+          data-testid="max-pixels"
+          min={1024}
+          step={1024}
+          value={budget.maxPixels}
+          onChange={(e) => set({ budget: { ...budget, maxPixels: Number(e.target.value) } })}
+        />
+      </label>
+    </div>
+  );
 }
 
 function RunView() {
@@ -162,10 +201,19 @@ function RunView() {
         </p>
       )}
       {run.result?.note && <p className="hint">{run.result.note}</p>}
-      {run.error && (
-        <p className="error" role="alert" data-testid="run-error">
-          {run.error}
+      {run.stats.inputWidth > 0 && (
+        <p className="hint" data-testid="run-input">
+          Image sent as {run.stats.inputWidth} × {run.stats.inputHeight} px
         </p>
+      )}
+      {run.failure ? (
+        <FailureView failure={run.failure} testId="run-error" />
+      ) : (
+        run.error && (
+          <p className="error" role="alert" data-testid="run-error">
+            {run.error}
+          </p>
+        )
       )}
     </div>
   );

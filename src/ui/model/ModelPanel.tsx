@@ -1,13 +1,16 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { downloadBytes, formatBytes } from "../../model/manifest";
 import type { LoadProgress } from "../../model/progress";
 import { useModelStore } from "../../state/model-store";
-import { initialiseModels, loadModel, updateChoice } from "./actions";
+import { addRemoteModel, initialiseModels, loadModel, updateChoice } from "./actions";
+import { FailureView } from "./FailureView";
 
 function progressLine(progress: LoadProgress | null): string {
   if (!progress) return "Starting…";
   switch (progress.status) {
     case "download": {
+      if (progress.total === 0)
+        return `Downloading ${progress.file}: ${formatBytes(progress.fileLoaded)} (size unknown)`;
       const left = Number.isFinite(progress.secondsLeft) ? `${progress.secondsLeft.toFixed(0)} s left` : "";
       return `Downloading ${progress.file}: ${formatBytes(progress.loaded)} / ${formatBytes(progress.total)} · ${formatBytes(progress.bytesPerSecond)}/s · ${left}`;
     }
@@ -22,6 +25,50 @@ function progressLine(progress: LoadProgress | null): string {
     case "ready":
       return "Ready";
   }
+}
+
+/** Adds a model by Hugging Face id or URL; off until the user turns it on, so nothing leaves the origin by default. */
+function RemoteModel() {
+  const { remoteEnabled, remoteError, set } = useModelStore();
+  const [source, setSource] = useState("");
+  return (
+    <div className="remote-model">
+      <label className="row">
+        <input
+          type="checkbox"
+          data-testid="remote-enable"
+          checked={remoteEnabled}
+          onChange={(e) => set({ remoteEnabled: e.target.checked, remoteError: null })}
+        />
+        Models from the internet (Hugging Face id or URL)
+      </label>
+      {remoteEnabled && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void addRemoteModel(source);
+          }}
+        >
+          <input
+            data-testid="remote-source"
+            aria-label="Hugging Face model id or URL"
+            placeholder="owner/name or https://host/models/geozero/"
+            value={source}
+            onChange={(e) => setSource(e.target.value)}
+          />
+          <button type="submit" data-testid="remote-add" disabled={!source.trim()}>
+            Add
+          </button>
+        </form>
+      )}
+      {remoteError && (
+        <p className="error" data-testid="remote-error">
+          {remoteError}
+        </p>
+      )}
+    </div>
+  );
 }
 
 /** Picks a model from model-cache/, shows where it will run and why, and loads it with progress. */
@@ -56,7 +103,7 @@ export function ModelPanel() {
           </option>
         ))}
       </select>
-      {entry?.manifest.demo && <p className="hint">Random-weight demo model for testing the app — not GeoZero.</p>}
+      {entry?.manifest?.demo && <p className="hint">Random-weight demo model for testing the app — not GeoZero.</p>}
       <label className="row">
         Device
         <select
@@ -75,7 +122,10 @@ export function ModelPanel() {
       {choice && entry && (
         <p className="hint" data-testid="device-choice">
           {choice.device === "webgpu" ? "WebGPU" : "WASM"} · {choice.dtype} ·{" "}
-          {formatBytes(downloadBytes(entry.manifest, choice.sessions))} to load. {choice.reason}
+          {entry.manifest
+            ? `${formatBytes(downloadBytes(entry.manifest, choice.sessions))} to load.`
+            : "Download size unknown: the folder has no manifest.json, so files are not checked against hashes either."}{" "}
+          {choice.reason}
         </p>
       )}
       <div className="row">
@@ -109,11 +159,15 @@ export function ModelPanel() {
           {load.fromCache ? " · from the browser cache" : ""}
         </p>
       )}
-      {load.status === "failed" && (
-        <p className="error" role="alert" data-testid="load-error">
-          {load.message}
-        </p>
-      )}
+      {load.status === "failed" &&
+        (load.failure ? (
+          <FailureView failure={load.failure} testId="load-error" />
+        ) : (
+          <p className="error" role="alert" data-testid="load-error">
+            {load.message}
+          </p>
+        ))}
+      <RemoteModel />
     </section>
   );
 }

@@ -1,6 +1,9 @@
-import { listModels, MODEL_ROOT, modelWorker } from "../../model/client";
-import { chooseBackend } from "../../model/device";
+import { listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../../model/client";
+import { chooseBackend, withDtype } from "../../model/device";
+import { classifyModelError, type ModelFailure, type RecoveryAction } from "../../model/errors";
+import { entryDtypes } from "../../model/manifest";
 import type { GenerateEvent } from "../../model/messages";
+import { describeFolder, parseModelSource } from "../../model/sources";
 import { useHistoryStore } from "../../state/history-store";
 import { type Run, useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
@@ -32,11 +35,12 @@ export async function initialiseModels(): Promise<void> {
 
 /** Recomputes the backend for the chosen model and device preference. */
 export function updateChoice(): void {
-  const { models, modelId, device, forcedDevice } = model();
+  const { models, modelId, device, forcedDevice, forcedDtype } = model();
   const entry = models.find((m) => m.id === modelId);
   if (!entry || !device) return;
   try {
-    model().set({ choice: chooseBackend(device, entry.manifest.dtypes, forcedDevice ?? undefined) });
+    const choice = chooseBackend(device, entryDtypes(entry), forcedDevice ?? undefined);
+    model().set({ choice: forcedDtype && forcedDtype !== choice.dtype ? withDtype(choice, forcedDtype) : choice });
   } catch (error) {
     model().set({
       choice: null,
@@ -45,16 +49,26 @@ export function updateChoice(): void {
   }
 }
 
+let lastRoot: string | null = null;
+
 /** Loads the chosen model with progress; cancellable. */
 export async function loadModel(): Promise<void> {
-  const { modelId, choice } = model();
-  if (!modelId || !choice) return;
+  const { modelId, choice, models } = model();
+  const entry = models.find((m) => m.id === modelId);
+  if (!modelId || !choice || !entry) return;
   const controller = new AbortController();
   model().set({ load: { status: "loading", progress: null, controller } });
+  const where = entry.remote
+    ? { modelId: entry.remote.folder, modelRoot: entry.remote.root }
+    : { modelId, modelRoot: MODEL_ROOT };
+  // transformers.js memoises configs by folder name, and Hugging Face folders are all named by revision ("main"):
+  // a model from another root gets a fresh worker.
+  if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker();
+  lastRoot = where.modelRoot;
   try {
     const result = await modelWorker().call(
       "load",
-      { modelId, modelRoot: MODEL_ROOT, device: choice.device, dtype: choice.dtype, sessions: choice.sessions },
+      { ...where, device: choice.device, dtype: choice.dtype, sessions: choice.sessions },
       {
         signal: controller.signal,
         onEvent: (progress) => model().set({ load: { status: "loading", progress, controller } }),
@@ -63,19 +77,54 @@ export async function loadModel(): Promise<void> {
     model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, ...result } });
   } catch (error) {
     const aborted = error instanceof Error && error.name === "AbortError";
-    model().set({ load: aborted ? { status: "idle" } : { status: "failed", message: describeFailure(error) } });
+    if (aborted) {
+      model().set({ load: { status: "idle" } });
+      return;
+    }
+    const failure = describeFailure(error);
+    model().set({ load: { status: "failed", message: failure.summary, failure } });
   }
 }
 
-function describeFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/device (was )?lost|GPUDevice/i.test(message)) {
-    return `The GPU device was lost (${message}). Reload on WASM (Device: WASM) or with a smaller model.`;
+/** Classifies a worker error with where the model ran. */
+function describeFailure(error: unknown): ModelFailure {
+  const { choice, models, modelId, budget } = model();
+  const entry = models.find((m) => m.id === modelId);
+  const thrown = error instanceof Error ? error : { message: String(error) };
+  return classifyModelError(thrown, {
+    device: choice?.device ?? "wasm",
+    dtype: choice?.dtype ?? "",
+    availableDtypes: entry ? entryDtypes(entry) : [],
+    maxPixels: budget.maxPixels,
+  });
+}
+
+/** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
+export async function recover(action: RecoveryAction): Promise<void> {
+  restartModelWorker();
+  if (action.kind === "reload-wasm") model().set({ forcedDevice: "wasm", forcedDtype: null });
+  else model().set({ forcedDtype: action.dtype });
+  updateChoice();
+  await loadModel();
+}
+
+/** Looks up a model folder by Hugging Face id or URL (only when the user asks) and adds it to the picker. */
+export async function addRemoteModel(input: string): Promise<void> {
+  model().set({ remoteError: null });
+  try {
+    const location = parseModelSource(input);
+    const folder = await describeFolder(location);
+    const entry = {
+      id: location.label,
+      manifest: folder.manifest,
+      remote: { root: location.root, folder: location.folder, dtypes: folder.dtypes },
+    };
+    const others = model().models.filter((m) => m.id !== entry.id);
+    model().set({ models: [...others, entry], modelId: entry.id, forcedDtype: null });
+    updateChoice();
+  } catch (error) {
+    model().set({ remoteError: error instanceof Error ? error.message : String(error) });
   }
-  if (/out of memory|OOM|allocation failed/i.test(message)) {
-    return `The model ran out of memory (${message}). Lower the image's pixel budget, or choose WASM or a smaller model.`;
-  }
-  return message;
 }
 
 /** The loaded model's name as results record it. */
@@ -199,11 +248,15 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
     await finishRun((run) => ({ ...run, answer: stream.end(false), status: "done", result }));
   } catch (error) {
     const stopped = error instanceof Error && error.name === "AbortError";
+    const failure = stopped ? undefined : describeFailure(error);
+    // A lost device takes the loaded model with it: the Model panel says so and offers the reloads too.
+    if (failure?.kind === "device-lost") model().set({ load: { status: "failed", message: failure.summary, failure } });
     await finishRun((run) => ({
       ...run,
       answer: stream.end(stopped),
       status: stopped ? "stopped" : "failed",
-      error: stopped ? null : describeFailure(error),
+      error: failure ? failure.summary : null,
+      failure,
     }));
   }
 }

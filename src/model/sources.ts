@@ -1,0 +1,130 @@
+/**
+ * Where a model comes from: a folder in `model-cache/`, a Hugging Face model id, or any http(s) URL of a model
+ * folder. A folder without a manifest is still loadable: its files are named from its config.json
+ * (`transformers.js_config`), the way transformers.js names them, and their sizes are unknown until downloaded.
+ */
+import { assertQwen3VlConfig } from "./errors";
+import { DTYPE_SUFFIX, type ModelManifest, SESSIONS, type SessionDtypes, uniformDtypes } from "./manifest";
+
+/** A model folder anywhere: transformers.js sees it as `root` + `folder`. */
+export interface ModelLocation {
+  /** What the user typed, or the folder id. */
+  label: string;
+  /** Absolute URL of the folder's parent, ending in "/". */
+  root: string;
+  /** The folder's last path segment. */
+  folder: string;
+}
+
+/** A file a load needs; size and hash are unknown for folders without a manifest. */
+export interface WantedFile {
+  path: string;
+  bytes?: number;
+  sha256?: string;
+  /** A 404 is no error (transformers.js treats the file as optional). */
+  optional?: boolean;
+}
+
+const HF_ID = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
+
+/** Reads a Hugging Face model id (`owner/name`, optionally `@revision`) or an http(s) URL of a model folder. */
+export function parseModelSource(input: string, hubHost = "https://huggingface.co"): ModelLocation {
+  const text = input.trim();
+  const hf = HF_ID.exec(text);
+  if (hf && !text.includes("://")) {
+    const revision = hf[2] ?? "main";
+    return { label: text, root: `${hubHost}/${hf[1]}/resolve/`, folder: encodeURIComponent(revision) };
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(
+      `"${text}" is neither a Hugging Face model id (owner/name) nor a URL; enter e.g. MiliLab/GeoZero-onnx or https://host/models/geozero/.`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new Error(`${text}: only http(s) URLs can be loaded; got ${url.protocol}.`);
+  }
+  url.search = "";
+  url.hash = "";
+  const path = url.pathname.replace(/\/(manifest|config)\.json$/, "").replace(/\/+$/, "");
+  const cut = path.lastIndexOf("/");
+  const folder = path.slice(cut + 1);
+  if (!folder) throw new Error(`${text}: the URL names no folder; give the folder that holds config.json.`);
+  return { label: text, root: `${url.origin}${path.slice(0, cut + 1)}`, folder };
+}
+
+/** The folder's URL, ending in "/". */
+export function folderUrl(location: Pick<ModelLocation, "root" | "folder">): string {
+  return `${location.root}${location.folder}/`;
+}
+
+interface TransformersJsConfig {
+  "transformers.js_config"?: { use_external_data_format?: boolean | number | Record<string, boolean | number> };
+}
+
+/** The dtypes a folder holds according to its config's external-data table (fp32 when it names none). */
+export function dtypesFromConfig(config: TransformersJsConfig): string[] {
+  const table = config["transformers.js_config"]?.use_external_data_format;
+  if (!table || typeof table !== "object") return ["fp32"];
+  const found = Object.entries(DTYPE_SUFFIX)
+    .filter(([, suffix]) => SESSIONS.every((session) => `${session}${suffix}.onnx` in table))
+    .map(([dtype]) => dtype);
+  return found.length ? found : ["fp32"];
+}
+
+const CONFIG_FILES: WantedFile[] = [
+  { path: "config.json" },
+  { path: "preprocessor_config.json" },
+  { path: "tokenizer.json" },
+  { path: "tokenizer_config.json" },
+  { path: "generation_config.json", optional: true },
+  { path: "chat_template.json", optional: true },
+  { path: "chat_template.jinja", optional: true },
+  { path: "processor_config.json", optional: true },
+];
+
+/** The files transformers.js reads for a load of a folder without a manifest, named from its config. */
+export function filesFromConfig(config: TransformersJsConfig, dtypes: SessionDtypes | string): WantedFile[] {
+  const perSession = typeof dtypes === "string" ? uniformDtypes(dtypes) : dtypes;
+  const table = config["transformers.js_config"]?.use_external_data_format;
+  const graphs = SESSIONS.flatMap((session) => {
+    const name = `${session}${DTYPE_SUFFIX[perSession[session]] ?? ""}.onnx`;
+    const chunks = !table ? 0 : typeof table === "object" ? +(table[name] ?? table[session] ?? 0) : +table;
+    const data = Array.from({ length: chunks }, (_, i) => ({ path: `onnx/${name}_data${i === 0 ? "" : `_${i}`}` }));
+    return [{ path: `onnx/${name}` }, ...data];
+  });
+  return [...CONFIG_FILES, ...graphs];
+}
+
+/** What a folder offers: its manifest if it has one, else its config (checked to be Qwen3-VL) and dtypes. */
+export interface FolderDescription {
+  manifest: ModelManifest | null;
+  config: TransformersJsConfig | null;
+  dtypes: string[];
+}
+
+/** Fetches a folder's manifest, or failing that its config.json; refuses folders that are not Qwen3-VL. */
+export async function describeFolder(
+  location: ModelLocation,
+  fetchFn: typeof fetch = fetch,
+  signal?: AbortSignal,
+): Promise<FolderDescription> {
+  const base = folderUrl(location);
+  const manifestResponse = await fetchFn(`${base}manifest.json`, { signal, cache: "no-cache" });
+  if (manifestResponse.ok) {
+    const manifest = (await manifestResponse.json()) as ModelManifest;
+    assertQwen3VlConfig({ model_type: manifest.source?.modelType }, `${base} (manifest.json)`);
+    return { manifest, config: null, dtypes: manifest.dtypes };
+  }
+  const configResponse = await fetchFn(`${base}config.json`, { signal, cache: "no-cache" });
+  if (!configResponse.ok) {
+    throw new Error(
+      `${base}: neither manifest.json (HTTP ${manifestResponse.status}) nor config.json (HTTP ${configResponse.status}) could be read; check the id or URL, and that the server allows cross-origin requests (CORS).`,
+    );
+  }
+  const config = (await configResponse.json()) as TransformersJsConfig;
+  assertQwen3VlConfig(config, `${base}config.json`);
+  return { manifest: null, config, dtypes: dtypesFromConfig(config) };
+}
