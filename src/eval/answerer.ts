@@ -1,6 +1,6 @@
 /**
  * What the evaluation needs from generation: one answer per image and instruction. The runner depends on this
- * interface only, so the app's shared generation module can stand in for `transformers-answerer.ts` unchanged.
+ * interface only; `generator-answerer.ts` implements it with the app's shared generation module.
  */
 import type { Decoding } from "../tasks/prompts";
 
@@ -21,7 +21,9 @@ export interface Answer {
   /** Decoded without special tokens, as GeoZero's `batch_decode(..., skip_special_tokens=True)`. */
   text: string;
   tokens: number;
-  /** Anything the answerer changed, e.g. beam search run as greedy. */
+  /** Beam search: the winning hypothesis's length-penalised score (HF's `sequences_scores`). */
+  score?: number | null;
+  /** Anything the answerer wants recorded with the sample, e.g. that generation was stopped. */
   note?: string | null;
 }
 

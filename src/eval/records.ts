@@ -22,6 +22,8 @@ export interface SampleRecord extends SampleScore {
   seconds: number;
   seed: number;
   decoding: Decoding["kind"];
+  /** Beam search: the answer's length-penalised score. */
+  beam_score?: number;
   note?: string;
 }
 

@@ -101,6 +101,7 @@ export async function runEvaluation(options: RunOptions): Promise<EvalSummary> {
       seconds,
       seed,
       decoding: options.decoding.kind,
+      ...(typeof result.score === "number" ? { beam_score: result.score } : {}),
       ...(result.note ? { note: result.note } : {}),
     };
     if (result.note) notes.add(result.note);

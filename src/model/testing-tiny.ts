@@ -2,22 +2,15 @@
  * Node test helpers: the tiny demo model in model-cache/geozero-tiny on onnxruntime-node, and a deterministic
  * image at a model input size.
  */
-import { resolve } from "node:path";
-import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
-import { GeoZeroQwen3VL } from "./qwen3-vl/model";
+import { RawImage } from "@huggingface/transformers";
+import { type LoadedFolder, loadModelFolder } from "./node-folder";
 
+/** The folder's name: with model-cache/ as the local model path (set by the load), a model id transformers.js finds. */
 export const TINY_MODEL = "geozero-tiny";
 
-export function readFromModelCache(): void {
-  env.allowRemoteModels = false;
-  env.localModelPath = resolve("model-cache");
-}
-
-export async function loadTiny(): Promise<{ model: GeoZeroQwen3VL; processor: Processor }> {
-  readFromModelCache();
-  const processor = await AutoProcessor.from_pretrained(TINY_MODEL);
-  const model = await GeoZeroQwen3VL.from_pretrained(TINY_MODEL, { dtype: "fp32" });
-  return { model, processor };
+/** The tiny model at fp32 (every session), loaded as the Node tools load a folder. */
+export function loadTiny(): Promise<LoadedFolder> {
+  return loadModelFolder(`model-cache/${TINY_MODEL}`, { dtype: "fp32" });
 }
 
 /** A smooth, seeded RGB test image of `width × height` (multiples of 32: no resize in the processor). */

@@ -4,9 +4,11 @@ import {
   DEFAULT_PIXEL_BUDGET,
   modelInputFor,
   pixelBudgetProblem,
+  pythonRound,
   recordedModelInput,
   smartResize,
   snappedCropSize,
+  tokenBudget,
 } from "./model-input-size";
 
 describe("smartResize", () => {
@@ -20,6 +22,27 @@ describe("smartResize", () => {
   it("shrinks into the maximum and grows into the minimum", () => {
     expect(smartResize(2000, 2000, 32, { minPixels: 1024, maxPixels: 1024 * 1024 })).toEqual([1024, 1024]);
     expect(smartResize(10, 10, 32, { minPixels: 64 * 64, maxPixels: 1024 * 1024 })).toEqual([64, 64]);
+  });
+
+  it("rounds halves to even like Python's round", () => {
+    expect([0.5, 1.5, 2.5, 3.5, 4.5, -2.5, 2.4999, 2.6].map(pythonRound)).toEqual([0, 2, 2, 4, 4, -2, 2, 3]);
+  });
+
+  it("rounds sides that are odd multiples of factor / 2 to the even multiple, as Python's smart_resize", () => {
+    // 80 / 32 = 2.5 → 2 and 144 / 32 = 4.5 → 4 (rounding halves up would give 96 × 160); 48 / 32 = 1.5 and
+    // 112 / 32 = 3.5 go up to the even 2 and 4.
+    expect(smartResize(80, 144, 32, DEFAULT_PIXEL_BUDGET)).toEqual([64, 128]);
+    expect(smartResize(48, 112, 32, DEFAULT_PIXEL_BUDGET)).toEqual([64, 128]);
+    expect(smartResize(70, 42, 28, tokenBudget(28))).toEqual([56, 56]);
+    expect(modelInputFor(144, 80)).toMatchObject({ width: 128, height: 64, exact: false, visualTokens: 8 });
+  });
+
+  it("gives GeoZero's smart_resize sizes with its default budget at factor 28 and 32", () => {
+    // GeoZero's `smart_resize` (MiliLab/GeoZero single_infer_eval_qwen3vl_think.py) run with Python 3.11.
+    expect(smartResize(70, 800, 28, tokenBudget(28))).toEqual([56, 812]);
+    expect(smartResize(400, 400, 32, tokenBudget(32))).toEqual([384, 384]);
+    expect(smartResize(20, 30, 28, tokenBudget(28))).toEqual([56, 84]);
+    expect(smartResize(5000, 9000, 28, tokenBudget(28))).toEqual([2660, 4788]);
   });
 
   it("refuses extreme aspect ratios", () => {

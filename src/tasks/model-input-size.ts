@@ -3,6 +3,11 @@
  * patch × merge = 32 within a pixel budget (`smart_resize`, as in GeoZero's script and Qwen2-VL's processor). The app
  * crops to multiples of 32 inside the budget so that no resize happens; when one still does, it is recorded here so
  * boxes can be mapped back exactly.
+ *
+ * `smartResize` follows the Python original, whose `round` sends halves to the even neighbour: a side that is an odd
+ * multiple of factor / 2 (e.g. 80 px at factor 32) rounds down when the quotient's floor is even. transformers.js's
+ * processor rounds halves up, but the app and the Node tools resize to this function's size before the processor
+ * runs, so the processor's own resize is the identity and Python's rule is the one that counts.
  */
 
 /** Qwen3-VL's resize factor: patch 16 × spatial merge 2. */
@@ -16,14 +21,26 @@ export interface PixelBudget {
   maxPixels: number;
 }
 
-/** Qwen3-VL's defaults: 4 to 16384 visual tokens of 32 × 32 pixels. */
-export const DEFAULT_PIXEL_BUDGET: PixelBudget = { minPixels: 4 * 32 * 32, maxPixels: 16384 * 32 * 32 };
+/** `smart_resize`'s default budget at `factor`: 4 to 16384 visual tokens of factor × factor pixels. */
+export function tokenBudget(factor: number): PixelBudget {
+  return { minPixels: 4 * factor * factor, maxPixels: 16384 * factor * factor };
+}
 
-const roundBy = (n: number, f: number) => Math.round(n / f) * f;
+/** Qwen3-VL's defaults: 4 to 16384 visual tokens of 32 × 32 pixels. */
+export const DEFAULT_PIXEL_BUDGET: PixelBudget = tokenBudget(QWEN3_VL_FACTOR);
+
+/** Python 3's `round()` to an integer: halves go to the even neighbour. */
+export function pythonRound(x: number): number {
+  const floor = Math.floor(x);
+  if (x - floor === 0.5) return floor % 2 === 0 ? floor : floor + 1;
+  return Math.round(x);
+}
+
+const roundBy = (n: number, f: number) => pythonRound(n / f) * f;
 const ceilBy = (n: number, f: number) => Math.ceil(n / f) * f;
 const floorBy = (n: number, f: number) => Math.floor(n / f) * f;
 
-/** `smart_resize(height, width, factor, min_pixels, max_pixels)`, returning [height, width]. */
+/** `smart_resize(height, width, factor, min_pixels, max_pixels)` with Python's rounding, returning [height, width]. */
 export function smartResize(height: number, width: number, factor: number, budget: PixelBudget): [number, number] {
   if (Math.max(height, width) / Math.min(height, width) > 200) {
     throw new RangeError(`The image is ${width} × ${height}; its aspect ratio must be under 200 for Qwen3-VL.`);

@@ -9,11 +9,11 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { AnnotationError, loadDataset } from "../../src/eval/dataset";
+import { loadGeneratorAnswerer } from "../../src/eval/generator-answerer";
 import type { BoxFactor } from "../../src/eval/metrics/grounding";
 import { formatDuration, summaryMarkdown } from "../../src/eval/report";
 import { outputPaths, runEvaluation } from "../../src/eval/run";
 import { decodingFor, EVAL_TASKS, isEvalTask } from "../../src/eval/tasks";
-import { loadTransformersAnswerer } from "../../src/eval/transformers-answerer";
 import type { BoxConvention } from "../../src/tasks/boxes";
 import type { Decoding } from "../../src/tasks/prompts";
 
@@ -85,7 +85,7 @@ try {
   if (error instanceof AnnotationError) die(error.message);
   throw error;
 }
-const answerer = await loadTransformersAnswerer(values.model, { dtype: values.dtype, device }).catch((error: Error) =>
+const answerer = await loadGeneratorAnswerer(values.model, { dtype: values.dtype, device }).catch((error: Error) =>
   die(error.message),
 );
 const controller = new AbortController();

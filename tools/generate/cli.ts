@@ -2,6 +2,7 @@
  * `npm run generate -- --model model-cache/<id> --image <file.png> (--prompt "<text>" | --ids <ids.json>) [--system]
  * [--max-new-tokens N] [--greedy] [--seed N] [--dtype fp32|q4|q4f16] [--dump-logits <out.npy>]`: asks the model one
  * question in Node (onnxruntime-node) with the app's own generation code, streaming the answer to the terminal.
+ * Without --dtype the folder's q4 weights are used when it has them, else its first dtype.
  */
 import { parseArgs } from "node:util";
 import { runGenerate } from "./generate";
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const facts = [
     `${input.width} × ${input.height} px${input.resized ? " (resized to the model's input size)" : ""}`,
     `${prompt.inputIds.length} prompt tokens`,
+    run.dtype,
     `${output.tokenIds.length} tokens`,
     `first token ${output.firstTokenMs.toFixed(0)} ms (image ${output.prefill.imageEncodeMs.toFixed(0)} ms)`,
     `${output.tokensPerSecond.toFixed(1)} tokens/s`,

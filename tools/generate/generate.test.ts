@@ -4,18 +4,19 @@ import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { argmax } from "../../src/model/generation/sampling";
-import { type GenerateRequest, loadFolder, runGenerate } from "./generate";
+import { type LoadedFolder, loadModelFolder } from "../../src/model/node-folder";
+import { type GenerateRequest, runGenerate } from "./generate";
 import { openNpyRows, readNpyFloat32 } from "./npy";
 
 let dir: string;
-let loaded: Awaited<ReturnType<typeof loadFolder>>;
+let loaded: LoadedFolder;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "generate-"));
   const png = new PNG({ width: 96, height: 64 });
   for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (i * 37) % 256;
   await writeFile(join(dir, "crop.png"), PNG.sync.write(png));
-  loaded = await loadFolder("model-cache/geozero-tiny", "fp32");
+  loaded = await loadModelFolder("model-cache/geozero-tiny", { dtype: "fp32" });
 });
 afterAll(async () => {
   await loaded.model.dispose();

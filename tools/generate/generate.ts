@@ -3,14 +3,9 @@
  * src/model/generation module) on onnxruntime-node, for scripting questions without a browser.
  */
 import { readFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
-import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
-import sharp from "sharp";
 import { type DecodingSettings, type GenerationOutput, Generator } from "../../src/model/generation/generator";
 import { type PreparedPrompt, promptFromIds, promptFromInstruction } from "../../src/model/generation/inputs";
-import { uniformDtypes } from "../../src/model/manifest";
-import { GeoZeroQwen3VL } from "../../src/model/qwen3-vl/model";
-import { DEFAULT_PIXEL_BUDGET, modelInputFor } from "../../src/tasks/model-input-size";
+import { type LoadedFolder, loadModelFolder, readModelImage } from "../../src/model/node-folder";
 import { TASK_DECODING } from "../../src/tasks/prompts";
 import { openNpyRows } from "./npy";
 
@@ -35,20 +30,8 @@ export interface GenerateRun {
   /** the image as the model saw it, and whether it was resized to get there */
   input: { width: number; height: number; resized: boolean };
   logitRows: number;
-}
-
-/** Reads an image file, resized (if needed) to the model's input size as the app does before the processor. */
-export async function readModelImage(path: string): Promise<{ image: RawImage; resized: boolean }> {
-  const meta = await sharp(path).metadata();
-  if (!meta.width || !meta.height) throw new Error(`${path}: not an image sharp can read.`);
-  const target = modelInputFor(meta.width, meta.height, DEFAULT_PIXEL_BUDGET);
-  const { data, info } = await sharp(path)
-    .removeAlpha()
-    .toColourspace("srgb")
-    .resize(target.width, target.height, { fit: "fill", kernel: "lanczos3" })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { image: new RawImage(new Uint8ClampedArray(data), info.width, info.height, 3), resized: !target.exact };
+  /** the weights used: --dtype, else q4 when the folder has it, else its first */
+  dtype: string;
 }
 
 async function readIds(path: string): Promise<number[]> {
@@ -56,21 +39,6 @@ async function readIds(path: string): Promise<number[]> {
   if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0))
     throw new Error(`${path} must hold a JSON array of token ids (whole numbers ≥ 0), e.g. [151644, 872, …].`);
   return ids as number[];
-}
-
-/** Loads the model folder the way the app does (project model class, folder's processor). */
-export async function loadFolder(
-  folder: string,
-  dtype?: string,
-): Promise<{ model: GeoZeroQwen3VL; processor: Processor }> {
-  const path = resolve(folder);
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = dirname(path);
-  const id = basename(path);
-  const processor = await AutoProcessor.from_pretrained(id);
-  const model = await GeoZeroQwen3VL.from_pretrained(id, dtype ? { dtype: uniformDtypes(dtype) as never } : {});
-  return { model, processor };
 }
 
 function decodingFor(request: GenerateRequest): DecodingSettings {
@@ -84,11 +52,11 @@ function decodingFor(request: GenerateRequest): DecodingSettings {
 export async function runGenerate(
   request: GenerateRequest,
   write: (text: string) => void,
-  loaded?: { model: GeoZeroQwen3VL; processor: Processor },
+  loaded?: LoadedFolder,
 ): Promise<GenerateRun> {
   if ((request.prompt === undefined) === (request.ids === undefined))
     throw new Error('Give exactly one of --prompt "<text>" or --ids <ids.json>.');
-  const { model, processor } = loaded ?? (await loadFolder(request.model, request.dtype));
+  const { model, processor, dtype } = loaded ?? (await loadModelFolder(request.model, { dtype: request.dtype }));
   const { image, resized } = await readModelImage(request.image);
   const prompt =
     request.ids !== undefined
@@ -106,7 +74,13 @@ export async function runGenerate(
       },
     });
     await Promise.all(pending);
-    return { output, prompt, input: { width: image.width, height: image.height, resized }, logitRows: pending.length };
+    return {
+      output,
+      prompt,
+      input: { width: image.width, height: image.height, resized },
+      logitRows: pending.length,
+      dtype,
+    };
   } finally {
     await Promise.all(pending).catch(() => {});
     await npy?.close();

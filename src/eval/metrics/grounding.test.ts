@@ -9,9 +9,7 @@ import {
   extractBox,
   extractNumbers,
   GEOZERO_BOX_READING,
-  geozeroResize,
   predictionToImagePixels,
-  pythonRound,
   scoreGrounding,
   sizeBucket,
   summariseGrounding,
@@ -25,15 +23,6 @@ describe("GeoZero's box reading", () => {
     expect(extractNumbers("no box")).toBeNull();
     expect(extractBox('{"bbox_2d": [35, 10, 70, 50]}')).toEqual([35, 10, 70, 50]);
     expect(extractBox("[1, 2, 3]")).toBeNull();
-  });
-  it("rounds halves to even like Python", () => {
-    expect([0.5, 1.5, 2.5, -2.5, 2.4999, 2.6].map(pythonRound)).toEqual([0, 2, 2, -2, 2, 3]);
-  });
-  it("resizes as GeoZero's smart_resize, halves included", () => {
-    expect(geozeroResize(70, 800, 28)).toEqual([56, 812]);
-    expect(geozeroResize(400, 400, 32)).toEqual([384, 384]);
-    expect(geozeroResize(20, 30, 28)).toEqual([56, 84]);
-    expect(geozeroResize(5000, 9000, 28)).toEqual([2660, 4788]);
   });
   it("maps predictions back with factor 28 or 32, or from 0–1000", () => {
     expect(predictionToImagePixels([100, 120, 300, 340], 800, 800, GEOZERO_BOX_READING)).toEqual([99, 118, 296, 335]);

@@ -6,7 +6,7 @@
  * inclusive). Samples whose reference is not a 4-number box count nowhere; an unreadable prediction counts as a miss.
  */
 import type { BoxConvention } from "../../tasks/boxes";
-import { GEOZERO_EVAL_FACTOR } from "../../tasks/model-input-size";
+import { GEOZERO_EVAL_FACTOR, pythonRound, smartResize, tokenBudget } from "../../tasks/model-input-size";
 
 export type Box = [number, number, number, number];
 export type SizeBucket = "S" | "M" | "L";
@@ -30,38 +30,6 @@ export function extractBox(text: string): Box | null {
   return numbers !== null && numbers.length === 4 ? (numbers as Box) : null;
 }
 
-/** Python 3's `round()` to an integer: halves go to the even neighbour. */
-export function pythonRound(x: number): number {
-  const floor = Math.floor(x);
-  if (x - floor === 0.5) return floor % 2 === 0 ? floor : floor + 1;
-  return Math.round(x);
-}
-
-/**
- * GeoZero's `smart_resize(height, width, factor)` with its default budget (4 to 16384 tokens of factor² pixels) and
- * Python's half-to-even `round`; `src/tasks/model-input-size.ts` rounds halves up like the JavaScript processor, which
- * differs for sides that are odd multiples of factor / 2, so the evaluation keeps Python's rule here.
- */
-export function geozeroResize(height: number, width: number, factor: number): [number, number] {
-  const minPixels = 4 * factor * factor;
-  const maxPixels = 16384 * factor * factor;
-  if (Math.max(height, width) / Math.min(height, width) > 200) {
-    throw new RangeError(`The image is ${width} × ${height}; its aspect ratio must be under 200.`);
-  }
-  let h = Math.max(factor, pythonRound(height / factor) * factor);
-  let w = Math.max(factor, pythonRound(width / factor) * factor);
-  if (h * w > maxPixels) {
-    const beta = Math.sqrt((height * width) / maxPixels);
-    h = Math.floor(height / beta / factor) * factor;
-    w = Math.floor(width / beta / factor) * factor;
-  } else if (h * w < minPixels) {
-    const beta = Math.sqrt(minPixels / (height * width));
-    h = Math.ceil((height * beta) / factor) * factor;
-    w = Math.ceil((width * beta) / factor) * factor;
-  }
-  return [h, w];
-}
-
 /** How predicted boxes are read. */
 export interface BoxReading {
   convention: BoxConvention;
@@ -79,7 +47,7 @@ export function predictionToImagePixels(box: Box, width: number, height: number,
   if (reading.convention === "relative-1000") {
     return [(box[0] * width) / 1000, (box[1] * height) / 1000, (box[2] * width) / 1000, (box[3] * height) / 1000];
   }
-  const [resizedHeight, resizedWidth] = geozeroResize(height, width, reading.factor);
+  const [resizedHeight, resizedWidth] = smartResize(height, width, reading.factor, tokenBudget(reading.factor));
   const sx = width / resizedWidth;
   const sy = height / resizedHeight;
   return [pythonRound(box[0] * sx), pythonRound(box[1] * sy), pythonRound(box[2] * sx), pythonRound(box[3] * sy)];

@@ -4,7 +4,7 @@
  * raw token ids. The image is expected at the model's input size already (sides multiples of 32 in the pixel budget),
  * so the processor does not resize it.
  */
-import type { Processor, RawImage, Tensor } from "@huggingface/transformers";
+import { type Processor, type RawImage, Tensor } from "@huggingface/transformers";
 import { buildMessages } from "../../tasks/prompts";
 
 /** The processed image: what the vision encoder takes, plus a key that identifies its pixels. */
@@ -46,6 +46,26 @@ function contentKey(pixelValues: Tensor, gridThw: Tensor): string {
 function imageInput(pixelValues: Tensor, gridThw: Tensor, mergeSize: number): ImageInput {
   const [t, h, w] = Array.from(gridThw.data as BigInt64Array, Number);
   return { pixelValues, gridThw, tokens: (t * h * w) / (mergeSize * mergeSize), key: contentKey(pixelValues, gridThw) };
+}
+
+/**
+ * An image already processed elsewhere (e.g. a reference run's exact inputs): pixel values as the processor lays them
+ * out, one row of channels × temporal patch × patch² values per patch, and its [t, h, w] patch grid.
+ */
+export function preprocessedImage(
+  pixelValues: Float32Array,
+  grid: readonly [number, number, number],
+  mergeSize = 2,
+): ImageInput {
+  const patches = grid[0] * grid[1] * grid[2];
+  if (!grid.every((n) => Number.isInteger(n) && n > 0) || grid[1] % mergeSize || grid[2] % mergeSize)
+    throw new RangeError(`The grid [${grid}] must be positive whole numbers with h and w multiples of ${mergeSize}.`);
+  if (pixelValues.length % patches)
+    throw new RangeError(
+      `${pixelValues.length} pixel values do not split into ${patches} patches of the grid [${grid}].`,
+    );
+  const values = new Tensor("float32", pixelValues, [patches, pixelValues.length / patches]);
+  return imageInput(values, new Tensor("int64", BigInt64Array.from(grid, BigInt), [1, 3]), mergeSize);
 }
 
 function mergeSizeOf(processor: Processor): number {

@@ -1,20 +1,26 @@
 /**
  * End to end with the tiny model (model-cache/geozero-tiny, `npm run fixtures`): generated PNGs, a GeoZero-shaped
- * annotation file with one missing image, `limit`, an interruption after two samples, and the resumed run.
+ * annotation file with one missing image, `limit`, an interruption after two samples, and the resumed run; seeded
+ * sampling; captioning with real beam search, checked against the shared Generator run directly.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Generator } from "../model/generation/generator";
+import { promptFromInstruction } from "../model/generation/inputs";
+import { type LoadedFolder, loadModelFolder, readModelImage } from "../model/node-folder";
+import { TASK_DECODING } from "../tasks/prompts";
 import type { Answerer } from "./answerer";
+import { generatorAnswerer } from "./generator-answerer";
 import { GEOZERO_BOX_READING } from "./metrics/grounding";
 import type { SampleRecord } from "./records";
 import { outputPaths, type RunOptions, runEvaluation } from "./run";
 import { decodingFor } from "./tasks";
-import { loadTransformersAnswerer } from "./transformers-answerer";
 
 let dir: string;
+let loaded: LoadedFolder;
 let answerer: Answerer;
 const CLASSES = ["farmland", "forest", "river", "airport", "beach", "desert"];
 
@@ -44,21 +50,28 @@ beforeAll(async () => {
     };
   });
   writeFileSync(join(dir, "scene_cls.json"), JSON.stringify(records));
-  answerer = await loadTransformersAnswerer("model-cache/geozero-tiny", { dtype: "q4" });
+  const captions = [0, 1].map((i) => ({
+    images: [`scene-${i}.png`],
+    conversations: [{ from: "human", value: "<image>\nDescribe this image in one sentence." }],
+    refs: ["a field next to a forest", "green farmland"],
+  }));
+  writeFileSync(join(dir, "caption.json"), JSON.stringify(captions));
+  loaded = await loadModelFolder("model-cache/geozero-tiny", { dtype: "q4" });
+  answerer = generatorAnswerer(loaded);
 }, 120_000);
 
 afterAll(async () => {
   await answerer?.dispose();
 });
 
-function options(signal?: AbortSignal, onProgress?: () => void): RunOptions {
+function options(signal?: AbortSignal, onProgress?: () => void, out = join(dir, "out", "results.json")): RunOptions {
   return {
     task: "scene_cls",
     dataFile: join(dir, "scene_cls.json"),
     imagesDir: join(dir, "images"),
     limit: 5,
     useSystemPrompt: true,
-    out: join(dir, "out", "results.json"),
+    out,
     seed: 7,
     decoding: decodingFor("scene_cls", undefined, 12),
     boxReading: GEOZERO_BOX_READING,
@@ -69,8 +82,8 @@ function options(signal?: AbortSignal, onProgress?: () => void): RunOptions {
   };
 }
 
-const records = (): SampleRecord[] =>
-  readFileSync(outputPaths(join(dir, "out", "results.json")).records, "utf8")
+const records = (out = join(dir, "out", "results.json")): SampleRecord[] =>
+  readFileSync(outputPaths(out).records, "utf8")
     .trim()
     .split("\n")
     .map((line) => JSON.parse(line));
@@ -120,10 +133,51 @@ describe("eval with the tiny model", () => {
   it("samples reproducibly from the recorded seed", async () => {
     const request = { imagePath: join(dir, "images", "scene-0.png"), instruction: "Describe.", useSystemPrompt: false };
     const sample = decodingFor("vqa", undefined, 10);
-    const a = await answerer.answer(request, sample, { seed: 3 });
-    const b = await answerer.answer(request, sample, { seed: 3 });
+    const answers = [];
+    for (const seed of [3, 3, 4]) answers.push(await answerer.answer(request, sample, { seed }));
+    const [a, b, other] = answers;
     expect(a.text).toBe(b.text);
-    const beam = await answerer.answer(request, decodingFor("caption", undefined, 4), { seed: 3 });
-    expect(beam.note).toMatch(/ran greedy/);
+    expect(a.text).not.toBe(other.text);
+    expect(a.score).toBeNull();
   }, 60_000);
+
+  it("captions with GeoZero's beam search and records the Generator's beam answer and score", async () => {
+    const out = join(dir, "caption-out", "results.json");
+    const maxNewTokens = 6;
+    const summary = await runEvaluation({
+      ...options(undefined, undefined, out),
+      task: "caption",
+      dataFile: join(dir, "caption.json"),
+      decoding: decodingFor("caption", undefined, maxNewTokens),
+    });
+    expect(summary).toMatchObject({ evaluated: 2, notes: [], decoding: { ...TASK_DECODING.caption, maxNewTokens } });
+    const recorded = records(out);
+    const generator = new Generator(loaded.model, loaded.processor.tokenizer as never);
+    try {
+      for (const record of recorded) {
+        const { image } = await readModelImage(join(dir, "images", record.image));
+        const prompt = await promptFromInstruction(
+          loaded.processor,
+          image,
+          "Describe this image in one sentence.",
+          true,
+        );
+        const direct = await generator.generate(prompt, { ...TASK_DECODING.caption, maxNewTokens });
+        expect(direct.score).not.toBeNull();
+        expect(record).toMatchObject({
+          decoding: "beam",
+          raw_output: direct.text.trim(),
+          tokens: direct.tokenIds.length,
+        });
+        expect(record.beam_score).toBeCloseTo(direct.score as number, 5);
+        expect(record.note).toBeUndefined();
+      }
+    } finally {
+      generator.dispose();
+    }
+    expect(summary.samples_per_second).toBeGreaterThan(0);
+    console.info(
+      `caption, 5 beams, ${maxNewTokens} new tokens, q4 tiny: ${summary.samples_per_second.toFixed(2)} samples/s`,
+    );
+  }, 120_000);
 });
