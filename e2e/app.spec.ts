@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { expect, type Page, test } from "@playwright/test";
+import { recordForeignRequests } from "./support/requests";
 import { startTileServer, type TileServer } from "./support/tile-server";
 
 let tiles: TileServer;
@@ -9,16 +10,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await tiles.close();
 });
-
-/** Records every request the page makes that leaves the app's origin (and is not a blob or data URL). */
-function recordForeignRequests(page: Page, origin: string): string[] {
-  const foreign: string[] = [];
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(origin) && !url.startsWith("blob:") && !url.startsWith("data:")) foreign.push(url);
-  });
-  return foreign;
-}
 
 async function mapBox(page: Page) {
   const box = await page.getByTestId("map").boundingBox();

@@ -2,6 +2,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { modelInputFor } from "../src/tasks/model-input-size";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import { type ModelServer, startModelServer } from "./support/model-server";
+import { recordForeignRequests } from "./support/requests";
 
 let models: ModelServer;
 test.beforeAll(async () => {
@@ -11,16 +12,6 @@ test.afterAll(async () => {
   await models.close();
 });
 test.describe.configure({ mode: "serial" });
-
-/** Every request that leaves the app's origin (blob and data URLs aside). */
-function recordForeignRequests(page: Page, origin: string): string[] {
-  const foreign: string[] = [];
-  page.on("request", (request) => {
-    const url = request.url();
-    if (!url.startsWith(origin) && !url.startsWith("blob:") && !url.startsWith("data:")) foreign.push(url);
-  });
-  return foreign;
-}
 
 async function addRemote(page: Page, source: string): Promise<void> {
   await page.getByTestId("remote-enable").setChecked(true);

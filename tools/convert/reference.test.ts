@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { relativeError } from "../reference/testing/compare.ts";
 import { convertSnapshot } from "./convert.ts";
 import type { AttentionKind } from "./families.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";
@@ -35,16 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-function relativeError(actual: ArrayLike<number>, expected: number[]): number {
-  let error = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    error = Math.max(error, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return error / scale;
-}
 
 function mropeRows(): number[][] {
   const rows: number[][] = [

@@ -2,6 +2,7 @@ import { randomFillSync } from "node:crypto";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { seededRandom } from "../../../src/model/generation/sampling.ts";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
 import { float32ToBf16Bytes, type TensorToWrite, writeSafetensors } from "../safetensors/write.ts";
 
@@ -91,18 +92,6 @@ export function qwen3VLTensorShapes(s: SyntheticSizes): [string, number[]][] {
   out.push([`${t}.norm.weight`, [s.textHidden]]);
   if (!s.tieWordEmbeddings) out.push(["lm_head.weight", [s.vocab, s.textHidden]]);
   return out;
-}
-
-/** Seeded pseudo-random generator (mulberry32) in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomTensor(name: string, shape: number[], random: () => number): Uint8Array {
