@@ -1,6 +1,6 @@
 /**
  * `npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …]
- * [--attention fused|portable] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
+ * [--attention portable|fused] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]`: converts a Qwen3-VL safetensors snapshot into a transformers.js model folder.
  */
 import { parseArgs } from "node:util";
 import {
@@ -14,7 +14,7 @@ import {
 import { formatBytes, progressLine } from "./progress.ts";
 
 const USAGE =
-  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention fused|portable] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]";
+  "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention portable|fused] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]";
 
 function progressReporter(): (event: ConvertProgress) => void {
   const started = performance.now();

@@ -153,8 +153,8 @@ describe("convertSnapshot", () => {
   });
 
   it("builds the same decoder with GroupQueryAttention and with portable attention", async () => {
-    const portableDir = join(root, "model-cache", "portable");
-    await convertSnapshot({ snapshotDir: snapshot, outDir: portableDir, dtypes: ["fp32"], attention: "portable" });
+    const fusedDir = join(root, "model-cache", "fused");
+    await convertSnapshot({ snapshotDir: snapshot, outDir: fusedDir, dtypes: ["fp32"], attention: "fused" });
     const ids = [8, 1, 6, 2, 9];
     const run = async (dir: string) => {
       const embed = await ort.InferenceSession.create(join(dir, "onnx", "embed_tokens.onnx"));
@@ -178,13 +178,13 @@ describe("convertSnapshot", () => {
       const decoded = await decoder.run(step);
       return [...(prefill.logits.data as Float32Array), ...(decoded.logits.data as Float32Array)];
     };
-    const fused = await run(out);
-    const portable = await run(portableDir);
+    const fused = await run(fusedDir);
+    const portable = await run(out);
     const scale = Math.max(...portable.map(Math.abs));
     expect(Math.max(...fused.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
-    expect((await readJson(join(out, "manifest.json"))).attention).toBe("fused");
+    expect((await readJson(join(out, "manifest.json"))).attention).toBe("portable");
     expect((await readJson(join(out, "manifest.json"))).visionAttention).toBe("portable");
-    expect((await readJson(join(portableDir, "manifest.json"))).attention).toBe("portable");
+    expect((await readJson(join(fusedDir, "manifest.json"))).attention).toBe("fused");
   });
 
   it("converts the vision tower at its own dtype and names it in transformers.js_config", async () => {

@@ -16,7 +16,7 @@ const OUT = "model-cache/geozero-tiny";
 const STAMP = join(OUT, ".inputs-sha256");
 const SEED = 5;
 const SIZES = { ...TINY_SIZES, vocab: 151936 };
-/** The converter's defaults, as users get them: GroupQueryAttention in the decoder, portable vision attention. */
+/** The converter's defaults, as users get them (portable attention: see DEFAULT_ATTENTION). */
 const ATTENTION = { attention: DEFAULT_ATTENTION, visionAttention: DEFAULT_VISION_ATTENTION };
 
 function inputsHash(): string {
