@@ -6,12 +6,13 @@
  *
  * The synonym stage reads WordNet 3.0 (the database NLTK's `wordnet` corpus is) through ./wordnet.ts, which
  * reimplements `wordnet.synsets` with `_morphy`. As in NLTK, the stage sees the words the stem stage left in their
- * *stemmed* form ("planes" → "plane" finds "airplane"; "large" → "larg" finds nothing, so large/big never match), and
- * a reference word matches when it is one of the hypothesis word's single-word lemma names, compared case-sensitively
- * (NLTK does not lowercase lemma names, so "us" → "America" never matches "america"). With WordNet the scores equal
- * NLTK's to floating-point rounding on the pairs of meteor.test.ts, computed with NLTK itself. `NO_SYNONYMS` is the
- * explicit WordNet-less mode (`npm run eval -- --no-wordnet-synonyms`): it equals NLTK run with an empty WordNet,
- * a lower bound of the real score.
+ * *stemmed* form, on both sides: "forest" finds "woods" → "wood" and "ran" finds "go", but "large" → "larg" finds
+ * nothing and "plane", whose lemma names include "airplane", misses the reference's "airplane" → "airplan". A
+ * reference word matches when it is one of the hypothesis word's single-word lemma names, compared case-sensitively
+ * (NLTK does not lowercase lemma names, so "us" → "America" never matches "america"). Scores equal NLTK's (same
+ * doubles) on the pairs of meteor.test.ts, computed with NLTK itself on WordNet 3.0. `NO_SYNONYMS` is the explicit
+ * WordNet-less mode (`npm run eval -- --no-wordnet-synonyms`): NLTK run with an empty WordNet, a lower bound of the
+ * real score (0.305 against 0.358 on eight paraphrased remote-sensing captions).
  */
 import { porterStem } from "./porter";
 
