@@ -15,6 +15,7 @@ import { TASK_DECODING } from "../tasks/prompts";
 import type { Answerer } from "./answerer";
 import { generatorAnswerer } from "./generator-answerer";
 import { GEOZERO_BOX_READING } from "./metrics/grounding";
+import { openWordNet } from "./metrics/wordnet";
 import type { SampleRecord } from "./records";
 import { outputPaths, type RunOptions, runEvaluation } from "./run";
 import { decodingFor } from "./tasks";
@@ -75,6 +76,7 @@ function options(signal?: AbortSignal, onProgress?: () => void, out = join(dir, 
     seed: 7,
     decoding: decodingFor("scene_cls", undefined, 12),
     boxReading: GEOZERO_BOX_READING,
+    meteorSynonyms: openWordNet(),
     answerer,
     signal,
     imageSize: async () => ({ width: 64, height: 64 }),

@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Answerer, AnswerRequest } from "./answerer";
 import { GEOZERO_BOX_READING } from "./metrics/grounding";
+import { NO_SYNONYMS } from "./metrics/meteor";
+import { openWordNet } from "./metrics/wordnet";
 import type { SampleRecord } from "./records";
 import { formatProgress } from "./report";
-import { outputPaths, type RunOptions, runEvaluation } from "./run";
+import { METEOR_WITHOUT_SYNONYMS, outputPaths, type RunOptions, runEvaluation } from "./run";
 import { decodingFor, type EvalTask } from "./tasks";
 
 /** Answers "<answer>{the word after 'say'}</answer>"; aborts `controller` during call number `abortAt`. */
@@ -57,6 +59,7 @@ function options(task: EvalTask, dataFile: string, answerer: Answerer, signal?: 
     seed: 42,
     decoding: decodingFor(task),
     boxReading: GEOZERO_BOX_READING,
+    meteorSynonyms: NO_SYNONYMS,
     answerer,
     signal,
     imageSize: async () => ({ width: 800, height: 800 }),
@@ -136,6 +139,24 @@ describe("runEvaluation", () => {
     expect(readRecords()[0].score).toBeCloseTo(0.7639343627099598, 14);
     expect(summary.metrics).toMatchObject({ accuracy: 50, count_S: 1, count_L: 1, accuracy_L: 100, accuracy_S: 0 });
     expect(summary.box_reading).toEqual({ convention: "pixels", factor: 28 });
+  });
+});
+
+describe("METEOR's synonym stage in a captioning run", () => {
+  it("scores with WordNet, and notes in the summary when it ran without", async () => {
+    const data = fixture([["a.png", "the roads ran north", "the roads go north"]]);
+    const withWordNet = await runEvaluation({
+      ...options("caption", data, new ScriptedAnswerer()),
+      meteorSynonyms: openWordNet(),
+    });
+    expect(readRecords()[0].score).toBeCloseTo(0.9921875, 14); // NLTK's value, see metrics/meteor.test.ts
+    expect(withWordNet.notes).toEqual([]);
+    const without = await runEvaluation({
+      ...options("caption", data, new ScriptedAnswerer()),
+      out: join(dir, "out-no-wordnet", "results.json"),
+    });
+    expect(without.metrics.METEOR).toBeCloseTo(0.6388888888888888, 14);
+    expect(without.notes).toEqual([METEOR_WITHOUT_SYNONYMS]);
   });
 });
 

@@ -10,6 +10,7 @@ import type { Decoding } from "../tasks/prompts";
 import type { Answerer } from "./answerer";
 import { loadDataset } from "./dataset";
 import type { BoxReading } from "./metrics/grounding";
+import { NO_SYNONYMS, type SynonymSource } from "./metrics/meteor";
 import { RecordFile, type SampleRecord } from "./records";
 import { type EvalSummary, formatProgress, summaryMarkdown } from "./report";
 import { evalAnswer, scoreSample, taskMetrics } from "./score";
@@ -26,6 +27,8 @@ export interface RunOptions {
   seed: number;
   decoding: Decoding;
   boxReading: BoxReading;
+  /** METEOR's synonym stage (captioning): a `WordNet`, or `NO_SYNONYMS`, which the summary then notes. */
+  meteorSynonyms: SynonymSource;
   answerer: Answerer;
   signal?: AbortSignal;
   /** Reads an image's size (grounding maps boxes with it). */
@@ -34,6 +37,9 @@ export interface RunOptions {
   onProgress?: (line: string) => void;
   log?: (line: string) => void;
 }
+
+export const METEOR_WITHOUT_SYNONYMS =
+  "METEOR without WordNet synonyms (--no-wordnet-synonyms): a lower bound of NLTK's meteor_score.";
 
 export function outputPaths(out: string): { summary: string; markdown: string; records: string } {
   const base = out.replace(/\.json$/i, "");
@@ -95,7 +101,7 @@ export async function runEvaluation(options: RunOptions): Promise<EvalSummary> {
       raw_output: result.text.trim(),
       answer,
       label,
-      ...scoreSample(task, answer, sample, image, options.boxReading),
+      ...scoreSample(task, answer, sample, image, options.boxReading, options.meteorSynonyms),
       ...(image ? { image_size: [image.width, image.height] as [number, number] } : {}),
       tokens: result.tokens,
       seconds,
@@ -127,6 +133,7 @@ function summarise(
   const records = allRecords.filter((r) => ids.has(r.id));
   const generationSeconds = records.reduce((sum, r) => sum + r.seconds, 0);
   for (const r of records) if (r.note && !notes.includes(r.note)) notes.push(r.note);
+  if (options.task === "caption" && options.meteorSynonyms === NO_SYNONYMS) notes.push(METEOR_WITHOUT_SYNONYMS);
   return {
     ...options.answerer.info,
     task: options.task,
@@ -144,6 +151,6 @@ function summarise(
     samples_per_second: generationSeconds > 0 ? records.length / generationSeconds : 0,
     interrupted,
     notes,
-    metrics: taskMetrics(options.task, records),
+    metrics: taskMetrics(options.task, records, options.meteorSynonyms),
   };
 }

@@ -10,6 +10,7 @@ import {
   scoreGrounding,
   summariseGrounding,
 } from "./metrics/grounding";
+import type { SynonymSource } from "./metrics/meteor";
 import { pythonStrip } from "./metrics/normalize";
 import type { EvalTask } from "./tasks";
 
@@ -38,6 +39,7 @@ export function scoreSample(
   sample: { label: string; references: string[] },
   image: { width: number; height: number } | null,
   reading: BoxReading,
+  synonyms: SynonymSource,
 ): SampleScore {
   switch (task) {
     case "scene_cls":
@@ -45,7 +47,7 @@ export function scoreSample(
     case "vqa":
       return { score: looseMatch(answer, sample.label) ? 1 : 0 };
     case "caption": {
-      const { meteor, rougeL } = captionSampleScore({ prediction: answer, references: sample.references });
+      const { meteor, rougeL } = captionSampleScore({ prediction: answer, references: sample.references }, synonyms);
       return { score: meteor, rouge_l: rougeL };
     }
     case "grounding": {
@@ -64,7 +66,7 @@ export interface ScoredRecord extends SampleScore {
 }
 
 /** The task's metrics over the records: percentages for accuracies, GeoZero's 0–1 (CIDEr ×10) for captions. */
-export function taskMetrics(task: EvalTask, records: ScoredRecord[]): Record<string, number> {
+export function taskMetrics(task: EvalTask, records: ScoredRecord[], synonyms: SynonymSource): Record<string, number> {
   if (records.length === 0) return {};
   switch (task) {
     case "scene_cls":
@@ -75,7 +77,7 @@ export function taskMetrics(task: EvalTask, records: ScoredRecord[]): Record<str
         prediction: r.answer,
         references: Array.isArray(r.label) ? r.label : [r.label],
       }));
-      return { ...captionMetrics(samples) };
+      return { ...captionMetrics(samples, synonyms) };
     }
     case "grounding": {
       const scores: Array<GroundingScore | null> = records.map((r) =>

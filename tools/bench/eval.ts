@@ -10,6 +10,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { loadGeneratorAnswerer } from "../../src/eval/generator-answerer";
 import { GEOZERO_BOX_READING } from "../../src/eval/metrics/grounding";
+import { openWordNet } from "../../src/eval/metrics/wordnet";
 import { runEvaluation } from "../../src/eval/run";
 import { decodingFor } from "../../src/eval/tasks";
 import type { BenchPart } from "./parts";
@@ -66,6 +67,7 @@ export const evalBench: BenchPart = {
           seed: 42,
           decoding: decodingFor(task, undefined, NEW_TOKENS),
           boxReading: GEOZERO_BOX_READING,
+          meteorSynonyms: openWordNet(),
           answerer,
           imageSize: async () => ({ width: SIDE, height: SIDE }),
         });

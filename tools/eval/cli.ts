@@ -1,9 +1,11 @@
 /**
  * `npm run eval -- --model model-cache/<id> --data <annotation.json> --images <folder> --task scene_cls|vqa|caption|grounding
  *   [--limit N] [--system] [--out results.json] [--seed S] [--max-new-tokens N] [--decoding greedy|sample|beam]
- *   [--box-factor 28|32] [--box-convention pixels|relative-1000] [--dtype q4|q4f16|fp32…] [--device cpu|cuda]`
+ *   [--box-factor 28|32] [--box-convention pixels|relative-1000] [--dtype q4|q4f16|fp32…] [--device cpu|cuda]
+ *   [--wordnet <dir> | --no-wordnet-synonyms]`
  * GeoZero's benchmark evaluation in Node; Ctrl-C stops after the sample in flight is dropped, and the same command
- * resumes. See src/eval/run.ts.
+ * resumes. Captioning's METEOR reads WordNet 3.0 from --wordnet (default /usr/share/wordnet, Debian's wordnet-base);
+ * --no-wordnet-synonyms scores without it, which the summary notes. See src/eval/run.ts.
  */
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
@@ -11,6 +13,8 @@ import sharp from "sharp";
 import { AnnotationError, loadDataset } from "../../src/eval/dataset";
 import { loadGeneratorAnswerer } from "../../src/eval/generator-answerer";
 import type { BoxFactor } from "../../src/eval/metrics/grounding";
+import { NO_SYNONYMS, type SynonymSource } from "../../src/eval/metrics/meteor";
+import { DEBIAN_WORDNET_DIR, openWordNet, WordNetMissingError } from "../../src/eval/metrics/wordnet";
 import { formatDuration, summaryMarkdown } from "../../src/eval/report";
 import { outputPaths, runEvaluation } from "../../src/eval/run";
 import { decodingFor, EVAL_TASKS, isEvalTask } from "../../src/eval/tasks";
@@ -18,7 +22,7 @@ import type { BoxConvention } from "../../src/tasks/boxes";
 import type { Decoding } from "../../src/tasks/prompts";
 
 const USAGE =
-  "usage: npm run eval -- --model model-cache/<id> --data <annotation.json> --images <folder> --task scene_cls|vqa|caption|grounding [--limit N] [--system] [--out results.json] [--seed S] [--max-new-tokens N] [--decoding greedy|sample|beam] [--box-factor 28|32] [--box-convention pixels|relative-1000] [--dtype D] [--device cpu|cuda]";
+  "usage: npm run eval -- --model model-cache/<id> --data <annotation.json> --images <folder> --task scene_cls|vqa|caption|grounding [--limit N] [--system] [--out results.json] [--seed S] [--max-new-tokens N] [--decoding greedy|sample|beam] [--box-factor 28|32] [--box-convention pixels|relative-1000] [--dtype D] [--device cpu|cuda] [--wordnet <dir> | --no-wordnet-synonyms]";
 
 function die(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -56,6 +60,8 @@ const { values } = (() => {
         "box-convention": { type: "string" },
         dtype: { type: "string" },
         device: { type: "string" },
+        wordnet: { type: "string" },
+        "no-wordnet-synonyms": { type: "boolean", default: false },
       },
     });
   } catch (error) {
@@ -77,6 +83,23 @@ const convention =
   oneOf<BoxConvention>("box-convention", values["box-convention"], ["pixels", "relative-1000"]) ?? "pixels";
 const device = oneOf("device", values.device, ["cpu", "cuda"] as const);
 const out = values.out ?? `eval-results/${basename(values.model)}-${task}-${basename(values.data, ".json")}.json`;
+
+function meteorSynonyms(): SynonymSource {
+  if (values["no-wordnet-synonyms"]) {
+    if (values.wordnet !== undefined) die("--wordnet and --no-wordnet-synonyms exclude each other.");
+    return NO_SYNONYMS;
+  }
+  if (task !== "caption") return NO_SYNONYMS; // only captioning scores METEOR
+  try {
+    return openWordNet(values.wordnet ?? DEBIAN_WORDNET_DIR);
+  } catch (error) {
+    if (!(error instanceof WordNetMissingError)) throw error;
+    die(
+      `${error.message} Install it, point --wordnet <dir> at a WordNet 3.0 database folder, or pass --no-wordnet-synonyms to score METEOR without synonyms (a lower bound of NLTK's, noted in the summary).`,
+    );
+  }
+}
+const synonyms = meteorSynonyms();
 
 const limit = positiveInteger("limit", values.limit);
 try {
@@ -105,6 +128,7 @@ try {
     seed: positiveInteger("seed", values.seed) ?? 42,
     decoding,
     boxReading: { convention, factor },
+    meteorSynonyms: synonyms,
     answerer,
     signal: controller.signal,
     imageSize: async (path) => {

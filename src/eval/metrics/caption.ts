@@ -1,12 +1,12 @@
 /**
  * GeoZero's captioning metrics over a corpus: every prediction and reference normalised (`normalizeText`), tokens by
  * whitespace; BLEU-1…4 (corpus, smoothing 1), CIDEr (pycocoevalcap), ROUGE-1 and ROUGE-L (`rouge` package, best per
- * sample, mean over scored samples), METEOR (NLTK, best reference per sample, mean). Values are fractions (0–1; CIDEr
+ * sample, mean over scored samples), METEOR (NLTK with WordNet synonyms through `synonyms`, best reference per sample, mean). Values are fractions (0–1; CIDEr
  * is on its ×10 scale), as GeoZero logs them.
  */
 import { corpusBleu } from "./bleu";
 import { ciderScores } from "./cider";
-import { meteor } from "./meteor";
+import { meteor, type SynonymSource } from "./meteor";
 import { normalizeText, pythonSplit } from "./normalize";
 import { bestRouge } from "./rouge";
 
@@ -35,16 +35,16 @@ export interface CaptionSampleScore {
   rougeL: number | null;
 }
 
-export function captionSampleScore(sample: CaptionSample): CaptionSampleScore {
+export function captionSampleScore(sample: CaptionSample, synonyms: SynonymSource): CaptionSampleScore {
   const prediction = normalizeText(sample.prediction);
   const references = sample.references.map(normalizeText);
   return {
-    meteor: meteor(references.map(pythonSplit), pythonSplit(prediction)),
+    meteor: meteor(references.map(pythonSplit), pythonSplit(prediction), synonyms),
     rougeL: bestRouge(prediction, references)?.rougeL ?? null,
   };
 }
 
-export function captionMetrics(samples: CaptionSample[]): CaptionMetrics {
+export function captionMetrics(samples: CaptionSample[], synonyms: SynonymSource): CaptionMetrics {
   if (samples.length === 0) throw new RangeError("Caption metrics need at least one sample.");
   const predictions = samples.map((s) => normalizeText(s.prediction));
   const references = samples.map((s) => s.references.map(normalizeText));
@@ -63,7 +63,9 @@ export function captionMetrics(samples: CaptionSample[]): CaptionMetrics {
     rougeLSum += best.rougeL;
     scored++;
   });
-  const meteors = predictions.map((prediction, k) => meteor(references[k].map(pythonSplit), pythonSplit(prediction)));
+  const meteors = predictions.map((prediction, k) =>
+    meteor(references[k].map(pythonSplit), pythonSplit(prediction), synonyms),
+  );
   const denominator = Math.max(scored, 1);
   return {
     "BLEU-1": bleu[0],
