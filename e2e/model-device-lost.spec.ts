@@ -6,6 +6,8 @@ const QUESTION = "Which way does the river run?";
 test("a lost WebGPU device ends the run with a clear message and one click reloads on WASM, keeping crop, question and answer", async ({
   page,
 }) => {
+  // Two model loads (one on WebGPU emulated on the CPU) and three questions: minutes on 2 cores.
+  test.setTimeout(480_000);
   await page.goto("/");
   await page.waitForFunction(() => "__geozero" in window);
   // The model worker (assets/worker-*.js), started once the model list is read.

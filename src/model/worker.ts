@@ -175,25 +175,34 @@ function rate(tokens: number, firstTokenAt: number): number {
 
 /** Set when ONNX Runtime's WebGPU device is lost; every later failure names it, since its own text rarely does. */
 let deviceLost: GPUDeviceLostInfo | null = null;
+/** Settles (rejecting) when the device is lost: work in flight may never settle on a lost device. */
+let deviceLoss: Promise<never> = new Promise(() => {});
 
 async function watchDeviceLoss(): Promise<void> {
   deviceLost = null;
   const device = await (env.backends.onnx.webgpu as { device?: Promise<GPUDevice> } | undefined)?.device;
-  void device?.lost.then((info) => {
-    deviceLost = info;
+  deviceLoss = new Promise<never>((_, reject) => {
+    void device?.lost.then((info) => {
+      deviceLost = info;
+      reject(deviceLostError(info, "the run was cut off"));
+    });
   });
+  deviceLoss.catch(() => {});
 }
 
 /**
  * Fails a load or generation during which the WebGPU device was lost, naming the loss: ONNX Runtime's own error
- * rarely does, and on a lost device a run may even "succeed" with meaningless output.
+ * rarely does, a run in flight may wait forever on the lost device, and one may even "succeed" with meaningless
+ * output.
  */
 async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
+  if (deviceLost) throw deviceLostError(deviceLost, "reload the model");
   let result: T;
   try {
-    result = await work();
+    result = await Promise.race([work(), deviceLoss]);
   } catch (error) {
     if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
+    if (error instanceof Error && error.message.startsWith("The WebGPU device was lost")) throw error;
     throw deviceLostError(deviceLost, error instanceof Error ? error.message : String(error));
   }
   if (deviceLost) throw deviceLostError(deviceLost, "the run's output is not trustworthy");
