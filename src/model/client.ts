@@ -24,6 +24,17 @@ export function restartModelWorker(): void {
   client = null;
 }
 
+/**
+ * Asks the browser not to evict the model cache under storage pressure (gigabytes of weights are slow to fetch
+ * again). Only pages may ask (workers have no `persist`); best effort: a refusal leaves the cache evictable.
+ */
+export async function askForPersistentStorage(): Promise<boolean> {
+  const storage = globalThis.navigator?.storage;
+  if (!storage?.persist) return false;
+  if (await storage.persisted()) return true;
+  return storage.persist().catch(() => false);
+}
+
 /** Where converted models are served: `/model-cache/` beside the app. */
 export const MODEL_ROOT = `${import.meta.env?.BASE_URL ?? "/"}model-cache/`;
 

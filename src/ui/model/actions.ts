@@ -1,4 +1,4 @@
-import { listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../../model/client";
+import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../../model/client";
 import { chooseBackend, withDtype } from "../../model/device";
 import { classifyModelError, type ModelFailure, type RecoveryAction } from "../../model/errors";
 import { entryDtypes } from "../../model/manifest";
@@ -65,6 +65,7 @@ export async function loadModel(): Promise<void> {
   // a model from another root gets a fresh worker.
   if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker();
   lastRoot = where.modelRoot;
+  void askForPersistentStorage();
   try {
     const result = await modelWorker().call(
       "load",
