@@ -72,6 +72,7 @@ async function warmUp({ processor, generator }: Loaded): Promise<void> {
 }
 
 async function unload(): Promise<void> {
+  stopWatchingDeviceLoss();
   if (!loaded) return;
   loaded.generator.dispose();
   await loaded.generator.model.dispose();
@@ -175,19 +176,30 @@ function rate(tokens: number, firstTokenAt: number): number {
 
 /** Set when ONNX Runtime's WebGPU device is lost; every later failure names it, since its own text rarely does. */
 let deviceLost: GPUDeviceLostInfo | null = null;
+const NEVER: Promise<never> = new Promise(() => {});
 /** Settles (rejecting) when the device is lost: work in flight may never settle on a lost device. */
-let deviceLoss: Promise<never> = new Promise(() => {});
+let deviceLoss: Promise<never> = NEVER;
+/** The current watch; unloading ends it first, since disposing the sessions may destroy the device on purpose. */
+let deviceWatch: object | null = null;
 
 async function watchDeviceLoss(): Promise<void> {
   deviceLost = null;
+  const watch = {};
+  deviceWatch = watch;
   const device = await (env.backends.onnx.webgpu as { device?: Promise<GPUDevice> } | undefined)?.device;
   deviceLoss = new Promise<never>((_, reject) => {
     void device?.lost.then((info) => {
+      if (deviceWatch !== watch) return;
       deviceLost = info;
       reject(deviceLostError(info, "the run was cut off"));
     });
   });
   deviceLoss.catch(() => {});
+}
+
+function stopWatchingDeviceLoss(): void {
+  deviceWatch = null;
+  deviceLoss = NEVER;
 }
 
 /**
