@@ -3,8 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type SafetensorsDtype, toFloat32 } from "../safetensors/read.ts";
-import { type Q4Matrix, quantizeQ4 } from "./q4.ts";
+import type { SafetensorsDtype } from "../safetensors/read.ts";
+import { type Q4Matrix, quantizeQ4Raw } from "./q4.ts";
 import type { QuantizeJob } from "./q4-worker.ts";
 
 type Pending = {
@@ -32,7 +32,7 @@ export interface Quantizer {
 export const inlineQuantizer: Quantizer = {
   parallelism: 1,
   async quantize(raw, dtype, rows, columns, blockSize) {
-    return quantizeQ4(toFloat32(raw, dtype), rows, columns, blockSize);
+    return quantizeQ4Raw(raw, dtype, rows, columns, blockSize);
   },
   async close() {},
 };
