@@ -2,10 +2,9 @@ import { readFileSync } from "node:fs";
 import { type Download, expect, type Page, test } from "@playwright/test";
 import { PNG } from "pngjs";
 import type { GeoReference } from "../src/geo/georef";
-import { lngLatToWorldPixel, worldPixelToLngLat } from "../src/geo/mercator";
 import type { BBox } from "../src/geo/tiles";
 import type { useAppStore } from "../src/state/store";
-import { cropExactly, loadModel } from "./support/model";
+import { cropExactly, loadModel, selectExactly } from "./support/model";
 
 type Hooks = {
   __geozero: {
@@ -166,17 +165,7 @@ test("the shareable URL restores the view and the selection after a reload; snap
   await page.evaluate(() =>
     (window as unknown as Hooks).__geozero.map()?.map.jumpTo({ center: [10.001, 48.003], zoom: 15.25 }),
   );
-  const [x, y] = lngLatToWorldPixel([9.999, 48.004], 17);
-  const [west, north] = worldPixelToLngLat([Math.round(x), Math.round(y)], 17);
-  const [east, south] = worldPixelToLngLat([Math.round(x) + 470, Math.round(y) + 331], 17);
-  await page.evaluate(
-    (bbox) => {
-      const store = (window as unknown as Hooks).__geozero.store.getState();
-      store.setRectangle(bbox);
-      store.setCropZoom(17);
-    },
-    { west, south, east, north },
-  );
+  await selectExactly(page, [9.999, 48.004], 470, 331);
   await expect(page.getByTestId("selection-size")).toHaveText("470 × 331 px");
   await page.getByTestId("snap-to-model").click();
   await expect(page.getByTestId("selection-size")).toHaveText("480 × 320 px");

@@ -10,11 +10,15 @@ import type { useAppStore } from "../../src/state/store";
 
 type Hooks = { __geozero: { store: typeof useAppStore } };
 
-/** Selects and crops a window of exactly `width × height` px at zoom 17 in the sample area: no resize before the model. */
-export async function cropExactly(page: Page, width = 448, height = 416): Promise<void> {
-  const [x, y] = lngLatToWorldPixel([9.999, 48.006], 17);
-  const left = Math.round(x);
-  const top = Math.round(y);
+/** Selects a window of exactly `width × height` px at zoom 17 whose top-left pixel holds `topLeft` (lng, lat). */
+export async function selectExactly(
+  page: Page,
+  topLeft: [number, number],
+  width: number,
+  height: number,
+): Promise<void> {
+  const [x, y] = lngLatToWorldPixel(topLeft, 17);
+  const [left, top] = [Math.round(x), Math.round(y)];
   const [west, north] = worldPixelToLngLat([left, top], 17);
   const [east, south] = worldPixelToLngLat([left + width, top + height], 17);
   await page.evaluate(
@@ -25,6 +29,11 @@ export async function cropExactly(page: Page, width = 448, height = 416): Promis
     },
     { west, south, east, north },
   );
+}
+
+/** Selects and crops a window of exactly `width × height` px at zoom 17 in the sample area: no resize before the model. */
+export async function cropExactly(page: Page, width = 448, height = 416): Promise<void> {
+  await selectExactly(page, [9.999, 48.006], width, height);
   await page.getByTestId("crop-button").click();
   await page.getByTestId("crop-preview").waitFor();
 }

@@ -75,13 +75,18 @@ export interface ModelInput {
 /** The model input for a crop of `width × height` pixels. */
 export function modelInputFor(width: number, height: number, budget = DEFAULT_PIXEL_BUDGET): ModelInput {
   const [h, w] = smartResize(height, width, QWEN3_VL_FACTOR, budget);
+  return resizedInput(width, height, w, h);
+}
+
+/** A crop of `cropWidth × cropHeight` seen by the model at `width × height`. */
+function resizedInput(cropWidth: number, cropHeight: number, width: number, height: number): ModelInput {
   return {
-    width: w,
-    height: h,
-    scaleX: width / w,
-    scaleY: height / h,
-    exact: w === width && h === height,
-    visualTokens: (w / QWEN3_VL_FACTOR) * (h / QWEN3_VL_FACTOR),
+    width,
+    height,
+    scaleX: cropWidth / width,
+    scaleY: cropHeight / height,
+    exact: width === cropWidth && height === cropHeight,
+    visualTokens: (width / QWEN3_VL_FACTOR) * (height / QWEN3_VL_FACTOR),
   };
 }
 
@@ -107,14 +112,7 @@ export function recordedModelInput(
   budget = DEFAULT_PIXEL_BUDGET,
 ): ModelInput {
   if (reportedWidth <= 0 || reportedHeight <= 0) return modelInputFor(cropWidth, cropHeight, budget);
-  return {
-    width: reportedWidth,
-    height: reportedHeight,
-    scaleX: cropWidth / reportedWidth,
-    scaleY: cropHeight / reportedHeight,
-    exact: reportedWidth === cropWidth && reportedHeight === cropHeight,
-    visualTokens: (reportedWidth / QWEN3_VL_FACTOR) * (reportedHeight / QWEN3_VL_FACTOR),
-  };
+  return resizedInput(cropWidth, cropHeight, reportedWidth, reportedHeight);
 }
 
 /** Why a pixel budget cannot be used, in words with the fix; null when it can. */
