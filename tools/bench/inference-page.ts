@@ -10,6 +10,7 @@ import ortMjsUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url";
 import ortWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url";
 import * as ort from "onnxruntime-web/webgpu";
 import { MODEL_ROOT, modelWorker } from "../../src/model/client";
+import { argmax } from "../../src/model/generation/sampling";
 import { DTYPE_SUFFIX, type SessionDtypes } from "../../src/model/manifest";
 import { removeCachedModels } from "../../src/model/model-files";
 import { DEFAULT_PIXEL_BUDGET } from "../../src/tasks/model-input-size";
@@ -151,13 +152,6 @@ async function encodeImage(model: BareModel): Promise<number> {
   return performance.now() - started;
 }
 
-function argmaxLast(logits: Float32Array, vocab: number): number {
-  const offset = logits.length - vocab;
-  let best = 0;
-  for (let v = 1; v < vocab; v++) if (logits[offset + v] > logits[offset + best]) best = v;
-  return best;
-}
-
 /**
  * The floor: encode the image, prefill a prompt of `promptTokens` tokens, then decode `newTokens` greedily with
  * one embed and one decoder run per token, feeding present → past.
@@ -189,7 +183,7 @@ export async function bareGenerate(promptTokens: number, newTokens: number) {
     });
     inputs_embeds.dispose();
     const logits = (await out.logits.getData()) as Float32Array;
-    const next = argmaxLast(logits, out.logits.dims[2]);
+    const next = argmax(logits.subarray(logits.length - out.logits.dims[2]));
     if (model.device === "webgpu") for (const tensor of Object.values(past)) tensor.dispose();
     past = {};
     for (let i = 0; i < layers; i++) {

@@ -10,6 +10,7 @@ import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/trans
 import * as ort from "onnxruntime-node";
 import { Generator } from "../../src/model/generation/generator";
 import { promptFromInstruction, promptFromText } from "../../src/model/generation/inputs";
+import { argmax } from "../../src/model/generation/sampling";
 import { GeoZeroQwen3VL } from "../../src/model/qwen3-vl/model";
 import type { BenchPart } from "./parts";
 
@@ -96,10 +97,7 @@ async function bareDecodeRate(
       ...past,
     });
     const logits = out.logits.data as Float32Array;
-    const vocab = out.logits.dims[2];
-    let best = 0;
-    for (let v = 1; v < vocab; v++)
-      if (logits[logits.length - vocab + v] > logits[logits.length - vocab + best]) best = v;
+    const best = argmax(logits.subarray(logits.length - (out.logits.dims[2] as number)));
     past = {};
     for (let i = 0; i < layers; i++) {
       past[`past_key_values.${i}.key`] = out[`present.${i}.key`];
