@@ -6,8 +6,8 @@ import { type AttentionKind, type BuildOptions, familyFor, type SessionSpec } fr
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
-import { type OutputDtype, PRECISIONS, type WeightLimits, WeightLoader } from "./graph/weights.ts";
-import { inlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
+import { type OutputDtype, PRECISIONS, ScratchMemory, type WeightLimits, WeightLoader } from "./graph/weights.ts";
+import { InlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
 
@@ -138,7 +138,8 @@ async function buildSessions(
   options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
   const quantizes = planned.some((p) => PRECISIONS[p.dtype].quantize);
   const workers = options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
-  const quantizer = (quantizes ? await WorkerQuantizer.start(workers) : undefined) ?? inlineQuantizer;
+  const quantizer = (quantizes ? await WorkerQuantizer.start(workers) : undefined) ?? new InlineQuantizer();
+  const scratch = new ScratchMemory();
   let readBytes = 0;
   const written: WrittenFile[] = [];
   const chunkCounts: Record<string, number> = {};
@@ -153,6 +154,7 @@ async function buildSessions(
         onRead,
         limits: options.limits,
         quantizer,
+        scratch,
       });
       const files = await buildSession(file, loader, onnxDir, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;

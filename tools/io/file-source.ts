@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import type { ByteSource } from "../../src/io/source.ts";
 
@@ -31,14 +32,35 @@ export class FileSource implements ByteSource {
         filled += bytesRead;
       }
       signal?.throwIfAborted();
-      if (filled !== length) {
-        throw new RangeError(
-          `${this.key}: asked for bytes ${offset}..${offset + length} but the file ends at ${offset + filled}; the file is truncated, download it again.`,
-        );
-      }
+      if (filled !== length) throw truncated(this.key, offset, length, filled);
       return bytes;
     } finally {
       await handle.close();
     }
   }
+}
+
+/**
+ * Fills `target` from the file at `path`, starting at `offset`, synchronously (worker threads reading straight into
+ * their own memory); a short file throws the same message as `FileSource.getBytes`.
+ */
+export function readFileRangeSync(path: string, offset: number, target: Uint8Array): void {
+  const fd = openSync(path, "r");
+  try {
+    let filled = 0;
+    while (filled < target.byteLength) {
+      const bytesRead = readSync(fd, target, filled, target.byteLength - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled !== target.byteLength) throw truncated(path, offset, target.byteLength, filled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function truncated(path: string, offset: number, length: number, filled: number): RangeError {
+  return new RangeError(
+    `${path}: asked for bytes ${offset}..${offset + length} but the file ends at ${offset + filled}; the file is truncated, download it again.`,
+  );
 }

@@ -100,13 +100,16 @@ export class GraphBuilder {
     this.outputs.push(makeValue(name, type, shape));
   }
 
-  /** Adds an initializer from raw little-endian bytes; idempotent by name. Returns the name. */
+  /**
+   * Adds an initializer from raw little-endian bytes (copied or written out at once, so the caller may reuse them);
+   * idempotent by name. Returns the name.
+   */
   makeInitializer(name: string, type: ElementType, dims: number[], bytes: Uint8Array): string {
     if (this.initializerNames.has(name)) return name;
     this.initializerNames.add(name);
     const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
     if (this.weights === undefined || bytes.byteLength <= INLINE_LIMIT_BYTES) {
-      tensor.rawData = bytes;
+      tensor.rawData = bytes.slice();
     } else {
       const { location, offset, length } = this.weights.write(bytes);
       tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
@@ -206,9 +209,10 @@ function makeAttribute(name: string, value: AttributeValue) {
   return { name, type: type.FLOATS, floats: value.floats };
 }
 
-/** float32 values as little-endian bytes. */
+/** float32 values as little-endian bytes (a view of a Float32Array's own bytes, not a copy). */
 export function floatBytes(values: ArrayLike<number>): Uint8Array {
-  return new Uint8Array(Float32Array.from(values).buffer);
+  const floats = values instanceof Float32Array ? values : Float32Array.from(values);
+  return new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength);
 }
 
 /** Rounds float32 values to IEEE half precision (round to nearest even), as little-endian bytes. */

@@ -1,5 +1,5 @@
-import { inlineQuantizer, type Quantizer } from "../quant/pool.ts";
-import type { Q4Matrix } from "../quant/q4.ts";
+import { InlineQuantizer, type Quantizer } from "../quant/pool.ts";
+import { NonFiniteBlockError, type Q4Matrix } from "../quant/q4.ts";
 import type { Checkpoint } from "../safetensors/read.ts";
 import { float32ToFloat16Bytes, floatBytes, type GraphBuilder } from "./builder.ts";
 import { makeAdd, makeGather, makeGatherBlockQuantized, makeMatMul, makeMatMulNBits, makeTranspose } from "./ops.ts";
@@ -24,6 +24,31 @@ export interface WeightLoaderOptions {
   limits?: WeightLimits;
   /** Where 4-bit slices are quantised (worker threads, or inline by default). */
   quantizer?: Quantizer;
+  /** Memory for scales and zero points, shared by the loaders of one conversion (they run one after another). */
+  scratch?: ScratchMemory;
+}
+
+/**
+ * Memory for a tensor's scales and zero points while its rows stream out, sized once for the checkpoint's largest
+ * 2-D tensor and reused from tensor to tensor: first touches of fresh memory cost a page fault per 4 KiB, which
+ * weighs on a fast conversion. Initializers copy or write what they are given at once, so reuse is safe.
+ */
+export class ScratchMemory {
+  private buffer = new ArrayBuffer(0);
+
+  /** At least `byteLength` bytes (contents undefined); the first call sizes it for all of `checkpoint`. */
+  take(byteLength: number, checkpoint: Checkpoint, blockSize: number): ArrayBuffer {
+    if (this.buffer.byteLength < byteLength) {
+      let largest = byteLength;
+      for (const { shape } of checkpoint.tensors.values()) {
+        if (shape.length !== 2) continue;
+        const blocks = Math.ceil(shape[1] / blockSize);
+        largest = Math.max(largest, shape[0] * (blocks * 4 + Math.ceil(blocks / 2)));
+      }
+      this.buffer = new ArrayBuffer(largest);
+    }
+    return this.buffer;
+  }
 }
 
 /** How a graph stores its weights. */
@@ -55,6 +80,7 @@ export class WeightLoader {
   private readonly onRead: (bytes: number) => void;
   private readonly limits: WeightLimits;
   private readonly quantizer: Quantizer;
+  private readonly scratch: ScratchMemory;
 
   constructor(
     private readonly checkpoint: Checkpoint,
@@ -64,7 +90,8 @@ export class WeightLoader {
     this.signal = options.signal;
     this.onRead = options.onRead ?? (() => {});
     this.limits = options.limits ?? DEFAULT_LIMITS;
-    this.quantizer = options.quantizer ?? inlineQuantizer;
+    this.quantizer = options.quantizer ?? new InlineQuantizer();
+    this.scratch = options.scratch ?? new ScratchMemory();
   }
 
   /** Reads a tensor as float32, reporting its size. */
@@ -170,10 +197,18 @@ export class WeightLoader {
       const first = next;
       const count = Math.min(step, rows - first);
       next += count;
-      const job = this.checkpoint.readRowsRaw(tensorName, first, count, this.signal).then((raw) => {
-        this.onRead(raw.byteLength);
-        return this.quantizer.quantize(raw, info.dtype, count, columns, this.precision.blockSize);
-      });
+      const location = this.checkpoint.locateRows(tensorName, first, count);
+      const slice = { ...location, dtype: info.dtype, rows: count, columns };
+      const job = this.quantizer.quantize(slice, this.precision.blockSize).then(
+        (q) => {
+          this.onRead(location.byteLength);
+          return q;
+        },
+        (error: Error) => {
+          if (!(error instanceof NonFiniteBlockError)) throw error;
+          throw new Error(`Tensor ${tensorName}: ${new NonFiniteBlockError(first + error.row).message}`);
+        },
+      );
       job.catch(() => undefined); // awaited below in order; this only keeps an early failure from going unhandled
       inFlight.push(job);
     };
@@ -227,8 +262,9 @@ export class WeightLoader {
     const blocks = Math.ceil(columns / blockSize);
     const zeroBytes = Math.ceil(blocks / 2);
     const dataRowBytes = blocks * (blockSize / 2);
-    const scales = new Float32Array(rows * blocks);
-    const zeroPoints = new Uint8Array(rows * zeroBytes);
+    const scratch = this.scratch.take(rows * blocks * 4 + rows * zeroBytes, this.checkpoint, blockSize);
+    const scales = new Float32Array(scratch, 0, rows * blocks);
+    const zeroPoints = new Uint8Array(scratch, rows * blocks * 4, rows * zeroBytes);
     const step = this.rowsPerSlice(rows, columns);
     const name = `${tensorName}${dims.suffix ?? ""}`;
     const data = await g.makeStreamedInitializer(
@@ -243,6 +279,7 @@ export class WeightLoader {
           scales.set(q.scales, first * blocks);
           zeroPoints.set(q.zeroPoints, first * zeroBytes);
           append(q.data);
+          this.quantizer.recycle(q);
         }
       },
     );

@@ -1,54 +1,72 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { ByteSource } from "../../../src/io/source.ts";
+import { FileSource, readFileRangeSync } from "../../io/file-source.ts";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
-import { type Q4Matrix, quantizeQ4Raw } from "./q4.ts";
-import type { QuantizeJob } from "./q4-worker.ts";
+import { NonFiniteBlockError, type Q4Matrix } from "./q4.ts";
+import { Q4Kernel } from "./q4-kernel.ts";
+import { compileQ4Kernel } from "./q4-kernel-source.ts";
+import type { QuantizeJob, QuantizeReply, QuantizeWorkerData, SliceBytes, SpareBuffers } from "./q4-worker.ts";
 
-type Pending = {
-  resolve: (q: Q4Matrix) => void;
-  reject: (error: Error) => void;
-  shape: Omit<QuantizeJob, "id" | "raw" | "dtype">;
-};
+/** Rows of a checkpoint tensor to quantise: where their bytes are and what they hold. */
+export interface RowSlice {
+  source: ByteSource;
+  offset: number;
+  byteLength: number;
+  dtype: SafetensorsDtype;
+  rows: number;
+  columns: number;
+}
 
-/** What a quantiser needs: widen raw checkpoint rows and quantise them to 4-bit blocks. */
+/** What a quantiser needs: read raw checkpoint rows and quantise them to 4-bit blocks. */
 export interface Quantizer {
-  /** Widens `raw` rows of `dtype` and quantises them; rows × columns values. */
-  quantize(
-    raw: Uint8Array,
-    dtype: SafetensorsDtype,
-    rows: number,
-    columns: number,
-    blockSize: number,
-  ): Promise<Q4Matrix>;
+  /** Reads and quantises the rows of `slice`; rejects with `NonFiniteBlockError` for NaN or infinite weights. */
+  quantize(slice: RowSlice, blockSize: number): Promise<Q4Matrix>;
+  /** Hands back a result whose bytes have been used, so its buffers can be filled again. */
+  recycle(matrix: Q4Matrix): void;
   /** How many slices are worth keeping in flight. */
   readonly parallelism: number;
   close(): Promise<void>;
 }
 
-/** Quantises on the calling thread (the fallback where worker threads cannot load TypeScript, e.g. under vitest). */
-export const inlineQuantizer: Quantizer = {
-  parallelism: 1,
-  async quantize(raw, dtype, rows, columns, blockSize) {
-    return quantizeQ4Raw(raw, dtype, rows, columns, blockSize);
-  },
-  async close() {},
-};
+/** Quantises on the calling thread with the same kernel (tests, and where worker threads cannot start). */
+export class InlineQuantizer implements Quantizer {
+  readonly parallelism = 1;
+  private kernel: Promise<Q4Kernel> | undefined;
 
-/** Spreads slice quantisation over worker threads, one job per idle worker, results in submission order per call. */
+  async quantize(slice: RowSlice, blockSize: number): Promise<Q4Matrix> {
+    this.kernel ??= compileQ4Kernel().then((wasm) => Q4Kernel.create(wasm));
+    const kernel = await this.kernel;
+    const raw =
+      slice.source instanceof FileSource ? undefined : await slice.source.getBytes(slice.offset, slice.byteLength);
+    const input = kernel.input(slice.byteLength);
+    if (raw) input.set(raw);
+    else readFileRangeSync(slice.source.key, slice.offset, input);
+    const q = kernel.quantize(slice.dtype, slice.rows, slice.columns, blockSize);
+    return { ...q, data: q.data.slice(), scales: q.scales.slice(), zeroPoints: q.zeroPoints.slice() };
+  }
+
+  recycle(): void {}
+
+  async close(): Promise<void> {}
+}
+
+type Pending = { resolve: (q: Q4Matrix) => void; reject: (error: Error) => void; slice: RowSlice; blockSize: number };
+
+/**
+ * Spreads slice quantisation over worker threads, one job per idle worker. Workers read file ranges themselves
+ * (straight into the kernel's memory) and their result buffers travel back to them for reuse.
+ */
 export class WorkerQuantizer implements Quantizer {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly load = new Map<Worker, number>();
+  private readonly spare: Required<SpareBuffers>[] = [];
 
   private constructor(private readonly workers: Worker[]) {
     for (const worker of workers) {
       this.load.set(worker, 0);
-      worker.on("message", (message: { id: number; data: Uint8Array; scales: Float32Array; zeroPoints: Uint8Array }) =>
-        this.settle(worker, message),
-      );
+      worker.on("message", (reply: QuantizeReply) => this.settle(worker, reply));
       worker.on("error", (error) => this.failAll(error));
     }
   }
@@ -58,14 +76,16 @@ export class WorkerQuantizer implements Quantizer {
   }
 
   /**
-   * Starts `count` workers and waits until each has loaded; resolves undefined (callers fall back to
-   * `inlineQuantizer`) when workers cannot start in this runtime.
+   * Starts `count` workers (the worker module bundled by esbuild, so it loads in milliseconds) and waits until each
+   * has its kernel; resolves undefined (callers fall back to `InlineQuantizer`) when workers cannot start.
    */
   static async start(count: number, timeoutMs = 20_000): Promise<WorkerQuantizer | undefined> {
     if (count < 1) return undefined;
     const workers: Worker[] = [];
     try {
-      for (let i = 0; i < count; i++) workers.push(new Worker(workerBootstrap(), { eval: true }));
+      const [code, wasm] = await Promise.all([workerCode(), compileQ4Kernel()]);
+      const workerData: QuantizeWorkerData = { wasm };
+      for (let i = 0; i < count; i++) workers.push(new Worker(code, { eval: true, workerData }));
       await Promise.all(workers.map((worker) => waitUntilReady(worker, timeoutMs)));
       return new WorkerQuantizer(workers);
     } catch {
@@ -74,20 +94,37 @@ export class WorkerQuantizer implements Quantizer {
     }
   }
 
-  quantize(
-    raw: Uint8Array,
-    dtype: SafetensorsDtype,
-    rows: number,
-    columns: number,
-    blockSize: number,
-  ): Promise<Q4Matrix> {
+  async quantize(slice: RowSlice, blockSize: number): Promise<Q4Matrix> {
+    const bytes: SliceBytes =
+      slice.source instanceof FileSource
+        ? { file: { path: slice.source.key, offset: slice.offset, byteLength: slice.byteLength } }
+        : { raw: await slice.source.getBytes(slice.offset, slice.byteLength) };
     const id = this.nextId++;
     const worker = [...this.load.entries()].sort((a, b) => a[1] - b[1])[0][0];
     this.load.set(worker, (this.load.get(worker) ?? 0) + 1);
+    const spare: SpareBuffers = this.spare.pop() ?? {};
+    const job: QuantizeJob = {
+      id,
+      bytes,
+      dtype: slice.dtype,
+      rows: slice.rows,
+      columns: slice.columns,
+      blockSize,
+      spare,
+    };
+    const transfer = [...Object.values(spare), ...("raw" in bytes ? [bytes.raw.buffer as ArrayBuffer] : [])];
     return new Promise<Q4Matrix>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, shape: { rows, columns, blockSize } });
-      const job: QuantizeJob = { id, raw, dtype, rows, columns, blockSize };
-      worker.postMessage(job, [raw.buffer as ArrayBuffer]);
+      this.pending.set(id, { resolve, reject, slice, blockSize });
+      worker.postMessage(job, transfer);
+    });
+  }
+
+  recycle(matrix: Q4Matrix): void {
+    if (this.spare.length >= this.parallelism) return;
+    this.spare.push({
+      data: matrix.data.buffer as ArrayBuffer,
+      scales: matrix.scales.buffer as ArrayBuffer,
+      zeroPoints: matrix.zeroPoints.buffer as ArrayBuffer,
     });
   }
 
@@ -96,19 +133,22 @@ export class WorkerQuantizer implements Quantizer {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
-  private settle(
-    worker: Worker,
-    message: { id: number; data: Uint8Array; scales: Float32Array; zeroPoints: Uint8Array },
-  ) {
+  private settle(worker: Worker, reply: QuantizeReply) {
     this.load.set(worker, (this.load.get(worker) ?? 1) - 1);
-    const pending = this.pending.get(message.id);
+    const pending = this.pending.get(reply.id);
     if (!pending) return;
-    this.pending.delete(message.id);
-    const { rows, columns, blockSize } = pending.shape;
+    this.pending.delete(reply.id);
+    if ("error" in reply) {
+      pending.reject(reply.row === undefined ? new Error(reply.error) : new NonFiniteBlockError(reply.row));
+      return;
+    }
+    const { rows, columns } = pending.slice;
+    const { blockSize } = pending;
+    const { data, scales, zeroPoints } = reply;
     pending.resolve({
-      data: message.data,
-      scales: message.scales,
-      zeroPoints: message.zeroPoints,
+      data,
+      scales,
+      zeroPoints,
       rows,
       columns,
       blockSize,
@@ -122,26 +162,23 @@ export class WorkerQuantizer implements Quantizer {
   }
 }
 
-/**
- * Worker source that registers tsx's TypeScript loader in the worker (Node 20 does not pass the main thread's
- * loader hooks on to workers) and then loads q4-worker.ts.
- */
-function workerBootstrap(): string {
-  const tsxApi = pathToFileURL(tsxEsmApiPath()).href;
-  const worker = new URL("./q4-worker.ts", import.meta.url).href;
-  return `import(${JSON.stringify(tsxApi)}).then((api) => { (api.register ?? api.default.register)(); return import(${JSON.stringify(worker)}); });`;
-}
+let bundled: Promise<string> | undefined;
 
-/** The ESM entry of `tsx/esm/api` (require.resolve would give its CommonJS twin, which cannot register ESM hooks). */
-function tsxEsmApiPath(): string {
-  const packageJson = createRequire(import.meta.url).resolve("tsx/package.json");
-  const { exports } = JSON.parse(readFileSync(packageJson, "utf8")) as {
-    exports: Record<string, { import?: string | { default?: string } }>;
-  };
-  const entry = exports["./esm/api"]?.import;
-  const relative = typeof entry === "string" ? entry : entry?.default;
-  if (!relative) throw new Error("tsx does not export ./esm/api for import; quantising inline.");
-  return join(dirname(packageJson), relative);
+/** q4-worker.ts and what it imports as one CommonJS script (esbuild, once per process; tens of milliseconds). */
+function workerCode(): Promise<string> {
+  bundled ??= import("esbuild").then(async ({ build }) => {
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL("./q4-worker.ts", import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      write: false,
+      logLevel: "silent",
+    });
+    return result.outputFiles[0].text;
+  });
+  return bundled;
 }
 
 function waitUntilReady(worker: Worker, timeoutMs: number): Promise<void> {

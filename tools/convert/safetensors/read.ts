@@ -96,6 +96,15 @@ export interface Checkpoint {
   readRowsFloat32(name: string, firstRow: number, rowCount: number, signal?: AbortSignal): Promise<Float32Array>;
   /** Reads rows [firstRow, firstRow + rowCount) of a tensor (first axis) as raw bytes in its own buffer. */
   readRowsRaw(name: string, firstRow: number, rowCount: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Where rows [firstRow, firstRow + rowCount) of a tensor are: their shard's byte source and byte range. */
+  locateRows(name: string, firstRow: number, rowCount: number): RowsLocation;
+}
+
+/** A byte range of one shard. */
+export interface RowsLocation {
+  source: ByteSource;
+  offset: number;
+  byteLength: number;
 }
 
 /** Makes a byte source for a shard file name; the default reads files under the snapshot folder. */
@@ -134,7 +143,7 @@ export async function openCheckpoint(
     const raw = await readRaw(name, readSignal);
     return toFloat32(raw, (info as TensorInfo).dtype);
   };
-  const readRowsRaw = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
+  const locateRows = (name: string, firstRow: number, rowCount: number): RowsLocation => {
     const info = tensors.get(name);
     if (!info)
       throw new Error(`Tensor ${name} is not in the checkpoint (${tensors.size} tensors in ${shards.join(", ")}).`);
@@ -145,13 +154,17 @@ export async function openCheckpoint(
       );
     }
     const source = sources.get(info.shard) as ByteSource;
-    return source.getBytes(info.offset + firstRow * rowBytes, rowCount * rowBytes, rowsSignal);
+    return { source, offset: info.offset + firstRow * rowBytes, byteLength: rowCount * rowBytes };
+  };
+  const readRowsRaw = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
+    const { source, offset, byteLength } = locateRows(name, firstRow, rowCount);
+    return source.getBytes(offset, byteLength, rowsSignal);
   };
   const readRowsFloat32 = async (name: string, firstRow: number, rowCount: number, rowsSignal?: AbortSignal) => {
     const raw = await readRowsRaw(name, firstRow, rowCount, rowsSignal);
     return toFloat32(raw, (tensors.get(name) as TensorInfo).dtype);
   };
-  return { tensors, shards, totalBytes, readFloat32, readRaw, readRowsFloat32, readRowsRaw };
+  return { tensors, shards, totalBytes, readFloat32, readRaw, readRowsFloat32, readRowsRaw, locateRows };
 }
 
 async function listShards(snapshotDir: string, readText: (path: string) => Promise<string | undefined>) {
