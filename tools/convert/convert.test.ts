@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileSource } from "../io/file-source.ts";
 import { convertSnapshot, parseDtypes } from "./convert.ts";
+import { familyFor } from "./families.ts";
+import { readSnapshotConfig } from "./folder.ts";
+import { GraphBuilder } from "./graph/builder.ts";
+import { ExternalDataWriter } from "./graph/external-data.ts";
+import { PlanningLoader, PRECISIONS, SliceQuantizer, WeightLoader } from "./graph/weights.ts";
+import { InlineQuantizer } from "./quant/pool.ts";
+import { openCheckpointDir } from "./safetensors/open-dir.ts";
+import { readShardHeader } from "./safetensors/read.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";
 
 let root: string;
@@ -270,5 +279,53 @@ describe("convertSnapshot", () => {
       convertSnapshot({ snapshotDir: missing, outDir: join(root, "out-missing"), dtypes: ["fp32"] }),
     ).rejects.toThrow();
     expect((await readdir(root)).filter((f) => f.includes("out-missing"))).toEqual([]);
+  });
+
+  it("fails on NaN weights naming the tensor and row, and leaves no folder behind", async () => {
+    const poisoned = join(root, "poisoned");
+    await writeSyntheticSnapshot(poisoned, TINY_SIZES, { shards: 1 });
+    const shard = join(poisoned, "model-00001-of-00001.safetensors");
+    const tensorName = "model.language_model.layers.1.mlp.down_proj.weight";
+    const header = await readShardHeader(new FileSource(shard), "model-00001-of-00001.safetensors");
+    const tensor = header.tensors.find((t) => t.name === tensorName);
+    if (!tensor) throw new Error(`${tensorName} missing from the synthetic snapshot`);
+    const bytes = await readFile(shard);
+    const rowBytes = tensor.byteLength / tensor.shape[0];
+    bytes.writeUInt16LE(0x7fc0, tensor.offset + 5 * rowBytes + 6); // a bf16 NaN in row 5
+    await writeFile(shard, bytes);
+    const target = join(root, "out-poisoned");
+    await expect(convertSnapshot({ snapshotDir: poisoned, outDir: target, dtypes: ["q4"] })).rejects.toThrow(
+      `Tensor ${tensorName}: row 5 holds NaN or infinite values`,
+    );
+    expect((await readdir(root)).filter((f) => f.includes("out-poisoned"))).toEqual([]);
+  });
+
+  it("plans the tensors each build quantises in the order it takes them, so every slice is prefetched", async () => {
+    const config = await readSnapshotConfig(snapshot);
+    const sessions = familyFor(config, snapshot).prepare(config, {
+      attention: "portable",
+      visionAttention: "portable",
+    });
+    const checkpoint = await openCheckpointDir(snapshot);
+    const limits = { sliceBytes: 4096, transposeInMemoryBytes: 100_000 };
+    const plan: string[] = [];
+    for (const session of sessions) {
+      const planner = new PlanningLoader(checkpoint, PRECISIONS.q4);
+      await session.build(new GraphBuilder(session.name, undefined), planner);
+      plan.push(...planner.quantized);
+    }
+    expect(plan).toContain("model.language_model.embed_tokens.weight");
+    expect(plan.length).toBeGreaterThan(3 * TINY_SIZES.textLayers);
+    const slices = new SliceQuantizer(checkpoint, new InlineQuantizer(), 32, limits, plan);
+    const dir = await mkdtemp(join(root, "plan-"));
+    for (const session of sessions) {
+      const writer = new ExternalDataWriter(dir, `${session.name}.onnx`);
+      await session.build(
+        new GraphBuilder(session.name, writer),
+        new WeightLoader(checkpoint, PRECISIONS.q4, { slices, limits }),
+      );
+      writer.close();
+    }
+    expect(slices.unplanned).toBe(0);
   });
 });

@@ -6,8 +6,16 @@ import { type AttentionKind, type BuildOptions, familyFor, type SessionSpec } fr
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
-import { type OutputDtype, PRECISIONS, ScratchMemory, type WeightLimits, WeightLoader } from "./graph/weights.ts";
-import { InlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
+import {
+  type OutputDtype,
+  PlanningLoader,
+  PRECISIONS,
+  ScratchMemory,
+  SliceQuantizer,
+  type WeightLimits,
+  WeightLoader,
+} from "./graph/weights.ts";
+import { InlineQuantizer, type Quantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
 
@@ -125,7 +133,11 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
   return written;
 }
 
-/** Builds every planned session file, quantising on worker threads when a dtype needs it. */
+/**
+ * Builds every planned session file, quantising on worker threads when a dtype needs it. A dry run of each build
+ * first lists the tensors it quantises (while the workers start), so one SliceQuantizer keeps them busy across
+ * tensors and sessions.
+ */
 async function buildSessions(
   planned: PlannedFile[],
   checkpoint: Checkpoint,
@@ -138,12 +150,17 @@ async function buildSessions(
   options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
   const quantizes = planned.some((p) => PRECISIONS[p.dtype].quantize);
   const workers = options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
-  const quantizer = (quantizes ? await WorkerQuantizer.start(workers) : undefined) ?? new InlineQuantizer();
-  const scratch = new ScratchMemory();
-  let readBytes = 0;
+  const starting = quantizes ? WorkerQuantizer.start(workers) : Promise.resolve(undefined);
+  let quantizer: Quantizer | undefined;
   const written: WrittenFile[] = [];
   const chunkCounts: Record<string, number> = {};
   try {
+    const plan = await planQuantisedTensors(planned, checkpoint);
+    quantizer = (await starting) ?? new InlineQuantizer();
+    const blockSize = PRECISIONS.q4.blockSize;
+    const slices = new SliceQuantizer(checkpoint, quantizer, blockSize, options.limits, plan);
+    const scratch = new ScratchMemory();
+    let readBytes = 0;
     for (const file of planned) {
       const onRead = (bytes: number) => {
         readBytes += bytes;
@@ -153,7 +170,7 @@ async function buildSessions(
         signal,
         onRead,
         limits: options.limits,
-        quantizer,
+        slices,
         scratch,
       });
       const files = await buildSession(file, loader, onnxDir, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
@@ -161,9 +178,21 @@ async function buildSessions(
       written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
     }
   } finally {
-    await quantizer.close();
+    await (quantizer ?? (await starting.catch(() => undefined)))?.close();
   }
   return { written, chunkCounts };
+}
+
+/** The tensors the planned builds quantise, in the order they will ask for them (dry runs, no weights read). */
+async function planQuantisedTensors(planned: PlannedFile[], checkpoint: Checkpoint): Promise<string[]> {
+  const tensors: string[] = [];
+  for (const file of planned) {
+    const precision = PRECISIONS[file.dtype];
+    const planner = new PlanningLoader(checkpoint, precision);
+    await file.session.build(new GraphBuilder(file.session.name, undefined, precision.floatType), planner);
+    tensors.push(...planner.quantized);
+  }
+  return tensors;
 }
 
 function planFiles(sessions: SessionSpec[], dtypes: OutputDtype[], visionDtype?: OutputDtype): PlannedFile[] {

@@ -1,6 +1,7 @@
 import { InlineQuantizer, type Quantizer } from "../quant/pool.ts";
+import { type PlannedSlice, SlicePrefetcher } from "../quant/prefetch.ts";
 import { NonFiniteBlockError, type Q4Matrix } from "../quant/q4.ts";
-import type { Checkpoint } from "../safetensors/read.ts";
+import type { Checkpoint, TensorInfo } from "../safetensors/read.ts";
 import { float32ToFloat16Bytes, floatBytes, type GraphBuilder } from "./builder.ts";
 import { makeAdd, makeGather, makeGatherBlockQuantized, makeMatMul, makeMatMulNBits, makeTranspose } from "./ops.ts";
 
@@ -22,8 +23,10 @@ export interface WeightLoaderOptions {
   onRead?: (bytes: number) => void;
   /** Working-memory bounds (tests shrink them to exercise the streaming paths). */
   limits?: WeightLimits;
-  /** Where 4-bit slices are quantised (worker threads, or inline by default). */
+  /** Where 4-bit slices are quantised (worker threads, or inline by default); ignored when `slices` is given. */
   quantizer?: Quantizer;
+  /** Row slices quantised ahead of use, shared by the loaders of one conversion (`SliceQuantizer`). */
+  slices?: SliceQuantizer;
   /** Memory for scales and zero points, shared by the loaders of one conversion (they run one after another). */
   scratch?: ScratchMemory;
 }
@@ -79,7 +82,7 @@ export class WeightLoader {
   private readonly signal: AbortSignal | undefined;
   private readonly onRead: (bytes: number) => void;
   private readonly limits: WeightLimits;
-  private readonly quantizer: Quantizer;
+  private readonly slices: SliceQuantizer;
   private readonly scratch: ScratchMemory;
 
   constructor(
@@ -90,8 +93,10 @@ export class WeightLoader {
     this.signal = options.signal;
     this.onRead = options.onRead ?? (() => {});
     this.limits = options.limits ?? DEFAULT_LIMITS;
-    this.quantizer = options.quantizer ?? new InlineQuantizer();
     this.scratch = options.scratch ?? new ScratchMemory();
+    this.slices =
+      options.slices ??
+      new SliceQuantizer(checkpoint, options.quantizer ?? new InlineQuantizer(), precision.blockSize, this.limits);
   }
 
   /** Reads a tensor as float32, reporting its size. */
@@ -179,54 +184,13 @@ export class WeightLoader {
     return makeGatherBlockQuantized(g, `${prefix}/GatherBlockQuantized`, table, ids, this.precision.blockSize);
   }
 
-  /**
-   * Quantised row slices of a tensor in order, keeping up to the quantizer's parallelism in flight
-   * (reads and quantisation of later slices overlap the writing of earlier ones).
-   */
-  private async *quantizedSlices(
-    tensorName: string,
-    rows: number,
-    columns: number,
-    step: number,
-  ): AsyncGenerator<Q4Matrix> {
-    const info = this.checkpoint.tensors.get(tensorName);
-    if (!info) throw new Error(`Tensor ${tensorName} is not in the checkpoint; is this a complete Qwen3-VL snapshot?`);
-    const inFlight: Promise<Q4Matrix>[] = [];
-    let next = 0;
-    const launch = () => {
-      const first = next;
-      const count = Math.min(step, rows - first);
-      next += count;
-      const location = this.checkpoint.locateRows(tensorName, first, count);
-      const slice = { ...location, dtype: info.dtype, rows: count, columns };
-      const job = this.quantizer.quantize(slice, this.precision.blockSize).then(
-        (q) => {
-          this.onRead(location.byteLength);
-          return q;
-        },
-        (error: Error) => {
-          if (!(error instanceof NonFiniteBlockError)) throw error;
-          throw new Error(`Tensor ${tensorName}: ${new NonFiniteBlockError(first + error.row).message}`);
-        },
-      );
-      job.catch(() => undefined); // awaited below in order; this only keeps an early failure from going unhandled
-      inFlight.push(job);
-    };
-    while (next < rows && inFlight.length < this.quantizer.parallelism) launch();
-    while (inFlight.length > 0) {
-      const slice = await (inFlight.shift() as Promise<Q4Matrix>);
-      if (next < rows) launch();
-      yield slice;
-    }
-  }
-
   /** How many rows of a [rows, columns] tensor to convert at once. */
   private rowsPerSlice(rows: number, columns: number): number {
-    return Math.max(1, Math.min(rows, Math.floor(this.limits.sliceBytes / (columns * 4))));
+    return rowsPerSlice(rows, columns, this.limits);
   }
 
   /** Streams a 2-D tensor row slice by row slice into a float initializer of the graph's float type. */
-  private async floatRows(g: GraphBuilder, tensorName: string, initializerName: string): Promise<string> {
+  protected async floatRows(g: GraphBuilder, tensorName: string, initializerName: string): Promise<string> {
     const [rows, columns] = this.shape(tensorName);
     const bytesPerValue = g.floatType === "float16" ? 2 : 4;
     const info = this.checkpoint.tensors.get(tensorName);
@@ -252,7 +216,7 @@ export class WeightLoader {
    * Quantises a 2-D tensor to 4-bit blocks along its rows, slice by slice: the packed data streams to external
    * data, then the (small) scales and zero points follow as their own initializers.
    */
-  private async quantizedRows(
+  protected async quantizedRows(
     g: GraphBuilder,
     tensorName: string,
     dims: { data: number[]; scales: number[]; zeroPoints: number[]; suffix?: string },
@@ -265,7 +229,6 @@ export class WeightLoader {
     const scratch = this.scratch.take(rows * blocks * 4 + rows * zeroBytes, this.checkpoint, blockSize);
     const scales = new Float32Array(scratch, 0, rows * blocks);
     const zeroPoints = new Uint8Array(scratch, rows * blocks * 4, rows * zeroBytes);
-    const step = this.rowsPerSlice(rows, columns);
     const name = `${tensorName}${dims.suffix ?? ""}`;
     const data = await g.makeStreamedInitializer(
       `${name}.q4`,
@@ -273,13 +236,13 @@ export class WeightLoader {
       dims.data,
       rows * dataRowBytes,
       async (append) => {
-        const slices = this.quantizedSlices(tensorName, rows, columns, step);
-        for (let first = 0; first < rows; first += step) {
-          const q = (await slices.next()).value as Q4Matrix;
-          scales.set(q.scales, first * blocks);
-          zeroPoints.set(q.zeroPoints, first * zeroBytes);
+        for (const slice of this.slices.slicesOf(tensorName)) {
+          const q = await this.slices.take(slice);
+          scales.set(q.scales, slice.first * blocks);
+          zeroPoints.set(q.zeroPoints, slice.first * zeroBytes);
           append(q.data);
-          this.quantizer.recycle(q);
+          this.slices.recycle(q);
+          this.onRead(this.checkpoint.locateRows(tensorName, slice.first, slice.count).byteLength);
         }
       },
     );
@@ -288,6 +251,101 @@ export class WeightLoader {
       scales: this.floatInitializer(g, `${name}.scales`, dims.scales, scales),
       zeroPoints: g.makeInitializer(`${name}.zero_points`, "uint8", dims.zeroPoints, zeroPoints),
     };
+  }
+}
+
+/** How many rows of a [rows, columns] tensor to convert at once: `limits.sliceBytes` worth as float32. */
+function rowsPerSlice(rows: number, columns: number, limits: WeightLimits): number {
+  return Math.max(1, Math.min(rows, Math.floor(limits.sliceBytes / (columns * 4))));
+}
+
+/**
+ * Cuts 2-D tensors into row slices and quantises them through a Quantizer. Given a plan (the tensors the builds
+ * will quantise, in order, from `PlanningLoader`s), it quantises ahead of use across tensor and session boundaries,
+ * so the workers keep busy while the main thread writes.
+ */
+export class SliceQuantizer {
+  private readonly prefetcher: SlicePrefetcher<Q4Matrix>;
+
+  constructor(
+    private readonly checkpoint: Checkpoint,
+    private readonly quantizer: Quantizer,
+    private readonly blockSize: number,
+    private readonly limits: WeightLimits = DEFAULT_LIMITS,
+    plan: string[] = [],
+  ) {
+    const slices = plan.flatMap((tensor) => this.slicesOf(tensor));
+    this.prefetcher = new SlicePrefetcher(slices, (slice) => this.quantize(slice), quantizer.parallelism);
+  }
+
+  /** Row slices of a 2-D tensor, in order. */
+  slicesOf(tensor: string): PlannedSlice[] {
+    const [rows, columns] = (this.checkpoint.tensors.get(tensor) as TensorInfo).shape;
+    const step = rowsPerSlice(rows, columns, this.limits);
+    const slices: PlannedSlice[] = [];
+    for (let first = 0; first < rows; first += step)
+      slices.push({ tensor, first, count: Math.min(step, rows - first) });
+    return slices;
+  }
+
+  /** The quantised slice (launched ahead when the plan foresaw it). */
+  take(slice: PlannedSlice): Promise<Q4Matrix> {
+    return this.prefetcher.take(slice);
+  }
+
+  /** Slices taken that the plan did not foresee (0 when the dry runs matched the builds). */
+  get unplanned(): number {
+    return this.prefetcher.unplanned;
+  }
+
+  /** Hands a written slice's buffers back to the quantizer. */
+  recycle(matrix: Q4Matrix): void {
+    this.quantizer.recycle(matrix);
+  }
+
+  /** Reads and quantises one slice; a NaN or infinite weight names the tensor and row. */
+  private quantize({ tensor, first, count }: PlannedSlice): Promise<Q4Matrix> {
+    const info = this.checkpoint.tensors.get(tensor) as TensorInfo;
+    const location = this.checkpoint.locateRows(tensor, first, count);
+    const slice = { ...location, dtype: info.dtype, rows: count, columns: info.shape[1] };
+    return this.quantizer.quantize(slice, this.blockSize).catch((error: Error) => {
+      if (!(error instanceof NonFiniteBlockError)) throw error;
+      throw new Error(`Tensor ${tensor}: ${new NonFiniteBlockError(first + error.row).message}`);
+    });
+  }
+}
+
+/**
+ * Runs a session's build without reading or writing weights, recording the order in which it quantises tensors:
+ * the plan a WeightLoader follows to quantise ahead across tensor boundaries.
+ */
+export class PlanningLoader extends WeightLoader {
+  readonly quantized: string[] = [];
+
+  override async read(name: string): Promise<Float32Array> {
+    return new Float32Array(this.shape(name).reduce((product, dim) => product * dim, 1));
+  }
+
+  override floatInitializer(_g: GraphBuilder, name: string): string {
+    return name;
+  }
+
+  override async tensor(_g: GraphBuilder, name: string): Promise<string> {
+    return name;
+  }
+
+  protected override async floatRows(_g: GraphBuilder, _tensorName: string, initializerName: string): Promise<string> {
+    return initializerName;
+  }
+
+  protected override async quantizedRows(
+    _g: GraphBuilder,
+    tensorName: string,
+    dims: { suffix?: string },
+  ): Promise<{ data: string; scales: string; zeroPoints: string }> {
+    this.quantized.push(tensorName);
+    const name = `${tensorName}${dims.suffix ?? ""}`;
+    return { data: `${name}.q4`, scales: `${name}.scales`, zeroPoints: `${name}.zero_points` };
   }
 }
 
