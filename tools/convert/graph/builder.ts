@@ -1,5 +1,5 @@
 import onnxProto from "onnx-proto";
-import type { ExternalDataWriter } from "./external-data.ts";
+import type { ExternalDataWriter, ExternalLocation } from "./external-data.ts";
 
 const { onnx } = onnxProto;
 type Onnx = typeof onnx;
@@ -107,19 +107,13 @@ export class GraphBuilder {
   makeInitializer(name: string, type: ElementType, dims: number[], bytes: Uint8Array): string {
     if (this.initializerNames.has(name)) return name;
     this.initializerNames.add(name);
-    const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
     if (this.weights === undefined || bytes.byteLength <= INLINE_LIMIT_BYTES) {
+      const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
       tensor.rawData = bytes.slice();
+      this.initializers.push(tensor);
     } else {
-      const { location, offset, length } = this.weights.write(bytes);
-      tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-      tensor.externalData = [
-        { key: "location", value: location },
-        { key: "offset", value: String(offset) },
-        { key: "length", value: String(length) },
-      ];
+      this.initializers.push(externalTensor(name, type, dims, this.weights.write(bytes)));
     }
-    this.initializers.push(tensor);
     return name;
   }
 
@@ -146,16 +140,9 @@ export class GraphBuilder {
     }
     this.initializerNames.add(name);
     const weights = this.weights;
-    const { location, offset, length } = weights.begin(byteLength);
+    const location = weights.begin(byteLength);
     await produce((bytes) => weights.append(bytes));
-    const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
-    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    tensor.externalData = [
-      { key: "location", value: location },
-      { key: "offset", value: String(offset) },
-      { key: "length", value: String(length) },
-    ];
-    this.initializers.push(tensor);
+    this.initializers.push(externalTensor(name, type, dims, location));
     return name;
   }
 
@@ -191,6 +178,18 @@ export class GraphBuilder {
   encode(): Uint8Array {
     return onnx.ModelProto.encode(this.toModel()).finish();
   }
+}
+
+/** An initializer whose bytes live in an external data file. */
+function externalTensor(name: string, type: ElementType, dims: number[], where: ExternalLocation): TensorProto {
+  const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
+  tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+  tensor.externalData = [
+    { key: "location", value: where.location },
+    { key: "offset", value: String(where.offset) },
+    { key: "length", value: String(where.length) },
+  ];
+  return tensor;
 }
 
 function makeValue(name: string, type: ElementType, shape: (number | string)[]): ValueInfoProto {
