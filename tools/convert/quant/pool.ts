@@ -5,7 +5,7 @@ import { FileSource, readFileRangeSync } from "../../io/file-source.ts";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
 import { NonFiniteBlockError, type Q4Matrix } from "./q4.ts";
 import { Q4Kernel } from "./q4-kernel.ts";
-import { compileQ4Kernel } from "./q4-kernel-source.ts";
+import { loadQ4Kernel } from "./q4-kernel-source.ts";
 import type { QuantizeJob, QuantizeReply, QuantizeWorkerData, SliceBytes, SpareBuffers } from "./q4-worker.ts";
 
 /** Rows of a checkpoint tensor to quantise: where their bytes are and what they hold. */
@@ -35,7 +35,7 @@ export class InlineQuantizer implements Quantizer {
   private kernel: Promise<Q4Kernel> | undefined;
 
   async quantize(slice: RowSlice, blockSize: number): Promise<Q4Matrix> {
-    this.kernel ??= compileQ4Kernel().then((wasm) => Q4Kernel.create(wasm));
+    this.kernel ??= loadQ4Kernel().then((wasm) => Q4Kernel.create(wasm));
     const kernel = await this.kernel;
     const raw =
       slice.source instanceof FileSource ? undefined : await slice.source.getBytes(slice.offset, slice.byteLength);
@@ -83,7 +83,7 @@ export class WorkerQuantizer implements Quantizer {
     if (count < 1) return undefined;
     const workers: Worker[] = [];
     try {
-      const [code, wasm] = await Promise.all([workerCode(), compileQ4Kernel()]);
+      const [code, wasm] = await Promise.all([workerCode(), loadQ4Kernel()]);
       const workerData: QuantizeWorkerData = { wasm };
       for (let i = 0; i < count; i++) workers.push(new Worker(code, { eval: true, workerData }));
       await Promise.all(workers.map((worker) => waitUntilReady(worker, timeoutMs)));

@@ -1,18 +1,27 @@
 import { readFile } from "node:fs/promises";
-import wabt from "wabt";
 
-let compiled: Promise<Uint8Array<ArrayBuffer>> | undefined;
+const TEXT = new URL("./q4-kernel.wat", import.meta.url);
+/** The kernel's binary, assembled from q4-kernel.wat by `npm run build-kernel` (a test checks they match). */
+export const Q4_KERNEL_BINARY = new URL("./q4-kernel.wasm", import.meta.url);
 
-/** Assembles q4-kernel.wat into a WebAssembly binary (wabt, once per process; a few tens of milliseconds). */
-export function compileQ4Kernel(): Promise<Uint8Array<ArrayBuffer>> {
-  compiled ??= (async () => {
-    const source = await readFile(new URL("./q4-kernel.wat", import.meta.url), "utf8");
-    const module = (await wabt()).parseWat("q4-kernel.wat", source);
-    try {
-      return Uint8Array.from(module.toBinary({}).buffer);
-    } finally {
-      module.destroy();
-    }
-  })();
-  return compiled;
+let loaded: Promise<Uint8Array<ArrayBuffer>> | undefined;
+
+/** The kernel's WebAssembly binary (read once per process). */
+export function loadQ4Kernel(): Promise<Uint8Array<ArrayBuffer>> {
+  loaded ??= readFile(Q4_KERNEL_BINARY).then((bytes) => Uint8Array.from(bytes));
+  return loaded;
+}
+
+/**
+ * Assembles q4-kernel.wat with wabt. Only `npm run build-kernel` and the test that holds the committed binary to the
+ * text need it: loading wabt takes about 0.2 s, which the converter's start-up does without.
+ */
+export async function assembleQ4Kernel(): Promise<Uint8Array<ArrayBuffer>> {
+  const { default: wabt } = await import("wabt");
+  const module = (await wabt()).parseWat("q4-kernel.wat", await readFile(TEXT, "utf8"));
+  try {
+    return Uint8Array.from(module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
 }

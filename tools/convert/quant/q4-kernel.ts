@@ -27,7 +27,7 @@ const PAGE_BYTES = 65536;
 export class Q4Kernel {
   private constructor(private readonly kernel: KernelExports) {}
 
-  /** Instantiates the kernel from its binary (`compileQ4Kernel` makes it once per process). */
+  /** Instantiates the kernel from its binary (`loadQ4Kernel` makes it once per process). */
   static async create(wasm: Uint8Array<ArrayBuffer>): Promise<Q4Kernel> {
     const module = await WebAssembly.compile(wasm);
     const instance = await WebAssembly.instantiate(module);

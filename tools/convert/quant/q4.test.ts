@@ -3,7 +3,7 @@ import { float32ToFloat16Bytes } from "../graph/builder.ts";
 import { type SafetensorsDtype, toFloat32 } from "../safetensors/read.ts";
 import { dequantizeQ4, NonFiniteBlockError, type Q4Matrix, quantizeQ4, quantizeQ4Raw } from "./q4.ts";
 import { Q4Kernel } from "./q4-kernel.ts";
-import { compileQ4Kernel } from "./q4-kernel-source.ts";
+import { assembleQ4Kernel, loadQ4Kernel } from "./q4-kernel-source.ts";
 
 function seededValues(count: number, seed = 7): Float32Array {
   let state = seed;
@@ -86,8 +86,13 @@ function awkwardBf16(rows: number, columns: number): Uint8Array {
 }
 
 describe("q4 SIMD kernel", () => {
+  it("ships the binary assembled from its text (run npm run build-kernel after editing q4-kernel.wat)", async () => {
+    const committed = Buffer.from(await loadQ4Kernel());
+    expect(committed.equals(Buffer.from(await assembleQ4Kernel()))).toBe(true);
+  });
+
   it("gives quantizeQ4's bytes for bf16, fp16 and float32 rows", async () => {
-    const kernel = await Q4Kernel.create(await compileQ4Kernel());
+    const kernel = await Q4Kernel.create(await loadQ4Kernel());
     const rows = 9;
     const columns = 160;
     const bf16 = awkwardBf16(rows, columns);
@@ -106,7 +111,7 @@ describe("q4 SIMD kernel", () => {
   });
 
   it("gives quantizeQ4's bytes over many random blocks", async () => {
-    const kernel = await Q4Kernel.create(await compileQ4Kernel());
+    const kernel = await Q4Kernel.create(await loadQ4Kernel());
     const rows = 256;
     const columns = 512;
     const values = seededValues(rows * columns, 3).map((v, i) => v * (1 + (i % 37)) * 0.01 + (i % 5 === 0 ? 0.3 : 0));
@@ -115,7 +120,7 @@ describe("q4 SIMD kernel", () => {
   });
 
   it("takes shapes it cannot run (partial blocks, other block sizes) through the reference", async () => {
-    const kernel = await Q4Kernel.create(await compileQ4Kernel());
+    const kernel = await Q4Kernel.create(await loadQ4Kernel());
     const values = seededValues(5 * 70);
     expect(Q4Kernel.takes(70, 32)).toBe(false);
     expect(Q4Kernel.takes(128, 64)).toBe(false);
@@ -128,7 +133,7 @@ describe("q4 SIMD kernel", () => {
   });
 
   it("refuses NaN and infinite weights, naming the row, as the reference does", async () => {
-    const kernel = await Q4Kernel.create(await compileQ4Kernel());
+    const kernel = await Q4Kernel.create(await loadQ4Kernel());
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const values = seededValues(4 * 64);
       values[3 * 64 + 7] = bad;
