@@ -7,6 +7,7 @@ import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts
 import { GraphBuilder } from "./graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter, type WrittenFile } from "./graph/external-data.ts";
 import {
+  BLOCK_SIZE,
   type OutputDtype,
   PlanningLoader,
   PRECISIONS,
@@ -15,7 +16,7 @@ import {
   type WeightLimits,
   WeightLoader,
 } from "./graph/weights.ts";
-import { InlineQuantizer, type Quantizer, WorkerQuantizer } from "./quant/pool.ts";
+import { InlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
 
@@ -151,14 +152,12 @@ async function buildSessions(
   const quantizes = planned.some((p) => PRECISIONS[p.dtype].quantize);
   const workers = options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
   const starting = quantizes ? WorkerQuantizer.start(workers) : Promise.resolve(undefined);
-  let quantizer: Quantizer | undefined;
   const written: WrittenFile[] = [];
   const chunkCounts: Record<string, number> = {};
   try {
     const plan = await planQuantisedTensors(planned, checkpoint);
-    quantizer = (await starting) ?? new InlineQuantizer();
-    const blockSize = PRECISIONS.q4.blockSize;
-    const slices = new SliceQuantizer(checkpoint, quantizer, blockSize, options.limits, plan);
+    const quantizer = (await starting) ?? new InlineQuantizer();
+    const slices = new SliceQuantizer(checkpoint, quantizer, BLOCK_SIZE, options.limits, plan);
     const scratch = new ScratchMemory();
     let readBytes = 0;
     for (const file of planned) {
@@ -178,7 +177,7 @@ async function buildSessions(
       written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
     }
   } finally {
-    await (quantizer ?? (await starting.catch(() => undefined)))?.close();
+    await (await starting)?.close(); // start never rejects: workers that cannot start give undefined
   }
   return { written, chunkCounts };
 }

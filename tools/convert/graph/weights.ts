@@ -63,12 +63,15 @@ export interface Precision {
   blockSize: number;
 }
 
+/** The 4-bit block size of every dtype (MatMulNBits and GatherBlockQuantized blocks along K). */
+export const BLOCK_SIZE = 32;
+
 /** The output dtypes the converter writes, as transformers.js names them. */
 export const PRECISIONS = {
-  fp32: { floatType: "float32", quantize: false, blockSize: 32 },
-  fp16: { floatType: "float16", quantize: false, blockSize: 32 },
-  q4: { floatType: "float32", quantize: true, blockSize: 32 },
-  q4f16: { floatType: "float16", quantize: true, blockSize: 32 },
+  fp32: { floatType: "float32", quantize: false, blockSize: BLOCK_SIZE },
+  fp16: { floatType: "float16", quantize: false, blockSize: BLOCK_SIZE },
+  q4: { floatType: "float32", quantize: true, blockSize: BLOCK_SIZE },
+  q4f16: { floatType: "float16", quantize: true, blockSize: BLOCK_SIZE },
 } as const satisfies Record<string, Precision>;
 
 /** A dtype name the converter accepts. */
@@ -184,18 +187,13 @@ export class WeightLoader {
     return makeGatherBlockQuantized(g, `${prefix}/GatherBlockQuantized`, table, ids, this.precision.blockSize);
   }
 
-  /** How many rows of a [rows, columns] tensor to convert at once. */
-  private rowsPerSlice(rows: number, columns: number): number {
-    return rowsPerSlice(rows, columns, this.limits);
-  }
-
   /** Streams a 2-D tensor row slice by row slice into a float initializer of the graph's float type. */
   protected async floatRows(g: GraphBuilder, tensorName: string, initializerName: string): Promise<string> {
     const [rows, columns] = this.shape(tensorName);
     const bytesPerValue = g.floatType === "float16" ? 2 : 4;
     const info = this.checkpoint.tensors.get(tensorName);
     const sourceRowBytes = (info?.byteLength ?? 0) / rows;
-    const step = this.rowsPerSlice(rows, columns);
+    const step = rowsPerSlice(rows, columns, this.limits);
     return g.makeStreamedInitializer(
       initializerName,
       g.floatType,
@@ -238,6 +236,7 @@ export class WeightLoader {
       async (append) => {
         for (const slice of this.slices.slicesOf(tensorName)) {
           const q = await this.slices.take(slice);
+          this.signal?.throwIfAborted();
           scales.set(q.scales, slice.first * blocks);
           zeroPoints.set(q.zeroPoints, slice.first * zeroBytes);
           append(q.data);
