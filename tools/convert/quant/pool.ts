@@ -1,12 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ByteSource } from "../../../src/io/source.ts";
-import { FileSource, readFileRangeSync } from "../../io/file-source.ts";
+import { FileSource } from "../../io/file-source.ts";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
 import { NonFiniteBlockError, type Q4Matrix } from "./q4.ts";
-import { Q4Kernel } from "./q4-kernel.ts";
+import { Q4Kernel, type SliceBytes } from "./q4-kernel.ts";
 import { loadQ4Kernel } from "./q4-kernel-source.ts";
-import type { QuantizeJob, QuantizeReply, QuantizeWorkerData, SliceBytes, SpareBuffers } from "./q4-worker.ts";
+import type { QuantizeJob, QuantizeReply, QuantizeWorkerData, SpareBuffers } from "./q4-worker.ts";
 
 /** Rows of a checkpoint tensor to quantise: where their bytes are and what they hold. */
 export interface RowSlice {
@@ -37,12 +37,7 @@ export class InlineQuantizer implements Quantizer {
   async quantize(slice: RowSlice, blockSize: number): Promise<Q4Matrix> {
     this.kernel ??= loadQ4Kernel().then((wasm) => Q4Kernel.create(wasm));
     const kernel = await this.kernel;
-    const raw =
-      slice.source instanceof FileSource ? undefined : await slice.source.getBytes(slice.offset, slice.byteLength);
-    const input = kernel.input(slice.byteLength);
-    if (raw) input.set(raw);
-    else readFileRangeSync(slice.source.key, slice.offset, input);
-    const q = kernel.quantize(slice.dtype, slice.rows, slice.columns, blockSize);
+    const q = kernel.quantizeSlice(await sliceBytes(slice), slice.dtype, slice.rows, slice.columns, blockSize);
     return { ...q, data: q.data.slice(), scales: q.scales.slice(), zeroPoints: q.zeroPoints.slice() };
   }
 
@@ -95,10 +90,7 @@ export class WorkerQuantizer implements Quantizer {
   }
 
   async quantize(slice: RowSlice, blockSize: number): Promise<Q4Matrix> {
-    const bytes: SliceBytes =
-      slice.source instanceof FileSource
-        ? { file: { path: slice.source.key, offset: slice.offset, byteLength: slice.byteLength } }
-        : { raw: await slice.source.getBytes(slice.offset, slice.byteLength) };
+    const bytes = await sliceBytes(slice);
     const id = this.nextId++;
     const worker = [...this.load.entries()].sort((a, b) => a[1] - b[1])[0][0];
     this.load.set(worker, (this.load.get(worker) ?? 0) + 1);
@@ -160,6 +152,14 @@ export class WorkerQuantizer implements Quantizer {
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
   }
+}
+
+/** A file range is left for the kernel's thread to read into its own memory; other sources are read here. */
+async function sliceBytes(slice: RowSlice): Promise<SliceBytes> {
+  if (slice.source instanceof FileSource) {
+    return { file: { path: slice.source.key, offset: slice.offset, byteLength: slice.byteLength } };
+  }
+  return { raw: await slice.source.getBytes(slice.offset, slice.byteLength) };
 }
 
 let bundled: Promise<string> | undefined;

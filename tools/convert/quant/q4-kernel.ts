@@ -1,4 +1,5 @@
-import { type SafetensorsDtype, toFloat32 } from "../safetensors/read.ts";
+import { readFileRangeSync } from "../../io/file-source.ts";
+import { DTYPE_BYTES, type SafetensorsDtype, toFloat32 } from "../safetensors/read.ts";
 import { NonFiniteBlockError, type Q4Matrix, quantizeQ4Raw } from "./q4.ts";
 
 /** The WebAssembly SIMD kernel's exports (q4-kernel.wat). */
@@ -14,6 +15,9 @@ interface KernelExports {
     zeros: number,
   ): number;
 }
+
+/** Where a slice's rows are: a byte range of a file (read straight into kernel memory), or bytes at hand. */
+export type SliceBytes = { file: { path: string; offset: number; byteLength: number } } | { raw: Uint8Array };
 
 /** The block size the kernel is written for (eight float32x4 lanes). */
 const KERNEL_BLOCK = 32;
@@ -50,7 +54,7 @@ export class Q4Kernel {
    * kernel memory, valid until the next call (copy what you keep).
    */
   quantize(dtype: SafetensorsDtype, rows: number, columns: number, blockSize: number): Q4Matrix {
-    const rawBytes = rows * columns * (dtype === "F32" ? 4 : 2);
+    const rawBytes = rows * columns * DTYPE_BYTES[dtype];
     if (!Q4Kernel.takes(columns, blockSize)) {
       return quantizeQ4Raw(this.input(rawBytes).slice(), dtype, rows, columns, blockSize);
     }
@@ -79,15 +83,24 @@ export class Q4Kernel {
     };
   }
 
-  /** Copies `raw` rows into kernel memory and quantises them. */
-  quantizeRaw(raw: Uint8Array, dtype: SafetensorsDtype, rows: number, columns: number, blockSize: number): Q4Matrix {
-    const expected = rows * columns * (dtype === "F32" ? 4 : 2);
-    if (raw.byteLength !== expected) {
+  /** Places a slice's rows in kernel memory (a file range is read straight into it) and quantises them. */
+  quantizeSlice(
+    bytes: SliceBytes,
+    dtype: SafetensorsDtype,
+    rows: number,
+    columns: number,
+    blockSize: number,
+  ): Q4Matrix {
+    const expected = rows * columns * DTYPE_BYTES[dtype];
+    const given = "file" in bytes ? bytes.file.byteLength : bytes.raw.byteLength;
+    if (given !== expected) {
       throw new Error(
-        `quantize: ${raw.byteLength} bytes of ${dtype} do not form a ${rows}×${columns} matrix (expected ${expected}).`,
+        `quantize: ${given} bytes of ${dtype} do not form a ${rows}×${columns} matrix (expected ${expected}).`,
       );
     }
-    this.input(raw.byteLength).set(raw);
+    const input = this.input(expected);
+    if ("file" in bytes) readFileRangeSync(bytes.file.path, bytes.file.offset, input);
+    else input.set(bytes.raw);
     return this.quantize(dtype, rows, columns, blockSize);
   }
 

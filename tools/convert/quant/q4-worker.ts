@@ -1,11 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { readFileRangeSync } from "../../io/file-source.ts";
 import type { SafetensorsDtype } from "../safetensors/read.ts";
 import { NonFiniteBlockError, type Q4Matrix } from "./q4.ts";
-import { Q4Kernel } from "./q4-kernel.ts";
-
-/** Where a slice's rows are: a byte range of a file the worker reads itself, or bytes sent along. */
-export type SliceBytes = { file: { path: string; offset: number; byteLength: number } } | { raw: Uint8Array };
+import { Q4Kernel, type SliceBytes } from "./q4-kernel.ts";
 
 /** Buffers of earlier results handed back for reuse (each used when large enough). */
 export interface SpareBuffers {
@@ -51,10 +47,7 @@ if (port) {
 
 function run(kernel: Q4Kernel, job: QuantizeJob): [QuantizeReply, ArrayBuffer[]] {
   try {
-    const input = kernel.input(job.rows * job.columns * (job.dtype === "F32" ? 4 : 2));
-    if ("file" in job.bytes) readFileRangeSync(job.bytes.file.path, job.bytes.file.offset, input);
-    else input.set(job.bytes.raw);
-    const q = kernel.quantize(job.dtype, job.rows, job.columns, job.blockSize);
+    const q = kernel.quantizeSlice(job.bytes, job.dtype, job.rows, job.columns, job.blockSize);
     const scaleBytes = new Uint8Array(q.scales.buffer, q.scales.byteOffset, q.scales.byteLength);
     const reply = {
       id: job.id,

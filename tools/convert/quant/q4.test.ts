@@ -105,7 +105,7 @@ describe("q4 SIMD kernel", () => {
     ];
     for (const [dtype, raw] of cases) {
       const expected = quantizeQ4(toFloat32(raw, dtype), rows, columns, 32);
-      expectSameQ4(kernel.quantizeRaw(raw, dtype, rows, columns, 32), expected);
+      expectSameQ4(kernel.quantizeSlice({ raw }, dtype, rows, columns, 32), expected);
     }
     expect(Q4Kernel.takes(columns, 32)).toBe(true);
   });
@@ -116,7 +116,7 @@ describe("q4 SIMD kernel", () => {
     const columns = 512;
     const values = seededValues(rows * columns, 3).map((v, i) => v * (1 + (i % 37)) * 0.01 + (i % 5 === 0 ? 0.3 : 0));
     const expected = quantizeQ4(values, rows, columns, 32);
-    expectSameQ4(kernel.quantizeRaw(new Uint8Array(values.buffer), "F32", rows, columns, 32), expected);
+    expectSameQ4(kernel.quantizeSlice({ raw: new Uint8Array(values.buffer) }, "F32", rows, columns, 32), expected);
   });
 
   it("takes shapes it cannot run (partial blocks, other block sizes) through the reference", async () => {
@@ -125,9 +125,9 @@ describe("q4 SIMD kernel", () => {
     expect(Q4Kernel.takes(70, 32)).toBe(false);
     expect(Q4Kernel.takes(128, 64)).toBe(false);
     const raw = new Uint8Array(values.buffer);
-    expectSameQ4(kernel.quantizeRaw(raw, "F32", 5, 70, 32), quantizeQ4(values, 5, 70, 32));
+    expectSameQ4(kernel.quantizeSlice({ raw }, "F32", 5, 70, 32), quantizeQ4(values, 5, 70, 32));
     expectSameQ4(
-      kernel.quantizeRaw(raw.subarray(0, 4 * 64 * 4), "F32", 4, 64, 64),
+      kernel.quantizeSlice({ raw: raw.subarray(0, 4 * 64 * 4) }, "F32", 4, 64, 64),
       quantizeQ4(values.subarray(0, 256), 4, 64, 64),
     );
   });
@@ -138,7 +138,7 @@ describe("q4 SIMD kernel", () => {
       const values = seededValues(4 * 64);
       values[3 * 64 + 7] = bad;
       const raw = new Uint8Array(values.buffer);
-      expect(() => kernel.quantizeRaw(raw, "F32", 4, 64, 32)).toThrow(/row 3 holds NaN or infinite values/);
+      expect(() => kernel.quantizeSlice({ raw }, "F32", 4, 64, 32)).toThrow(/row 3 holds NaN or infinite values/);
     }
   });
 });
