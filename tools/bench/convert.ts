@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -56,34 +56,37 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-async function sequentialRead(files: string[]): Promise<{ bytes: number; seconds: number; cpuSeconds: number }> {
+async function sequentialRead(files: string[]): Promise<void> {
   const buffer = new Uint8Array(16 * 1024 * 1024);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  let bytes = 0;
   for (const file of files) {
     const handle = await open(file, "r");
     try {
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-        if (bytesRead === 0) break;
-        bytes += bytesRead;
-      }
+      while ((await handle.read(buffer, 0, buffer.length, null)).bytesRead > 0);
     } finally {
       await handle.close();
     }
   }
-  return { bytes, seconds: (performance.now() - started) / 1000, cpuSeconds: cpuSecondsSince(cpu) };
 }
 
-/** Runs the q4 conversion in a child process so its peak RSS is its own. */
-function convertInChild(
-  snapshot: string,
-  out: string,
-): Promise<{ seconds: number; cpuSeconds: number; maxRssBytes: number }> {
+/** What a measuring child reports: wall and CPU seconds of the work, its process's peak resident memory. */
+interface Measured {
+  cold: boolean;
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+}
+
+type Work = "read" | "convert";
+
+/**
+ * Reads or converts the snapshot in a fresh child process, which evicts the shards from the page cache just
+ * before it starts the clock: both measurements start from the same state (on this VM the speed of filling the
+ * page cache depends on how long ago memory was freed), and the peak memory is the child's own.
+ */
+function measureInChild(work: Work, snapshot: string, out: string): Promise<Measured> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", self, "--child", snapshot, out], {
+    const child = spawn(process.execPath, ["--import", "tsx", self, "--child", work, snapshot, out], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let output = "";
@@ -92,19 +95,33 @@ function convertInChild(
     });
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`convert child exited with ${code}`));
+      if (code !== 0) reject(new Error(`${work} child exited with ${code}`));
       else resolve(JSON.parse(output.trim().split("\n").pop() ?? "{}"));
     });
   });
 }
 
-async function childMain(snapshot: string, out: string): Promise<void> {
+async function childMain(work: Work, snapshot: string, out: string): Promise<void> {
+  const shards = await shardPaths(snapshot);
+  const cold = evictFromPageCache(shards);
   const cpu = process.cpuUsage();
   const started = performance.now();
-  await convertSnapshot({ snapshotDir: snapshot, outDir: out, dtypes: ["q4"] });
+  if (work === "read") await sequentialRead(shards);
+  else await convertSnapshot({ snapshotDir: snapshot, outDir: out, dtypes: ["q4"] });
   const seconds = (performance.now() - started) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
-  console.log(JSON.stringify({ seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+  const measured: Measured = { cold, seconds, cpuSeconds, maxRssBytes: await peakResidentBytes() };
+  console.log(JSON.stringify(measured));
+}
+
+/**
+ * This process's peak resident memory: VmHWM, which starts afresh at exec. (getrusage's maxRSS can carry the
+ * parent's RSS at fork over to the child.)
+ */
+async function peakResidentBytes(): Promise<number> {
+  const status = await readFile("/proc/self/status", "utf8").catch(() => "");
+  const kib = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1];
+  return kib ? Number(kib) * 1024 : process.resourceUsage().maxRSS * 1024;
 }
 
 async function folderBytes(dir: string): Promise<number> {
@@ -119,9 +136,10 @@ function median(values: number[]): number {
 }
 
 /**
- * Read-then-convert pairs per checkpoint (BENCH_REPEATS). Plain reads on a VM swing by up to 3× with the state of
- * the guest's free memory (a read right after the snapshot is written is the fastest), so the summary gives the
- * ratio against the median read and, conservatively, against the fastest.
+ * Read-then-convert pairs per checkpoint (BENCH_REPEATS), each measured the same way in its own child. Plain reads
+ * on this VM swing by up to 4× from pair to pair (the first, right after the snapshot is written, is the fastest),
+ * so the summary gives the median of the pairs' ratios and, conservatively, the median conversion against the
+ * fastest read.
  */
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
@@ -131,23 +149,22 @@ async function benchOne(textLayers: number): Promise<void> {
     const snapshot = join(root, "snapshot");
     await writeSyntheticSnapshot(snapshot, benchSizes(textLayers), { shards: 4, noise: true });
     const size = await folderBytes(snapshot);
-    const shards = await shardPaths(snapshot);
     const perGB = (cpuSeconds: number) => (cpuSeconds / (size / 1e9)).toFixed(2);
     console.log(`checkpoint ${formatBytes(size)} (${textLayers} text layers):`);
     const reads: number[] = [];
     const conversions: number[] = [];
+    const ratios: number[] = [];
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
-      const cold = evictFromPageCache(shards);
-      const read = await sequentialRead(shards);
-      evictFromPageCache(shards);
+      const read = await measureInChild("read", snapshot, "");
       // Outputs stay until the end: deleting files here (ext4 `discard`) would slow the next read.
-      const converted = await convertInChild(snapshot, join(root, `out-${repeat}`));
-      const readRate = read.bytes / read.seconds / 1e6;
+      const converted = await measureInChild("convert", snapshot, join(root, `out-${repeat}`));
+      const readRate = size / read.seconds / 1e6;
       const convertRate = size / converted.seconds / 1e6;
       reads.push(readRate);
       conversions.push(convertRate);
+      ratios.push(convertRate / readRate);
       console.log(
-        `  run ${repeat} (${cold ? "cold page cache" : "cached files"}): sequential read ${readRate.toFixed(0)} MB/s, ` +
+        `  run ${repeat} (${read.cold && converted.cold ? "cold page cache" : "cached files"}): sequential read ${readRate.toFixed(0)} MB/s, ` +
           `q4 conversion ${convertRate.toFixed(0)} MB/s of input (${converted.seconds.toFixed(1)} s), ` +
           `ratio ${(convertRate / readRate).toFixed(2)}, peak RSS ${formatBytes(converted.maxRssBytes)}; ` +
           `CPU s per GB (all threads): read ${perGB(read.cpuSeconds)}, conversion ${perGB(converted.cpuSeconds)} ` +
@@ -155,10 +172,12 @@ async function benchOne(textLayers: number): Promise<void> {
       );
     }
     const convertMedian = median(conversions);
+    const fastestRead = Math.max(...reads);
     console.log(
-      `  median q4 conversion ${convertMedian.toFixed(0)} MB/s; sequential read median ${median(reads).toFixed(0)} MB/s, ` +
-        `fastest ${Math.max(...reads).toFixed(0)} MB/s; ratio ${(convertMedian / median(reads)).toFixed(2)} against the median ` +
-        `read, ${(convertMedian / Math.max(...reads)).toFixed(2)} against the fastest (target ≥ 0.5)`,
+      `  median q4 conversion ${convertMedian.toFixed(0)} MB/s, sequential read median ${median(reads).toFixed(0)} MB/s ` +
+        `(fastest ${fastestRead.toFixed(0)}); conversion ÷ read: median of the pairs ${median(ratios).toFixed(2)} ` +
+        `(lowest ${Math.min(...ratios).toFixed(2)}), median conversion ÷ fastest read ${(convertMedian / fastestRead).toFixed(2)} ` +
+        `(target ≥ 0.5)`,
     );
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -177,5 +196,5 @@ export const convertBench: BenchPart = {
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === "--child") {
-  await childMain(process.argv[3], process.argv[4]);
+  await childMain(process.argv[3] as Work, process.argv[4], process.argv[5]);
 }

@@ -16,7 +16,7 @@ import {
   type WeightLimits,
   WeightLoader,
 } from "./graph/weights.ts";
-import { InlineQuantizer, WorkerQuantizer } from "./quant/pool.ts";
+import { InlineQuantizer, type Quantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
 
@@ -99,6 +99,22 @@ interface PlannedFile {
  * folder renamed over `<out>` only at the end (tools/io/atomic-folder.ts), so a failed run never looks complete.
  */
 export async function convertSnapshot(options: ConvertOptions, signal?: AbortSignal): Promise<WrittenFile[]> {
+  const quantizes = [...options.dtypes, options.visionDtype].some((dtype) => dtype && PRECISIONS[dtype].quantize);
+  const workers = options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
+  // Workers start (about 0.1 s) while the snapshot is read and the builds are planned.
+  const starting = quantizes ? WorkerQuantizer.start(workers) : Promise.resolve(undefined);
+  try {
+    return await convertWith(options, starting, signal);
+  } finally {
+    await (await starting)?.close(); // start never rejects: workers that cannot start give undefined
+  }
+}
+
+async function convertWith(
+  options: ConvertOptions,
+  starting: Promise<Quantizer | undefined>,
+  signal?: AbortSignal,
+): Promise<WrittenFile[]> {
   const { snapshotDir, dtypes } = options;
   const outDir = resolve(options.outDir);
   const config = await readSnapshotConfig(snapshotDir);
@@ -114,7 +130,7 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
     outDir,
     async (partial) => {
       await mkdir(join(partial, "onnx"));
-      const built = await buildSessions(planned, checkpoint, join(partial, "onnx"), options, signal);
+      const built = await buildSessions(planned, checkpoint, join(partial, "onnx"), { ...options, starting }, signal);
       const files = [...built.written, ...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults))];
       files.push(await writeTracked(partial, "config.json", modelConfig(config, planned, built.chunkCounts)));
       await writeManifest(partial, files, {
@@ -135,49 +151,42 @@ export async function convertSnapshot(options: ConvertOptions, signal?: AbortSig
 }
 
 /**
- * Builds every planned session file, quantising on worker threads when a dtype needs it. A dry run of each build
- * first lists the tensors it quantises (while the workers start), so one SliceQuantizer keeps them busy across
+ * Builds every planned session file, quantising on the started workers (inline where they could not start). A
+ * dry run of each build first lists the tensors it quantises, so one SliceQuantizer keeps the workers busy across
  * tensors and sessions.
  */
 async function buildSessions(
   planned: PlannedFile[],
   checkpoint: Checkpoint,
   onnxDir: string,
-  options: ConvertOptions,
+  options: ConvertOptions & { starting: Promise<Quantizer | undefined> },
   signal?: AbortSignal,
 ): Promise<{ written: WrittenFile[]; chunkCounts: Record<string, number> }> {
   const tensorBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.byteLength, 0);
   const totalBytes = tensorBytes * new Set(planned.map((p) => p.dtype)).size;
   options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
-  const quantizes = planned.some((p) => PRECISIONS[p.dtype].quantize);
-  const workers = options.workers ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS);
-  const starting = quantizes ? WorkerQuantizer.start(workers) : Promise.resolve(undefined);
   const written: WrittenFile[] = [];
   const chunkCounts: Record<string, number> = {};
-  try {
-    const plan = await planQuantisedTensors(planned, checkpoint);
-    const quantizer = (await starting) ?? new InlineQuantizer();
-    const slices = new SliceQuantizer(checkpoint, quantizer, BLOCK_SIZE, options.limits, plan);
-    const scratch = new ScratchMemory();
-    let readBytes = 0;
-    for (const file of planned) {
-      const onRead = (bytes: number) => {
-        readBytes += bytes;
-        options.onProgress?.({ status: "progress", file: file.fileName, readBytes, totalBytes });
-      };
-      const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], {
-        signal,
-        onRead,
-        limits: options.limits,
-        slices,
-        scratch,
-      });
-      const files = await buildSession(file, loader, onnxDir, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-      if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
-      written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
-    }
-  } finally {
-    await (await starting)?.close(); // start never rejects: workers that cannot start give undefined
+  const plan = await planQuantisedTensors(planned, checkpoint);
+  const quantizer = (await options.starting) ?? new InlineQuantizer();
+  const slices = new SliceQuantizer(checkpoint, quantizer, BLOCK_SIZE, options.limits, plan);
+  const scratch = new ScratchMemory();
+  let readBytes = 0;
+  for (const file of planned) {
+    const onRead = (bytes: number) => {
+      readBytes += bytes;
+      options.onProgress?.({ status: "progress", file: file.fileName, readBytes, totalBytes });
+    };
+    const loader = new WeightLoader(checkpoint, PRECISIONS[file.dtype], {
+      signal,
+      onRead,
+      limits: options.limits,
+      slices,
+      scratch,
+    });
+    const files = await buildSession(file, loader, onnxDir, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    if (files.length > 1) chunkCounts[file.fileName] = files.length - 1;
+    written.push(...files.map((f) => ({ ...f, name: `onnx/${f.name}` })));
   }
   return { written, chunkCounts };
 }

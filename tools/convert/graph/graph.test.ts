@@ -7,6 +7,7 @@ import { dequantizeQ4, quantizeQ4 } from "../quant/q4.ts";
 import { floatBytes, GraphBuilder } from "./builder.ts";
 import { ExternalDataWriter } from "./external-data.ts";
 import { makeAdd, makeMatMul, makeMatMulNBits } from "./ops.ts";
+import { transpose } from "./weights.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -93,5 +94,19 @@ describe("graph builder", () => {
     const writer = new ExternalDataWriter(dir, "m.onnx", 100);
     expect(() => writer.write(new Uint8Array(101))).toThrow(/101-byte initializer cannot fit a 100-byte/);
     writer.close();
+  });
+
+  it("transposes matrices whose sides are not multiples of the tile", () => {
+    for (const [rows, columns] of [
+      [1, 1],
+      [3, 70],
+      [65, 33],
+    ]) {
+      const values = matrix(rows, columns, rows + columns);
+      const out = transpose(values, rows, columns);
+      expect(out).toHaveLength(values.length);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < columns; c++) expect(out[c * rows + r]).toBe(values[r * columns + c]);
+    }
   });
 });

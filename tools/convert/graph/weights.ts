@@ -348,12 +348,24 @@ export class PlanningLoader extends WeightLoader {
   }
 }
 
-/** Row-major [rows, columns] → [columns, rows]. */
+/** Tile edge of `transpose`: a 32×32 float32 tile of reads and one of writes stay within L1 and a few pages. */
+const TRANSPOSE_TILE = 32;
+
+/**
+ * Row-major [rows, columns] → [columns, rows], tile by tile: a plain column walk writes one element per page
+ * (patch embedding: 1024 rows of 1536), which costs a TLB miss per element.
+ */
 export function transpose(values: Float32Array, rows: number, columns: number): Float32Array {
   const out = new Float32Array(values.length);
-  for (let r = 0; r < rows; r++) {
-    const base = r * columns;
-    for (let c = 0; c < columns; c++) out[c * rows + r] = values[base + c];
+  for (let r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
+    const rEnd = Math.min(rows, r0 + TRANSPOSE_TILE);
+    for (let c0 = 0; c0 < columns; c0 += TRANSPOSE_TILE) {
+      const cEnd = Math.min(columns, c0 + TRANSPOSE_TILE);
+      for (let c = c0; c < cEnd; c++) {
+        const target = c * rows;
+        for (let r = r0; r < rEnd; r++) out[target + r] = values[r * columns + c];
+      }
+    }
   }
   return out;
 }
