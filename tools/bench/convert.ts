@@ -80,8 +80,7 @@ type Work = "read" | "convert";
 
 /**
  * Reads or converts the snapshot in a fresh child process, which evicts the shards from the page cache just
- * before it starts the clock: both measurements start from the same state (on this VM the speed of filling the
- * page cache depends on how long ago memory was freed), and the peak memory is the child's own.
+ * before it starts the clock: both measurements start the same way, and the peak memory is the child's own.
  */
 function measureInChild(work: Work, snapshot: string, out: string): Promise<Measured> {
   const self = fileURLToPath(import.meta.url);

@@ -130,7 +130,7 @@ async function convertWith(
     outDir,
     async (partial) => {
       await mkdir(join(partial, "onnx"));
-      const built = await buildSessions(planned, checkpoint, join(partial, "onnx"), { ...options, starting }, signal);
+      const built = await buildSessions(planned, checkpoint, join(partial, "onnx"), options, starting, signal);
       const files = [...built.written, ...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults))];
       files.push(await writeTracked(partial, "config.json", modelConfig(config, planned, built.chunkCounts)));
       await writeManifest(partial, files, {
@@ -159,7 +159,8 @@ async function buildSessions(
   planned: PlannedFile[],
   checkpoint: Checkpoint,
   onnxDir: string,
-  options: ConvertOptions & { starting: Promise<Quantizer | undefined> },
+  options: ConvertOptions,
+  starting: Promise<Quantizer | undefined>,
   signal?: AbortSignal,
 ): Promise<{ written: WrittenFile[]; chunkCounts: Record<string, number> }> {
   const tensorBytes = [...checkpoint.tensors.values()].reduce((sum, t) => sum + t.byteLength, 0);
@@ -168,7 +169,7 @@ async function buildSessions(
   const written: WrittenFile[] = [];
   const chunkCounts: Record<string, number> = {};
   const plan = await planQuantisedTensors(planned, checkpoint);
-  const quantizer = (await options.starting) ?? new InlineQuantizer();
+  const quantizer = (await starting) ?? new InlineQuantizer();
   const slices = new SliceQuantizer(checkpoint, quantizer, BLOCK_SIZE, options.limits, plan);
   const scratch = new ScratchMemory();
   let readBytes = 0;
