@@ -192,11 +192,15 @@ async function buildSessions(
   return { written, chunkCounts };
 }
 
-/** The tensors the planned builds quantise, in the order they will ask for them (dry runs, no weights read). */
+/**
+ * The tensors the planned builds quantise, in the order they will ask for them (dry runs, no weights read; builds
+ * at a float dtype quantise nothing and are skipped).
+ */
 async function planQuantisedTensors(planned: PlannedFile[], checkpoint: Checkpoint): Promise<string[]> {
   const tensors: string[] = [];
   for (const file of planned) {
     const precision = PRECISIONS[file.dtype];
+    if (!precision.quantize) continue;
     const planner = new PlanningLoader(checkpoint, precision);
     await file.session.build(new GraphBuilder(file.session.name, undefined, precision.floatType), planner);
     tensors.push(...planner.quantized);

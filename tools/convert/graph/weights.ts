@@ -122,7 +122,7 @@ export class WeightLoader {
   }
 
   /** Float initializer in the graph's float type. */
-  floatInitializer(g: GraphBuilder, name: string, dims: number[], values: Float32Array): string {
+  private floatInitializer(g: GraphBuilder, name: string, dims: number[], values: Float32Array): string {
     const bytes = g.floatType === "float16" ? float32ToFloat16Bytes(values) : floatBytes(values);
     return g.makeInitializer(name, g.floatType, dims, bytes);
   }
@@ -131,6 +131,18 @@ export class WeightLoader {
   async tensor(g: GraphBuilder, name: string, dims?: number[]): Promise<string> {
     const shape = this.shape(name);
     return this.floatInitializer(g, name, dims ?? shape, await this.read(name));
+  }
+
+  /** A checkpoint tensor read as a [rows, columns] matrix and stored transposed, [columns, rows], in memory. */
+  async transposedInitializer(
+    g: GraphBuilder,
+    tensorName: string,
+    initializerName: string,
+    rows: number,
+    columns: number,
+  ): Promise<string> {
+    const values = transpose(await this.read(tensorName), rows, columns);
+    return this.floatInitializer(g, initializerName, [columns, rows], values);
   }
 
   /**
@@ -159,8 +171,7 @@ export class WeightLoader {
       const w = await this.floatRows(g, weightName, weightName);
       y = makeMatMul(g, `${prefix}/MatMul`, x, makeTranspose(g, `${prefix}/weight/Transpose`, w, [1, 0]));
     } else {
-      const transposed = transpose(await this.read(weightName), outFeatures, inFeatures);
-      const w = this.floatInitializer(g, `${weightName}.T`, [inFeatures, outFeatures], transposed);
+      const w = await this.transposedInitializer(g, weightName, `${weightName}.T`, outFeatures, inFeatures);
       y = makeMatMul(g, `${prefix}/MatMul`, x, w);
     }
     if (!biasName) return y;
@@ -224,6 +235,7 @@ export class WeightLoader {
     const blocks = Math.ceil(columns / blockSize);
     const zeroBytes = Math.ceil(blocks / 2);
     const dataRowBytes = blocks * (blockSize / 2);
+    const sourceRowBytes = (this.checkpoint.tensors.get(tensorName) as TensorInfo).byteLength / rows;
     const scratch = this.scratch.take(rows * blocks * 4 + rows * zeroBytes, this.checkpoint, blockSize);
     const scales = new Float32Array(scratch, 0, rows * blocks);
     const zeroPoints = new Uint8Array(scratch, rows * blocks * 4, rows * zeroBytes);
@@ -241,7 +253,7 @@ export class WeightLoader {
           zeroPoints.set(q.zeroPoints, slice.first * zeroBytes);
           append(q.data);
           this.slices.recycle(q);
-          this.onRead(this.checkpoint.locateRows(tensorName, slice.first, slice.count).byteLength);
+          this.onRead(slice.count * sourceRowBytes);
         }
       },
     );
@@ -321,16 +333,12 @@ export class SliceQuantizer {
 export class PlanningLoader extends WeightLoader {
   readonly quantized: string[] = [];
 
-  override async read(name: string): Promise<Float32Array> {
-    return new Float32Array(this.shape(name).reduce((product, dim) => product * dim, 1));
-  }
-
-  override floatInitializer(_g: GraphBuilder, name: string): string {
-    return name;
-  }
-
   override async tensor(_g: GraphBuilder, name: string): Promise<string> {
     return name;
+  }
+
+  override async transposedInitializer(_g: GraphBuilder, _tensorName: string, initializerName: string) {
+    return initializerName;
   }
 
   protected override async floatRows(_g: GraphBuilder, _tensorName: string, initializerName: string): Promise<string> {

@@ -29,7 +29,7 @@ import {
   makeUnsqueeze,
   makeWhere,
 } from "../graph/ops.ts";
-import { transpose, type WeightLoader } from "../graph/weights.ts";
+import type { WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
 import { makeRotary } from "./text.ts";
 import { makeVisionAttention } from "./vision-attention.ts";
@@ -401,13 +401,7 @@ export async function buildVisionEncoder(
     g.floatType === "float32" ? pixels : makeCast(g, "/model/visual/pixel_values/Cast", pixels, g.floatType);
   const patchWeight = `${V}.patch_embed.proj.weight`;
   const hidden = vision.hiddenSize;
-  const flatWeight = await loader.read(patchWeight);
-  const patchKernel = loader.floatInitializer(
-    g,
-    `${patchWeight}.T`,
-    [patchWidth, hidden],
-    transpose(flatWeight, hidden, patchWidth),
-  );
+  const patchKernel = await loader.transposedInitializer(g, patchWeight, `${patchWeight}.T`, hidden, patchWidth);
   const projected = makeMatMul(g, "/model/visual/patch_embed/proj/MatMul", input, patchKernel);
   const patchBias = await loader.tensor(g, `${V}.patch_embed.proj.bias`);
   const patches = makeAdd(g, "/model/visual/patch_embed/proj/Add", projected, patchBias);
