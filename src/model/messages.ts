@@ -3,6 +3,7 @@ import type { PixelBudget } from "../tasks/model-input-size";
 import type { Decoding } from "../tasks/prompts";
 import type { DeviceReport } from "./device";
 import type { SessionDtypes } from "./manifest";
+import type { StorageRefusal } from "./model-files";
 import type { LoadProgress } from "./progress";
 
 /** One question about one image. */
@@ -46,7 +47,7 @@ export type ModelMessages = {
   probe: MessageSpec<null, DeviceReport>;
   load: MessageSpec<
     { modelId: string; modelRoot: string; device: "webgpu" | "wasm"; dtype: string; sessions: SessionDtypes },
-    { seconds: number; fromCache: boolean },
+    { seconds: number; fromCache: boolean; notCached: StorageRefusal | null },
     LoadProgress
   >;
   generate: MessageSpec<GenerateRequest, GenerateResult, GenerateEvent>;

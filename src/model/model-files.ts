@@ -1,3 +1,4 @@
+import { createSHA256, type IHasher } from "hash-wasm";
 import type { ModelManifest } from "./manifest";
 import { type LoadProgress, TransferMeter } from "./progress";
 import type { WantedFile } from "./sources";
@@ -13,124 +14,243 @@ export class ModelFileError extends Error {
   override readonly name = "ModelFileError";
 }
 
+/** Why the files of a load were read from the network without being kept: the browser would not store them. */
+export interface StorageRefusal {
+  /** bytes the load still had to store when the browser refused */
+  neededBytes: number;
+  /** what the browser reported as free for this site (quota − usage), when it reports it */
+  availableBytes: number | null;
+}
+
+/** Every file of a load, ready to hand over: bytes as Blobs (disk-backed when they come from the Cache API). */
+export interface ModelFileSet {
+  /** by absolute URL */
+  blobs: Map<string, Blob>;
+  downloadedBytes: number;
+  cachedBytes: number;
+  /** set when the browser refused to store the files: they were read from the network only, this once */
+  notCached: StorageRefusal | null;
+}
+
+/** SHA-256 over bytes that arrive piece by piece, checked at the end against a manifest entry. */
+export class Sha256Verifier {
+  private received = 0;
+
+  private constructor(
+    private readonly hasher: IHasher,
+    private readonly file: Pick<ModelManifest["files"][number], "path" | "bytes" | "sha256">,
+  ) {}
+
+  static async start(file: Pick<ModelManifest["files"][number], "path" | "bytes" | "sha256">) {
+    const hasher = await createSHA256();
+    hasher.init();
+    return new Sha256Verifier(hasher, file);
+  }
+
+  update(bytes: Uint8Array): void {
+    this.received += bytes.length;
+    this.hasher.update(bytes);
+  }
+
+  /** Throws a ModelFileError naming the file when its length or SHA-256 differ from the manifest's. */
+  finish(): void {
+    const { path, bytes, sha256 } = this.file;
+    if (this.received !== bytes) {
+      throw new ModelFileError(
+        `${path}: got ${this.received} bytes, the manifest says ${bytes}; the file is truncated. Convert or copy the model folder again.`,
+      );
+    }
+    const actual = this.hasher.digest("hex");
+    if (actual !== sha256) {
+      throw new ModelFileError(
+        `${path} is corrupt: its SHA-256 is ${actual}, the manifest expects ${sha256}. Convert or copy the model folder again.`,
+      );
+    }
+  }
+}
+
 /** Hex SHA-256 of bytes. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  const hasher = await createSHA256();
+  hasher.init();
+  hasher.update(bytes);
+  return hasher.digest("hex");
 }
 
 /** Checks bytes against the manifest's entry, throwing with expected and actual hash. */
 export async function verifyFile(file: ModelManifest["files"][number], bytes: Uint8Array): Promise<void> {
-  if (bytes.length !== file.bytes) {
-    throw new ModelFileError(
-      `${file.path}: got ${bytes.length} bytes, the manifest says ${file.bytes}; the file is truncated. Convert or copy the model folder again.`,
-    );
-  }
-  const actual = await sha256Hex(bytes);
-  if (actual !== file.sha256) {
-    throw new ModelFileError(
-      `${file.path} is corrupt: its SHA-256 is ${actual}, the manifest expects ${file.sha256}. Convert or copy the model folder again.`,
-    );
-  }
+  const verifier = await Sha256Verifier.start(file);
+  verifier.update(bytes);
+  verifier.finish();
 }
 
-async function download(
-  url: string,
-  onBytes: (n: number) => void,
-  signal?: AbortSignal,
-  optional = false,
-): Promise<Uint8Array | null> {
+/**
+ * A file's body as it arrives, counted for progress and, where the manifest gives a hash, verified on the way: the
+ * stream errors at its end when the bytes differ, so whatever consumes it (a cache entry, a Blob) never completes
+ * with bad bytes. `failure()` gives the verification error, which consumers report in their own words.
+ */
+async function verifiedBody(
+  response: Response,
+  file: WantedFile,
+  onBytes: (received: number) => void,
+): Promise<{ body: ReadableStream<Uint8Array>; failure: () => unknown }> {
+  const verifier =
+    file.sha256 !== undefined && file.bytes !== undefined
+      ? await Sha256Verifier.start({ path: file.path, bytes: file.bytes, sha256: file.sha256 })
+      : null;
+  let received = 0;
+  let failure: unknown = null;
+  const check = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      received += chunk.length;
+      verifier?.update(chunk);
+      onBytes(received);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      try {
+        verifier?.finish();
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    },
+  });
+  return { body: (response.body as ReadableStream<Uint8Array>).pipeThrough(check), failure: () => failure };
+}
+
+async function fetchFile(url: string, file: WantedFile, signal?: AbortSignal): Promise<Response | null> {
   const response = await fetch(url, { signal });
-  if (optional && response.status === 404) return null;
+  if (file.optional && response.status === 404) return null;
   if (!response.ok || !response.body) {
     throw new ModelFileError(`${url}: HTTP ${response.status}; the model folder on the server lacks this file.`);
   }
-  const parts: Uint8Array[] = [];
-  let received = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    received += value.length;
-    onBytes(received);
-  }
-  const bytes = new Uint8Array(received);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
+  return response;
 }
 
-async function store(cache: Cache, url: string, bytes: Uint8Array, sha256: string, totalBytes: number): Promise<void> {
+function isQuotaError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "QuotaExceededError";
+}
+
+/** Free bytes the browser reports for this site, or null where it does not say. */
+async function availableStorage(): Promise<number | null> {
+  const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+  if (estimate?.quota === undefined) return null;
+  return Math.max(0, estimate.quota - (estimate.usage ?? 0));
+}
+
+/**
+ * Downloads one file into the cache, streamed and verified on the way (no whole copy in memory; an interrupted or
+ * corrupt download leaves no entry). Returns false when the browser refused to store it.
+ */
+async function downloadToCache(
+  cache: Cache,
+  url: string,
+  file: WantedFile,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<boolean | null> {
+  const response = await fetchFile(url, file, signal);
+  if (!response) return null;
+  const { body, failure } = await verifiedBody(response, file, onBytes);
+  const headers: Record<string, string> = { [HASH_HEADER]: file.sha256 ?? UNVERIFIED };
+  const length = response.headers.get("content-length");
+  if (length) headers["content-length"] = length;
   try {
-    const headers = { "content-length": String(bytes.length), [HASH_HEADER]: sha256 };
-    await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }));
+    await cache.put(url, new Response(body, { headers }));
+    return true;
   } catch (error) {
-    if (error instanceof DOMException && error.name === "QuotaExceededError") {
-      const { quota, usage } = (await navigator.storage?.estimate?.()) ?? {};
-      throw new ModelFileError(
-        `The browser's storage is full: the model needs ${totalBytes ? `${(totalBytes / 1e6).toFixed(0)} MB` : "an unknown amount (no manifest)"}, ` +
-          `${(((quota ?? 0) - (usage ?? 0)) / 1e6).toFixed(0)} MB are free. Remove cached models (Model panel → Remove cached files) or clear this site's data.`,
-      );
-    }
+    if (failure()) throw failure();
+    signal?.throwIfAborted();
+    if (isQuotaError(error)) return false;
     throw error;
   }
 }
 
+/** Downloads one file into a Blob only (the browser refused to keep files), verified on the way. */
+async function downloadToBlob(
+  url: string,
+  file: WantedFile,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<Blob | null> {
+  const response = await fetchFile(url, file, signal);
+  if (!response) return null;
+  const { body, failure } = await verifiedBody(response, file, onBytes);
+  try {
+    return await new Response(body).blob();
+  } catch (error) {
+    throw failure() ?? error;
+  }
+}
+
 /**
- * Makes every file of a load available in the Cache API, verified against the manifest: cached files are used as
- * they are (no request), others are downloaded with progress, hashed and stored.
+ * Makes every file of a load available as a Blob, verified against the manifest: cached files are used as they are
+ * (no request), others are downloaded with progress, hashed on the way and stored in the Cache API. When the browser
+ * will not store them (too little quota, an ephemeral profile), the rest are read from the network into Blobs only,
+ * and the result says so.
  */
 export async function ensureModelFiles(
   baseUrl: string,
   files: WantedFile[],
   onProgress: (progress: LoadProgress) => void,
   signal?: AbortSignal,
-): Promise<{ downloadedBytes: number; cachedBytes: number }> {
+): Promise<ModelFileSet> {
   const cache = await caches.open(MODEL_CACHE);
   // Zero when sizes are unknown (a folder without a manifest).
   const total = files.reduce((sum, f) => sum + (f.bytes ?? 0), 0);
   const meter = new TransferMeter(total);
-  let loaded = 0;
-  let downloadedBytes = 0;
+  const blobs = new Map<string, Blob>();
+  const missing: WantedFile[] = [];
+  let cachedBytes = 0;
   for (const file of files) {
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
     const hit = await cache.match(url);
     if (hit && hit.headers.get(HASH_HEADER) === (file.sha256 ?? UNVERIFIED)) {
-      loaded += file.bytes ?? Number(hit.headers.get("content-length"));
-      onProgress({ status: "cached", file: file.path, loaded, total });
-      continue;
-    }
-    const before = loaded;
-    const bytes = await download(
-      url,
-      (n) =>
-        onProgress({
-          status: "download",
-          file: file.path,
-          fileLoaded: n,
-          fileTotal: file.bytes ?? 0,
-          loaded: before + n,
-          total,
-          ...meter.measure(before + n),
-        }),
-      signal,
-      file.optional,
-    );
-    if (!bytes) continue;
-    if (file.sha256 !== undefined && file.bytes !== undefined) {
-      onProgress({ status: "verify", file: file.path });
-      await verifyFile({ path: file.path, bytes: file.bytes, sha256: file.sha256 }, bytes);
-    }
-    await store(cache, url, bytes, file.sha256 ?? UNVERIFIED, total);
-    loaded += bytes.length;
-    downloadedBytes += bytes.length;
+      const blob = await hit.blob();
+      blobs.set(url, blob);
+      cachedBytes += blob.size;
+      onProgress({ status: "cached", file: file.path, loaded: cachedBytes, total });
+    } else missing.push(file);
   }
-  return { downloadedBytes, cachedBytes: loaded - downloadedBytes };
+  let stillToStore = missing.reduce((sum, f) => sum + (f.bytes ?? 0), 0);
+  const available = await availableStorage();
+  let notCached: StorageRefusal | null =
+    available !== null && stillToStore > available ? { neededBytes: stillToStore, availableBytes: available } : null;
+  if (notCached) onProgress({ status: "not-cached", ...notCached });
+  let downloadedBytes = 0;
+  for (const file of missing) {
+    signal?.throwIfAborted();
+    const url = new URL(file.path, baseUrl).href;
+    const before = cachedBytes + downloadedBytes;
+    const onBytes = (n: number) =>
+      onProgress({
+        status: "download",
+        file: file.path,
+        fileLoaded: n,
+        fileTotal: file.bytes ?? 0,
+        loaded: before + n,
+        total,
+        ...meter.measure(before + n),
+      });
+    let blob: Blob | null = null;
+    if (!notCached) {
+      const stored = await downloadToCache(cache, url, file, onBytes, signal);
+      if (stored === null) continue;
+      if (stored) blob = (await (await cache.match(url))?.blob()) ?? null;
+      else {
+        notCached = { neededBytes: stillToStore, availableBytes: await availableStorage() };
+        onProgress({ status: "not-cached", ...notCached });
+      }
+    }
+    blob ??= await downloadToBlob(url, file, onBytes, signal);
+    if (!blob) continue;
+    blobs.set(url, blob);
+    downloadedBytes += blob.size;
+    stillToStore -= file.bytes ?? 0;
+  }
+  return { blobs, downloadedBytes, cachedBytes, notCached };
 }
 
 /** Removes every cached model file. */

@@ -1,3 +1,5 @@
+import type { StorageRefusal } from "./model-files";
+
 /** Load progress events, tagged by `status`. */
 export type LoadProgress =
   | {
@@ -11,7 +13,7 @@ export type LoadProgress =
       secondsLeft: number;
     }
   | { status: "cached"; file: string; loaded: number; total: number }
-  | { status: "verify"; file: string }
+  | ({ status: "not-cached" } & StorageRefusal)
   | { status: "initialise"; device: string; dtype: string }
   | { status: "warmup" }
   | { status: "ready"; fromCache: boolean; seconds: number };
@@ -33,4 +35,19 @@ export class TransferMeter {
     const secondsLeft = bytesPerSecond > 0 ? (this.total - loaded) / bytesPerSecond : Number.POSITIVE_INFINITY;
     return { bytesPerSecond, secondsLeft };
   }
+}
+
+/** Says that the browser would not keep the model's files, with its numbers, and what follows. */
+export function storageRefusalText({ neededBytes, availableBytes }: StorageRefusal): string {
+  const mb = (bytes: number) => `${Math.ceil(bytes / 1e6).toLocaleString("en")} MB`;
+  const room =
+    availableBytes === null
+      ? "the browser refused to store them"
+      : availableBytes >= neededBytes
+        ? `the browser refused to store them, though it reports ${mb(availableBytes)} free for this site`
+        : `the browser gives this site ${mb(availableBytes)}`;
+  return (
+    `Not cached: the model's files need ${mb(neededBytes)} of storage and ${room} (a private window keeps little). ` +
+    "They are read from the server this time and will be downloaded again on the next load; free disk space or use a regular window to keep them."
+  );
 }

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
+// First: it chooses the ONNX Runtime build transformers.js will use.
+import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
-import ortMjsUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url";
-import ortWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { probeDevice } from "./device";
@@ -9,18 +9,22 @@ import { type GenerationOutput, Generator } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
 import { filesForDtype } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, ModelMessages } from "./messages";
-import { ensureModelFiles, MODEL_CACHE } from "./model-files";
+import { ensureModelFiles } from "./model-files";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 import { describeFolder, filesFromConfig, folderUrl } from "./sources";
 
-// Offline and private by construction: ONNX Runtime's files come from this app, models only from /model-cache/.
-if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { mjs: ortMjsUrl, wasm: ortWasmUrl };
+// Offline and private by construction: models only from the files this worker fetched and verified.
 env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.useBrowserCache = false;
 env.useCustomCache = true;
+/** The verified files of the load in progress, by absolute URL: transformers.js reads configs and graphs from here. */
+let loadingFiles = new Map<string, Blob>();
 env.customCache = {
-  match: async (key: string) => (await caches.open(MODEL_CACHE)).match(new URL(key, self.location.origin).href),
+  match: async (key: string) => {
+    const blob = loadingFiles.get(new URL(key, self.location.origin).href);
+    return blob ? new Response(blob) : undefined;
+  },
   put: async () => {},
 };
 
@@ -46,13 +50,25 @@ async function load(
     ? filesForDtype(folder.manifest, request.sessions)
     : filesFromConfig(folder.config ?? {}, request.sessions);
   const base = folderUrl(location);
-  const { downloadedBytes } = await ensureModelFiles(base, files, emit, signal);
+  const { blobs, downloadedBytes, notCached } = await ensureModelFiles(base, files, emit, signal);
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
-  const processor = await AutoProcessor.from_pretrained(request.modelId);
-  const model = await GeoZeroQwen3VL.from_pretrained(request.modelId, {
-    device: request.device,
-    dtype: request.sessions as unknown as "q4",
-  });
+  loadingFiles = blobs;
+  let processor: Processor;
+  let model: GeoZeroQwen3VL;
+  try {
+    processor = await AutoProcessor.from_pretrained(request.modelId);
+    model = await GeoZeroQwen3VL.from_pretrained(request.modelId, {
+      // transformers.js knows no devices of a runtime registered from outside (ort-runtime.ts): "auto" with the
+      // execution provider named here instead.
+      device: "auto",
+      dtype: request.sessions as unknown as "q4",
+      // External data goes to ONNX Runtime as Blobs, which its JSPI build reads initializer by initializer.
+      use_external_data_format: false,
+      session_options: await sessionOptions(request.device, blobs, base),
+    });
+  } finally {
+    loadingFiles = new Map();
+  }
   const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never) };
   if (request.device === "webgpu") await watchDeviceLoss();
   emit({ status: "warmup" });
@@ -60,7 +76,39 @@ async function load(
   loaded = ready;
   const seconds = (performance.now() - started) / 1000;
   emit({ status: "ready", fromCache: downloadedBytes === 0, seconds });
-  return { seconds, fromCache: downloadedBytes === 0 };
+  return { seconds, fromCache: downloadedBytes === 0, notCached };
+}
+
+/**
+ * Session options shared by the three sessions: the execution provider, the external data, and on WebGPU the KV
+ * cache kept in GPU buffers (names another session lacks are ignored).
+ */
+async function sessionOptions(device: "webgpu" | "wasm", blobs: Map<string, Blob>, base: string) {
+  const config = JSON.parse((await blobs.get(`${base}config.json`)?.text()) ?? "{}") as {
+    text_config?: { num_hidden_layers?: number };
+  };
+  const layers = config.text_config?.num_hidden_layers ?? 0;
+  const preferredOutputLocation: Record<string, "gpu-buffer"> = {};
+  if (device === "webgpu") {
+    for (let i = 0; i < layers; i++) {
+      preferredOutputLocation[`present.${i}.key`] = "gpu-buffer";
+      preferredOutputLocation[`present.${i}.value`] = "gpu-buffer";
+    }
+  }
+  return { executionProviders: [device], externalData: externalDataOf(blobs, base), preferredOutputLocation };
+}
+
+/**
+ * Every external-data file of the load, named as the graphs' initializers name them (bare chunk names). Each session
+ * is given all of them and reads only those its initializers point to; mounting a Blob costs nothing.
+ */
+function externalDataOf(blobs: Map<string, Blob>, base: string): Array<{ path: string; data: Blob }> {
+  const files: Array<{ path: string; data: Blob }> = [];
+  for (const [url, data] of blobs) {
+    const path = url.slice(base.length);
+    if (/^onnx\/[^/]+\.onnx_data(_\d+)?$/.test(path)) files.push({ path: path.slice("onnx/".length), data });
+  }
+  return files;
 }
 
 /** One short generation on a small image, so shaders compile before the user's first question. */

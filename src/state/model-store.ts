@@ -1,3 +1,4 @@
+import type { StorageRefusal } from "../model/model-files";
 import { create } from "zustand";
 import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceReport } from "../model/device";
@@ -15,7 +16,15 @@ import { type Decoding, TASK_DECODING, type TaskId } from "../tasks/prompts";
 export type LoadState =
   | { status: "idle" }
   | { status: "loading"; progress: LoadProgress | null; controller: AbortController }
-  | { status: "ready"; modelId: string; device: string; dtype: string; seconds: number; fromCache: boolean }
+  | {
+      status: "ready";
+      modelId: string;
+      device: string;
+      dtype: string;
+      seconds: number;
+      fromCache: boolean;
+      notCached: StorageRefusal | null;
+    }
   | { status: "failed"; message: string; failure?: ModelFailure };
 
 /** One question and its streamed answer. */

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { downloadBytes, formatBytes } from "../../model/manifest";
-import type { LoadProgress } from "../../model/progress";
+import { type LoadProgress, storageRefusalText } from "../../model/progress";
 import { useModelStore } from "../../state/model-store";
 import { addRemoteModel, initialiseModels, loadModel, updateChoice } from "./actions";
 import { FailureView } from "./FailureView";
@@ -16,8 +16,8 @@ function progressLine(progress: LoadProgress | null): string {
     }
     case "cached":
       return `From the browser cache: ${progress.file}`;
-    case "verify":
-      return `Verifying ${progress.file} (SHA-256)`;
+    case "not-cached":
+      return storageRefusalText(progress);
     case "initialise":
       return `Creating sessions on ${progress.device} (${progress.dtype})`;
     case "warmup":
@@ -157,6 +157,11 @@ export function ModelPanel() {
         <p className="hint" data-testid="model-ready">
           {load.modelId} ready on {load.device} ({load.dtype}) in {load.seconds.toFixed(1)} s
           {load.fromCache ? " · from the browser cache" : ""}
+        </p>
+      )}
+      {load.status === "ready" && load.notCached && (
+        <p className="hint" role="status" data-testid="model-not-cached">
+          {storageRefusalText(load.notCached)}
         </p>
       )}
       {load.status === "failed" &&

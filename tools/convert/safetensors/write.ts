@@ -6,8 +6,11 @@ export interface TensorToWrite {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];
-  /** Bytes of the tensor, or a function producing them when the writer reaches it (keeps memory flat). */
-  data: Uint8Array | (() => Uint8Array);
+  /**
+   * Bytes of the tensor, or a function producing them when the writer reaches it (keeps memory flat): all at once or
+   * piece by piece, in order.
+   */
+  data: Uint8Array | (() => Uint8Array | Iterable<Uint8Array>);
 }
 
 /** Writes a safetensors file tensor by tensor (header first, then each tensor's bytes in order). */
@@ -36,7 +39,7 @@ export async function writeSafetensors(
     for (const tensor of tensors) {
       signal?.throwIfAborted();
       const data = typeof tensor.data === "function" ? tensor.data() : tensor.data;
-      await handle.write(data);
+      for (const piece of data instanceof Uint8Array ? [data] : data) await handle.write(piece);
     }
   } finally {
     await handle.close();

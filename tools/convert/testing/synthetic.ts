@@ -43,6 +43,28 @@ export const TINY_SIZES: SyntheticSizes = {
   deepstack: [1, 2, 3],
 };
 
+/**
+ * GeoZero-8B's architecture (Qwen3-VL-8B's published config.json): untied lm_head, DeepStack after vision blocks 8,
+ * 16 and 24.
+ */
+export const GEOZERO_8B_SIZES: SyntheticSizes = {
+  textHidden: 4096,
+  textLayers: 36,
+  heads: 32,
+  kvHeads: 8,
+  headDim: 128,
+  intermediate: 12288,
+  vocab: 151936,
+  mropeSection: [24, 20, 20],
+  visionHidden: 1152,
+  visionDepth: 27,
+  visionHeads: 16,
+  visionIntermediate: 4304,
+  numPositionEmbeddings: 2304,
+  deepstack: [8, 16, 24],
+  tieWordEmbeddings: false,
+};
+
 /** The tensor list of a Qwen3-VL checkpoint, with the published names. */
 export function qwen3VLTensorShapes(s: SyntheticSizes): [string, number[]][] {
   const out: [string, number[]][] = [];
@@ -94,15 +116,25 @@ export function qwen3VLTensorShapes(s: SyntheticSizes): [string, number[]][] {
   return out;
 }
 
-function randomTensor(name: string, shape: number[], random: () => number): Uint8Array {
+/** Values per piece of a generated tensor: 32 MiB of float32 at a time, whatever the tensor's size. */
+const PIECE_VALUES = 8 * 1024 * 1024;
+
+/**
+ * Seeded uniform weights as bf16, piece by piece: norm scales 1 ± 0.2, biases ± 0.05, embeddings ± 0.5, other
+ * matrices ± 1.5/√fan-in (a gain of 0.75 per layer, so activations stay in range through many layers, in fp16 too).
+ */
+function* randomTensor(name: string, shape: number[], random: () => number): Generator<Uint8Array> {
   const count = shape.reduce((a, b) => a * b, 1);
-  const values = new Float32Array(count);
   const isNorm = /norm\d?\.weight$/.test(name);
   const isBias = name.endsWith(".bias");
   const fanIn = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
   const scale = isNorm ? 0.2 : isBias ? 0.05 : name.includes("embed") ? 0.5 : 1.5 / Math.sqrt(fanIn);
-  for (let i = 0; i < count; i++) values[i] = (isNorm ? 1 : 0) + (random() * 2 - 1) * scale;
-  return float32ToBf16Bytes(values);
+  const values = new Float32Array(Math.min(count, PIECE_VALUES));
+  for (let done = 0; done < count; done += values.length) {
+    const piece = values.subarray(0, Math.min(values.length, count - done));
+    for (let i = 0; i < piece.length; i++) piece[i] = (isNorm ? 1 : 0) + (random() * 2 - 1) * scale;
+    yield float32ToBf16Bytes(piece);
+  }
 }
 
 /** Random finite bf16 values (sign and low mantissa bits random, exponent fixed), made at memory speed. */
@@ -192,7 +224,11 @@ export async function writeSyntheticSnapshot(
     await writeSafetensors(join(dir, name), tensors);
     paths.push(join(dir, name));
   }
-  await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  const totalSize = shapes.reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 2), 0);
+  await writeFile(
+    join(dir, "model.safetensors.index.json"),
+    JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }),
+  );
   await writeFile(join(dir, "config.json"), JSON.stringify(syntheticConfig(sizes), null, 2));
   await writeFile(
     join(dir, "generation_config.json"),
