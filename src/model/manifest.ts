@@ -43,20 +43,25 @@ export function uniformDtypes(dtype: string): SessionDtypes {
   return { vision_encoder: dtype, embed_tokens: dtype, decoder_model_merged: dtype };
 }
 
-/** The files a load needs: every non-ONNX file, and each session's graph (at its dtype) and external data. */
+/** The weightless graph that gathers and cuts the decoder's KV cache, written at the decoder's dtype. */
+export const CACHE_REORDER_GRAPH = "kv_cache_reorder";
+
+/** `onnx/<stem><suffix>.onnx` for a dtype, or an error naming the known dtypes. */
+export function graphPath(stem: string, dtype: string): string {
+  const suffix = DTYPE_SUFFIX[dtype];
+  if (suffix === undefined)
+    throw new Error(`Unknown dtype "${dtype}". Should be one of: ${Object.keys(DTYPE_SUFFIX).join(", ")}.`);
+  return `onnx/${stem}${suffix}.onnx`;
+}
+
+/**
+ * The files a load needs: every non-ONNX file, each session's graph (at its dtype) with its external data, and the
+ * cache-reorder graph at the decoder's dtype where the folder has one.
+ */
 export function filesForDtype(manifest: ModelManifest, dtypes: SessionDtypes | string): ModelManifest["files"] {
   const perSession = typeof dtypes === "string" ? uniformDtypes(dtypes) : dtypes;
-  const wanted = new Set(
-    SESSIONS.map((session) => {
-      const suffix = DTYPE_SUFFIX[perSession[session]];
-      if (suffix === undefined) {
-        throw new Error(
-          `Unknown dtype "${perSession[session]}". Should be one of: ${Object.keys(DTYPE_SUFFIX).join(", ")}.`,
-        );
-      }
-      return `onnx/${session}${suffix}.onnx`;
-    }),
-  );
+  const wanted = new Set(SESSIONS.map((session) => graphPath(session, perSession[session])));
+  wanted.add(graphPath(CACHE_REORDER_GRAPH, perSession.decoder_model_merged));
   return manifest.files.filter((file) => {
     if (!file.path.startsWith("onnx/")) return true;
     const graph = file.path.replace(/_data(_\d+)?$/, "");

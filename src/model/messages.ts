@@ -47,7 +47,13 @@ export type ModelMessages = {
   probe: MessageSpec<null, DeviceReport>;
   load: MessageSpec<
     { modelId: string; modelRoot: string; device: "webgpu" | "wasm"; dtype: string; sessions: SessionDtypes },
-    { seconds: number; fromCache: boolean; notCached: StorageRefusal | null },
+    {
+      seconds: number;
+      fromCache: boolean;
+      notCached: StorageRefusal | null;
+      /** whether ONNX Runtime read the weights piece by piece (its JSPI build) rather than as whole files */
+      streamedWeights: boolean;
+    },
     LoadProgress
   >;
   generate: MessageSpec<GenerateRequest, GenerateResult, GenerateEvent>;

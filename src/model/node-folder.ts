@@ -3,12 +3,14 @@
  * tests load a converted model folder and read an image file, as the app does in the browser: the project's model
  * class, the folder's processor, and the image resized to the model's input size before the processor sees it.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
+import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { DEFAULT_PIXEL_BUDGET, modelInputFor } from "../tasks/model-input-size";
-import { type ModelManifest, uniformDtypes } from "./manifest";
+import { CACHE_REORDER_SESSION } from "./generation/decoder";
+import { CACHE_REORDER_GRAPH, graphPath, type ModelManifest, uniformDtypes } from "./manifest";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 
 export interface FolderLoadOptions {
@@ -61,6 +63,11 @@ export async function loadModelFolder(
   const id = basename(folder);
   const processor = await AutoProcessor.from_pretrained(id);
   const model = await GeoZeroQwen3VL.from_pretrained(id, { dtype: uniformDtypes(chosen) as never, device });
+  const reorder = resolve(folder, graphPath(CACHE_REORDER_GRAPH, chosen));
+  if (existsSync(reorder)) {
+    const session = await ort.InferenceSession.create(reorder, { executionProviders: [device] });
+    (model.sessions as Record<string, unknown>)[CACHE_REORDER_SESSION] = session;
+  }
   return { id, dtype: chosen, device, model, processor };
 }
 

@@ -10,6 +10,7 @@ import asyncifyMjsUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?
 import asyncifyWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url";
 import jspiMjsUrl from "onnxruntime-web/ort-wasm-simd-threaded.jspi.mjs?url";
 import jspiWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url";
+import * as ortAsyncify from "onnxruntime-web/webgpu";
 
 /**
  * Whether this browser has JavaScript Promise Integration (Chrome 137 and later). Without it transformers.js keeps
@@ -17,10 +18,12 @@ import jspiWasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.jspi.wasm?url";
  */
 export const streamsWeights = typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function";
 
-// One env object is shared by every onnxruntime-web build (it lives in onnxruntime-common).
+/** The ONNX Runtime module transformers.js runs on here: sessions the app creates itself come from it too. */
+export const ortRuntime: typeof ort = streamsWeights ? ort : ortAsyncify;
+
 if (streamsWeights) {
   ort.env.wasm.wasmPaths = { mjs: jspiMjsUrl, wasm: jspiWasmUrl };
   (globalThis as Record<symbol, unknown>)[Symbol.for("onnxruntime")] = ort;
 } else {
-  ort.env.wasm.wasmPaths = { mjs: asyncifyMjsUrl, wasm: asyncifyWasmUrl };
+  ortAsyncify.env.wasm.wasmPaths = { mjs: asyncifyMjsUrl, wasm: asyncifyWasmUrl };
 }

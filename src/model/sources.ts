@@ -4,7 +4,15 @@
  * (`transformers.js_config`), the way transformers.js names them, and their sizes are unknown until downloaded.
  */
 import { assertQwen3VlConfig } from "./errors";
-import { DTYPE_SUFFIX, type ModelManifest, SESSIONS, type SessionDtypes, uniformDtypes } from "./manifest";
+import {
+  CACHE_REORDER_GRAPH,
+  DTYPE_SUFFIX,
+  graphPath,
+  type ModelManifest,
+  SESSIONS,
+  type SessionDtypes,
+  uniformDtypes,
+} from "./manifest";
 
 /** A model folder anywhere: transformers.js sees it as `root` + `folder`. */
 export interface ModelLocation {
@@ -95,7 +103,8 @@ export function filesFromConfig(config: TransformersJsConfig, dtypes: SessionDty
     const data = Array.from({ length: chunks }, (_, i) => ({ path: `onnx/${name}_data${i === 0 ? "" : `_${i}`}` }));
     return [{ path: `onnx/${name}` }, ...data];
   });
-  return [...CONFIG_FILES, ...graphs];
+  const reorder = { path: graphPath(CACHE_REORDER_GRAPH, perSession.decoder_model_merged), optional: true };
+  return [...CONFIG_FILES, ...graphs, reorder];
 }
 
 /** What a folder offers: its manifest if it has one, else its config (checked to be Qwen3-VL) and dtypes. */

@@ -1,15 +1,17 @@
 /// <reference lib="webworker" />
-// First: it chooses the ONNX Runtime build transformers.js will use.
+// First, on its own: it chooses the ONNX Runtime build that transformers.js then picks up.
 import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { probeDevice } from "./device";
+import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { type GenerationOutput, Generator } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
-import { filesForDtype } from "./manifest";
+import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, ModelMessages } from "./messages";
 import { ensureModelFiles } from "./model-files";
+import { ortRuntime, streamsWeights } from "./ort-runtime";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 import { describeFolder, filesFromConfig, folderUrl } from "./sources";
 
@@ -66,6 +68,11 @@ async function load(
       use_external_data_format: false,
       session_options: await sessionOptions(request.device, blobs, base),
     });
+    await attachCacheReorder(
+      model,
+      blobs.get(`${base}${graphPath(CACHE_REORDER_GRAPH, request.sessions.decoder_model_merged)}`),
+      request.device,
+    );
   } finally {
     loadingFiles = new Map();
   }
@@ -76,7 +83,20 @@ async function load(
   loaded = ready;
   const seconds = (performance.now() - started) / 1000;
   emit({ status: "ready", fromCache: downloadedBytes === 0, seconds });
-  return { seconds, fromCache: downloadedBytes === 0, notCached };
+  return { seconds, fromCache: downloadedBytes === 0, notCached, streamedWeights: streamsWeights };
+}
+
+/**
+ * Adds the folder's cache-reorder graph as a session beside transformers.js's three (older folders have none), on the
+ * same device, its outputs left where the cache lives.
+ */
+async function attachCacheReorder(model: GeoZeroQwen3VL, graph: Blob | undefined, device: "webgpu" | "wasm") {
+  if (!graph) return;
+  const session = await ortRuntime.InferenceSession.create(new Uint8Array(await graph.arrayBuffer()), {
+    executionProviders: [device],
+    preferredOutputLocation: device === "webgpu" ? "gpu-buffer" : "cpu",
+  });
+  (model.sessions as Record<string, unknown>)[CACHE_REORDER_SESSION] = session;
 }
 
 /**
@@ -90,6 +110,7 @@ async function sessionOptions(device: "webgpu" | "wasm", blobs: Map<string, Blob
   const layers = config.text_config?.num_hidden_layers ?? 0;
   const preferredOutputLocation: Record<string, "gpu-buffer"> = {};
   if (device === "webgpu") {
+    preferredOutputLocation.inputs_embeds = "gpu-buffer";
     for (let i = 0; i < layers; i++) {
       preferredOutputLocation[`present.${i}.key`] = "gpu-buffer";
       preferredOutputLocation[`present.${i}.value`] = "gpu-buffer";

@@ -1,10 +1,10 @@
-import type { StorageRefusal } from "../model/model-files";
 import { create } from "zustand";
 import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceReport } from "../model/device";
 import type { ModelFailure } from "../model/errors";
 import type { ModelEntry } from "../model/manifest";
 import type { BeamsEvent, GenerateResult } from "../model/messages";
+import type { StorageRefusal } from "../model/model-files";
 import type { LoadProgress } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";

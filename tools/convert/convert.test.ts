@@ -68,7 +68,7 @@ describe("convertSnapshot", () => {
   it("writes the transformers.js folder: sessions per dtype, chunked external data, config and manifest", async () => {
     const onnx = (await readdir(join(out, "onnx"))).sort();
     for (const suffix of ["", "_q4", "_q4f16"]) {
-      for (const session of ["vision_encoder", "embed_tokens", "decoder_model_merged"])
+      for (const session of ["vision_encoder", "embed_tokens", "decoder_model_merged", "kv_cache_reorder"])
         expect(onnx).toContain(`${session}${suffix}.onnx`);
     }
     expect(onnx).toContain("decoder_model_merged.onnx_data_1");
@@ -203,6 +203,7 @@ describe("convertSnapshot", () => {
     expect(onnx.filter((f) => f.endsWith(".onnx")).sort()).toEqual([
       "decoder_model_merged_q4f16.onnx",
       "embed_tokens_q4f16.onnx",
+      "kv_cache_reorder_q4f16.onnx",
       "vision_encoder_fp16.onnx",
     ]);
     const config = await readJson(join(mixed, "config.json"));

@@ -240,7 +240,7 @@ function modelConfig(
   chunkCounts: Record<string, number>,
 ): string {
   const dtype: Record<string, OutputDtype> = {};
-  for (const file of planned) dtype[file.session.name] ??= file.dtype;
+  for (const file of planned) if (!file.session.appOnly) dtype[file.session.name] ??= file.dtype;
   const jsConfig = {
     ...((config["transformers.js_config"] as Record<string, unknown> | undefined) ?? {}),
     dtype,

@@ -10,6 +10,8 @@ export interface SessionSpec {
   /** transformers.js session name, also the .onnx file stem. */
   name: string;
   part: SessionPart;
+  /** a graph the app runs itself rather than a transformers.js session: left out of `transformers.js_config` */
+  appOnly?: boolean;
   build(g: GraphBuilder, loader: WeightLoader): Promise<void>;
 }
 

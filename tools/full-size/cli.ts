@@ -14,7 +14,9 @@ try {
   const made = await makeFullSizeCheckpoint(out, values.force);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const size = `${(fullSizeCheckpointBytes() / 1e9).toFixed(2)} GB`;
-  console.log(made ? `${out}: 8B-shaped checkpoint written (${size}) in ${seconds} s.` : `${out} is up to date (${size}).`);
+  console.log(
+    made ? `${out}: 8B-shaped checkpoint written (${size}) in ${seconds} s.` : `${out} is up to date (${size}).`,
+  );
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

@@ -6,7 +6,7 @@
  * are unchanged (`--force` to redo).
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertSnapshot, DEFAULT_ATTENTION, DEFAULT_VISION_ATTENTION } from "../convert/convert.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "../convert/testing/synthetic.ts";
@@ -19,10 +19,18 @@ const SIZES = { ...TINY_SIZES, vocab: 151936 };
 /** The converter's defaults, as users get them (portable attention: see DEFAULT_ATTENTION). */
 const ATTENTION = { attention: DEFAULT_ATTENTION, visionAttention: DEFAULT_VISION_ATTENTION };
 
+/** The converter's sources (tests aside): the folder is remade whenever what writes it changes. */
+function converterSources(): string[] {
+  return readdirSync("tools/convert", { recursive: true, encoding: "utf8" })
+    .filter((file) => /\.(ts|wat|wasm)$/.test(file) && !file.endsWith(".test.ts"))
+    .sort()
+    .map((file) => join("tools/convert", file));
+}
+
 function inputsHash(): string {
   const hash = createHash("sha256");
   hash.update(JSON.stringify({ SIZES, SEED, ATTENTION, version: 1 }));
-  for (const file of ["tools/convert/testing/synthetic.ts", "tools/tiny-model/cli.ts"]) hash.update(readFileSync(file));
+  for (const file of ["tools/tiny-model/cli.ts", ...converterSources()]) hash.update(readFileSync(file));
   return hash.digest("hex");
 }
 

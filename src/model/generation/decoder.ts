@@ -1,8 +1,9 @@
 /**
  * The converted Qwen3-VL decoder run step by step over its ONNX sessions with an explicit KV cache: prefill from
  * `inputs_embeds`, single-token steps for any number of rows, the cache gathered by row (beam search) or cut to a
- * prefix (a follow-up question that shares the prompt's start). The same code runs on onnxruntime-node and
- * onnxruntime-web; on WebGPU the cache stays in GPU buffers and is read back only to gather or cut it.
+ * prefix (a follow-up question that shares the prompt's start) by the folder's `kv_cache_reorder` graph, where the
+ * cache lives. The same code runs on onnxruntime-node and onnxruntime-web; on WebGPU the cache and the token
+ * embeddings stay in GPU buffers, and only the logits cross to the CPU at each step.
  */
 import { Tensor } from "@huggingface/transformers";
 import type { GeoZeroQwen3VL } from "../qwen3-vl/model";
@@ -25,9 +26,26 @@ export interface OrtSession {
 type CacheArray = Float32Array | Uint16Array;
 
 export function sessionOf(model: GeoZeroQwen3VL, name: string): OrtSession {
-  const session = (model.sessions as Record<string, OrtSession | undefined>)[name];
+  const session = optionalSessionOf(model, name);
   if (!session) throw new Error(`The model has no "${name}" session; is this a converted Qwen3-VL folder?`);
   return session;
+}
+
+/** The session the loaders attach from `onnx/kv_cache_reorder*.onnx` (older folders lack it). */
+export const CACHE_REORDER_SESSION = "kv_cache_reorder";
+
+export function optionalSessionOf(model: GeoZeroQwen3VL, name: string): OrtSession | undefined {
+  return (model.sessions as Record<string, OrtSession | undefined>)[name];
+}
+
+/** Beam search asked to reorder a cache that the folder gives no graph to reorder. */
+export class CacheReorderMissingError extends Error {
+  override readonly name = "CacheReorderMissingError";
+  constructor() {
+    super(
+      "This model folder has no kv_cache_reorder graph, which beam search (captioning) needs; convert the model again with npm run convert. Greedy and sampled answers work without it.",
+    );
+  }
 }
 
 export function int64Tensor(values: ArrayLike<number | bigint>, dims: number[]): OrtTensor {
@@ -39,12 +57,20 @@ function float16ArrayType(): new (length: number) => CacheArray {
   return native ?? Uint16Array;
 }
 
-async function cpuData(tensor: OrtTensor): Promise<CacheArray> {
-  return (tensor.location === "gpu-buffer" ? await tensor.getData() : tensor.data) as CacheArray;
+function bytesOf(tensor: OrtTensor): number {
+  return tensor.size * (tensor.type === "float16" ? 2 : tensor.type === "int64" ? 8 : 4);
 }
 
 function disposeIfGpu(tensor: OrtTensor | undefined): void {
   if (tensor?.location === "gpu-buffer") tensor.dispose();
+}
+
+/**
+ * Bytes that crossed from the device to JavaScript memory through the decoder: on a GPU, every output that came back
+ * to the CPU and every download; on the CPU, the outputs the generation code reads (logits, prompt embeddings).
+ */
+export interface TransferCount {
+  bytesToCpu: number;
 }
 
 /** One decoder session with its KV cache. */
@@ -56,16 +82,25 @@ export class KvDecoder {
   rows = 1;
   /** decode positions are `length + ropeDelta` (multimodal positions compress the image) */
   ropeDelta = 0;
+  readonly transfers: TransferCount = { bytesToCpu: 0 };
   private readonly cacheNames: string[];
   private readonly keepsLogits: boolean;
+  /** set once the decoder has returned its cache in GPU buffers */
+  private onGpu = false;
 
   constructor(
     private readonly decoder: OrtSession,
     private readonly embedTokens: OrtSession,
+    private readonly reorder?: OrtSession,
   ) {
     this.cacheNames = decoder.inputNames.filter((name) => name.startsWith("past_key_values."));
     this.keepsLogits = decoder.inputNames.includes("num_logits_to_keep");
     this.reset();
+  }
+
+  /** Whether the cache can be gathered by row or cut (the folder has the reorder graph). */
+  get canReorder(): boolean {
+    return this.reorder !== undefined;
   }
 
   /** Empties the cache. */
@@ -84,11 +119,28 @@ export class KvDecoder {
     this.ropeDelta = 0;
   }
 
-  /** `inputs_embeds` of token ids, [rows, n, width]. */
+  /** `inputs_embeds` of token ids, [rows, n, width], where the embedding session leaves them (GPU or CPU). */
   async embed(ids: number[][]): Promise<OrtTensor> {
     const width = ids[0].length;
     const { inputs_embeds } = await this.embedTokens.run({ input_ids: int64Tensor(ids.flat(), [ids.length, width]) });
+    this.countReturned(inputs_embeds);
     return inputs_embeds;
+  }
+
+  /** The values of an output in JavaScript memory (downloaded from the GPU when it is there), counted. */
+  async read(tensor: OrtTensor): Promise<Float32Array> {
+    if (tensor.location === "gpu-buffer") {
+      const data = (await tensor.getData()) as Float32Array;
+      this.transfers.bytesToCpu += bytesOf(tensor);
+      return data;
+    }
+    if (!this.onGpu) this.transfers.bytesToCpu += bytesOf(tensor);
+    return tensor.data as Float32Array;
+  }
+
+  /** Counts an output that a GPU run returned to the CPU (ONNX Runtime downloaded it, whether read or not). */
+  private countReturned(tensor: OrtTensor): void {
+    if (this.onGpu && tensor.location !== "gpu-buffer") this.transfers.bytesToCpu += bytesOf(tensor);
   }
 
   /**
@@ -106,13 +158,13 @@ export class KvDecoder {
     };
     if (this.keepsLogits) feeds.num_logits_to_keep = int64Tensor([1], []);
     const out = await this.decoder.run(feeds);
-    this.disposePast();
-    this.past = {};
-    for (const name of this.cacheNames) this.past[name] = out[name.replace("past_key_values.", "present.")];
+    disposeIfGpu(embeds);
+    this.replacePast(out);
     this.length = total;
     this.rows = rows;
+    this.countReturned(out.logits);
     const [, kept, vocab] = out.logits.dims;
-    const logits = out.logits.data as Float32Array;
+    const logits = await this.read(out.logits);
     if (kept === 1) return logits;
     const last = new Float32Array(rows * vocab);
     for (let r = 0; r < rows; r++)
@@ -130,45 +182,46 @@ export class KvDecoder {
     return this.run(await this.embed(tokens.map((t) => [t])), positions);
   }
 
-  /** Rebuilds the cache so that row `r` holds old row `rows[r]` (a no-op when nothing moves). */
+  /**
+   * Rebuilds the cache so that row `r` holds old row `rows[r]` (a no-op when nothing moves). A one-row cache stands
+   * for any number of copies of its row (beam search starts every beam from the prompt's).
+   */
   async gather(rows: number[]): Promise<void> {
-    if (rows.length === this.rows && rows.every((row, i) => row === i)) return;
-    await this.rebuild(rows, this.length);
+    const picked = this.rows === 1 ? rows.map(() => 0) : rows;
+    if (picked.length === this.rows && picked.every((row, i) => row === i)) return;
+    await this.reorderCache(picked, this.length);
   }
 
   /** Keeps the first `length` positions of row 0 only (the shared prefix of a follow-up question). */
   async truncate(length: number): Promise<void> {
     if (length > this.length) throw new Error(`cannot cut a cache of ${this.length} tokens to ${length}`);
     if (this.rows === 1 && length === this.length) return;
-    await this.rebuild([0], length);
+    await this.reorderCache([0], length);
   }
 
-  private async rebuild(rows: number[], length: number): Promise<void> {
-    const next: Record<string, OrtTensor> = {};
-    for (const name of this.cacheNames) {
-      const old = this.past[name];
-      const [, heads, oldLength, headDim] = old.dims;
-      const data = await cpuData(old);
-      const ArrayType = data.constructor as new (n: number) => CacheArray;
-      const out = new ArrayType(rows.length * heads * length * headDim);
-      const rowSize = heads * length * headDim;
-      for (let r = 0; r < rows.length; r++) {
-        for (let h = 0; h < heads; h++) {
-          const from = (rows[r] * heads + h) * oldLength * headDim;
-          out.set(data.subarray(from, from + length * headDim), r * rowSize + h * length * headDim);
-        }
-      }
-      next[name] = new Tensor(old.type as "float32", out as Float32Array, [
-        rows.length,
-        heads,
-        length,
-        headDim,
-      ]).ort_tensor;
-    }
-    this.disposePast();
-    this.past = next;
+  /** Runs the reorder graph on the cache where it lives: rows picked, positions cut. */
+  private async reorderCache(rows: number[], length: number): Promise<void> {
+    if (!this.reorder) throw new CacheReorderMissingError();
+    const out = await this.reorder.run({
+      ...this.past,
+      rows: int64Tensor(rows, [rows.length]),
+      length: int64Tensor([length], [1]),
+    });
+    this.replacePast(out);
     this.rows = rows.length;
     this.length = length;
+  }
+
+  /** Takes `present.*` outputs as the new cache, disposing the old one. */
+  private replacePast(out: Record<string, OrtTensor>): void {
+    this.disposePast();
+    this.past = {};
+    for (const name of this.cacheNames) {
+      const present = out[name.replace("past_key_values.", "present.")];
+      if (present.location === "gpu-buffer") this.onGpu = true;
+      else this.countReturned(present);
+      this.past[name] = present;
+    }
   }
 
   private disposePast(): void {

@@ -11,7 +11,14 @@ import { Tensor, TextStreamer } from "@huggingface/transformers";
 import type { Decoding } from "../../tasks/prompts";
 import type { GeoZeroQwen3VL } from "../qwen3-vl/model";
 import { type BeamProgress, beamSearch, type EarlyStopping, type LogitsProcessor } from "./beam-search";
-import { KvDecoder, type OrtTensor, sessionOf } from "./decoder";
+import {
+  CACHE_REORDER_SESSION,
+  KvDecoder,
+  type OrtTensor,
+  optionalSessionOf,
+  sessionOf,
+  type TransferCount,
+} from "./decoder";
 import type { ImageInput, PreparedPrompt } from "./inputs";
 import { argmax, sampleToken, seededRandom } from "./sampling";
 
@@ -104,7 +111,11 @@ export class Generator {
     private readonly tokenizer: Tokenizer,
     options: { eosTokenIds?: number[]; reusePrefix?: boolean } = {},
   ) {
-    this.decoder = new KvDecoder(sessionOf(model, "decoder_model_merged"), sessionOf(model, "embed_tokens"));
+    this.decoder = new KvDecoder(
+      sessionOf(model, "decoder_model_merged"),
+      sessionOf(model, "embed_tokens"),
+      optionalSessionOf(model, CACHE_REORDER_SESSION),
+    );
     const configured = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
     this.eosTokenIds = options.eosTokenIds ?? (configured === undefined ? [] : [configured].flat());
     this.reusePrefix = options.reusePrefix ?? true;
@@ -112,6 +123,11 @@ export class Generator {
 
   /** whether a follow-up prompt may start from the cached prefix */
   reusePrefix: boolean;
+
+  /** Bytes that crossed from the device to JavaScript memory through the decoder so far. */
+  get transfers(): Readonly<TransferCount> {
+    return this.decoder.transfers;
+  }
 
   /** Forgets the kept image features and KV cache. */
   forget(): void {
@@ -190,7 +206,7 @@ export class Generator {
   private async startFromCache(ids: number[], imageKey: string | null): Promise<number> {
     const previous = this.cached;
     let shared = 0;
-    if (this.reusePrefix && previous && previous.imageKey === imageKey) {
+    if (this.reusePrefix && this.decoder.canReorder && previous && previous.imageKey === imageKey) {
       const limit = Math.min(previous.ids.length, ids.length - 1, this.decoder.length);
       while (shared < limit && previous.ids[shared] === ids[shared]) shared++;
     }
@@ -222,7 +238,7 @@ export class Generator {
         `Image features are ${features.dims[1]} wide but token embeddings ${width}; reconvert the model.`,
       );
     const rows = features.data as Float32Array;
-    const target = embeds.data as Float32Array;
+    const target = await this.decoder.read(embeds);
     let feature = 0;
     for (let at = 0; at < ids.length; at++) {
       if (ids[at] !== imageTokenId) continue;
@@ -231,7 +247,9 @@ export class Generator {
     }
     if (feature !== features.dims[0])
       throw new Error(`The prompt has ${feature} image tokens but the image gives ${features.dims[0]} features.`);
-    return embeds;
+    if (embeds.location !== "gpu-buffer") return embeds;
+    embeds.dispose();
+    return new Tensor("float32", target, embeds.dims as number[]).ort_tensor;
   }
 
   private async decodeOne(

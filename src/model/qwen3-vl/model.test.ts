@@ -34,10 +34,15 @@ afterAll(async () => {
 });
 
 describe("GeoZeroQwen3VL", () => {
-  it("loads through from_pretrained as the project's class with the registered sessions", () => {
+  it("loads through from_pretrained as the project's class with the registered sessions and the cache reorder", () => {
     expect(tiny.model).toBeInstanceOf(GeoZeroQwen3VL);
     expect(tiny.model).toBeInstanceOf(Qwen3VLForConditionalGeneration);
-    expect(Object.keys(tiny.model.sessions).sort()).toEqual(["decoder_model_merged", "embed_tokens", "vision_encoder"]);
+    expect(Object.keys(tiny.model.sessions).sort()).toEqual([
+      "decoder_model_merged",
+      "embed_tokens",
+      "kv_cache_reorder",
+      "vision_encoder",
+    ]);
   });
 
   it("decodes a text-only prompt at the positions upstream uses (continuing at the prompt length)", async () => {
