@@ -1,7 +1,13 @@
 /** The manifest the converter writes into every model folder (`manifest.json`). */
 export interface ModelManifest {
   format: string;
-  source: { path: string; modelType: string; shards?: string[] };
+  /** the snapshot converted: its folder's name and, from the hub cache, its repository, revision and subfolder */
+  source: {
+    folder: string;
+    hub?: { id: string; revision: string; subfolder?: string };
+    modelType: string;
+    shards?: string[];
+  };
   dtypes: string[];
   totalBytes: number;
   files: Array<{ path: string; bytes: number; sha256: string }>;

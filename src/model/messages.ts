@@ -34,6 +34,8 @@ export interface BeamsEvent {
 /** A finished (or stopped) generation. */
 export interface GenerateResult {
   text: string;
+  /** the generated token ids (eos included when it ended there) */
+  tokenIds: number[];
   tokens: number;
   stopped: boolean;
   ttftMs: number;

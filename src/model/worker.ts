@@ -198,6 +198,7 @@ async function generate(
   if (pending) flush();
   return {
     text: output.text,
+    tokenIds: output.tokenIds,
     tokens,
     stopped: output.stopped,
     ttftMs: output.firstTokenMs,

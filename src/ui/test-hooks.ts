@@ -1,4 +1,5 @@
 import { cropInWorker } from "../imagery/crop";
+import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
 import { activeMapView } from "./MapPanel";
 import { replayAnswer } from "./model/actions";
@@ -8,5 +9,7 @@ import { replayAnswer } from "./model/actions";
  * the map view and the crop entry point. They change no behaviour.
  */
 export function installTestHooks(): void {
-  Object.assign(window, { __geozero: { store: useAppStore, map: activeMapView, cropInWorker, replayAnswer } });
+  Object.assign(window, {
+    __geozero: { store: useAppStore, modelStore: useModelStore, map: activeMapView, cropInWorker, replayAnswer },
+  });
 }

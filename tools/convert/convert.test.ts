@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileSource } from "../io/file-source.ts";
-import { convertSnapshot, parseDtypes } from "./convert.ts";
+import { convertSnapshot, parseDtypes, planConversion } from "./convert.ts";
 import { familyFor } from "./families.ts";
 import { readSnapshotConfig } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
@@ -214,6 +214,9 @@ describe("convertSnapshot", () => {
     });
     const manifest = await readJson(join(mixed, "manifest.json"));
     expect(manifest.source.shards).toEqual(["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]);
+    // A folder published to a static host must not show where it was converted.
+    expect(manifest.source.folder).toBe("snapshot");
+    expect(JSON.stringify(manifest)).not.toContain(root);
     const vision = await ort.InferenceSession.create(join(mixed, "onnx", "vision_encoder_fp16.onnx"));
     const { image_features } = await vision.run({
       pixel_values: new ort.Tensor("float32", new Float32Array(16 * 1536).fill(0.25), [16, 1536]),
@@ -328,5 +331,37 @@ describe("convertSnapshot", () => {
       writer.close();
     }
     expect(slices.unplanned).toBe(0);
+  });
+
+  it("plans, before writing, the exact size of every file the conversion writes", async () => {
+    const config = await readSnapshotConfig(snapshot);
+    const checkpoint = await openCheckpointDir(snapshot);
+    const plans = await planConversion(config, checkpoint, {
+      dtypes: ["fp32", "q4", "q4f16"],
+      chunkBytes: 300_000,
+      limits: { sliceBytes: 4096, transposeInMemoryBytes: 100_000 },
+    });
+    const planned = new Map<string, number>();
+    for (const plan of plans) {
+      planned.set(plan.fileName, plan.graphBytes);
+      for (const file of plan.dataFiles) planned.set(file.name, file.bytes);
+    }
+    const written = new Map<string, number>();
+    for (const name of await readdir(join(out, "onnx"))) written.set(name, (await stat(join(out, "onnx", name))).size);
+    expect(new Map([...planned].sort())).toEqual(new Map([...written].sort()));
+  });
+
+  it("refuses before writing anything when the disk lacks the planned bytes", async () => {
+    process.env.GEOZERO_FREE_BYTES = "2000000";
+    try {
+      await expect(
+        convertSnapshot({ snapshotDir: snapshot, outDir: join(root, "model-cache", "no-room"), dtypes: ["q4"] }),
+      ).rejects.toThrow(
+        /^Converting .* to q4 needs 0\.\d GB in .*model-cache \(and 1\.0 GB to spare\), but its disk has 0\.0 GB free/,
+      );
+    } finally {
+      delete process.env.GEOZERO_FREE_BYTES;
+    }
+    expect(await readdir(join(root, "model-cache"))).not.toContain("no-room");
   });
 });

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { writeFolderAtomically } from "../io/atomic-folder.ts";
+import { ensureFreeSpace } from "../io/disk-space.ts";
 import { type AttentionKind, type BuildOptions, familyFor, type SessionSpec } from "./families.ts";
 import { readSnapshotConfig, writeSupportFiles, writeTracked } from "./folder.ts";
 import { GraphBuilder } from "./graph/builder.ts";
@@ -19,6 +20,7 @@ import {
 import { InlineQuantizer, type Quantizer, WorkerQuantizer } from "./quant/pool.ts";
 import { openCheckpointDir } from "./safetensors/open-dir.ts";
 import type { Checkpoint } from "./safetensors/read.ts";
+import { snapshotOrigin } from "./snapshot-origin.ts";
 
 /** Default cap on quantising threads (each holds a few slices of about 8 MiB). */
 const MAX_DEFAULT_WORKERS = 8;
@@ -119,18 +121,27 @@ async function convertWith(
   const outDir = resolve(options.outDir);
   const config = await readSnapshotConfig(snapshotDir);
   const family = familyFor(config, snapshotDir);
-  const build = {
-    attention: options.attention ?? DEFAULT_ATTENTION,
-    visionAttention: options.visionAttention ?? DEFAULT_VISION_ATTENTION,
-  };
+  const build = buildChoices(options);
   const sessions = family.prepare(config, build);
   const checkpoint = await openCheckpointDir(snapshotDir, signal);
   const planned = planFiles(sessions, dtypes, options.visionDtype);
+  const plans = await planSessions(planned, checkpoint, options);
+  const plannedBytes = plans.reduce((sum, p) => sum + p.graphBytes + p.dataFiles.reduce((a, f) => a + f.bytes, 0), 0);
+  await ensureFreeSpace(dirname(outDir), plannedBytes, `Converting ${snapshotDir} to ${dtypes.join(", ")}`);
   const written = await writeFolderAtomically(
     outDir,
     async (partial) => {
       await mkdir(join(partial, "onnx"));
-      const built = await buildSessions(planned, checkpoint, join(partial, "onnx"), options, starting, signal);
+      const quantized = plans.flatMap((plan) => plan.quantized);
+      const built = await buildSessions(
+        planned,
+        checkpoint,
+        quantized,
+        join(partial, "onnx"),
+        options,
+        starting,
+        signal,
+      );
       const files = [...built.written, ...(await writeSupportFiles(snapshotDir, partial, family.preprocessorDefaults))];
       files.push(await writeTracked(partial, "config.json", modelConfig(config, planned, built.chunkCounts)));
       await writeManifest(partial, files, {
@@ -158,6 +169,7 @@ async function convertWith(
 async function buildSessions(
   planned: PlannedFile[],
   checkpoint: Checkpoint,
+  plan: string[],
   onnxDir: string,
   options: ConvertOptions,
   starting: Promise<Quantizer | undefined>,
@@ -168,7 +180,6 @@ async function buildSessions(
   options.onProgress?.({ status: "start", totalBytes, files: planned.map((p) => p.fileName) });
   const written: WrittenFile[] = [];
   const chunkCounts: Record<string, number> = {};
-  const plan = await planQuantisedTensors(planned, checkpoint);
   const quantizer = (await starting) ?? new InlineQuantizer();
   const slices = new SliceQuantizer(checkpoint, quantizer, BLOCK_SIZE, options.limits, plan);
   const scratch = new ScratchMemory();
@@ -192,20 +203,64 @@ async function buildSessions(
   return { written, chunkCounts };
 }
 
-/**
- * The tensors the planned builds quantise, in the order they will ask for them (dry runs, no weights read; builds
- * at a float dtype quantise nothing and are skipped).
- */
-async function planQuantisedTensors(planned: PlannedFile[], checkpoint: Checkpoint): Promise<string[]> {
-  const tensors: string[] = [];
+/** What a dry run of one session file foresees: its exact sizes and the tensors it quantises, in order. */
+export interface SessionPlan {
+  fileName: string;
+  /** the .onnx file */
+  graphBytes: number;
+  /** external-data chunks, by name */
+  dataFiles: { name: string; bytes: number }[];
+  /** bytes of its weight initializers (inline and external), padding aside */
+  weightBytes: number;
+  quantized: string[];
+}
+
+/** A dry run of every planned build (no weights read or made): sizes and quantisation order. */
+async function planSessions(
+  planned: PlannedFile[],
+  checkpoint: Pick<Checkpoint, "tensors">,
+  options: Pick<ConvertOptions, "chunkBytes" | "limits">,
+) {
+  const plans: SessionPlan[] = [];
   for (const file of planned) {
     const precision = PRECISIONS[file.dtype];
-    if (!precision.quantize) continue;
-    const planner = new PlanningLoader(checkpoint, precision);
-    await file.session.build(new GraphBuilder(file.session.name, undefined, precision.floatType), planner);
-    tensors.push(...planner.quantized);
+    const planner = new PlanningLoader(checkpoint as Checkpoint, precision, { limits: options.limits });
+    const writer = new ExternalDataWriter(null, file.fileName, options.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    const g = new GraphBuilder(file.session.name, writer, precision.floatType);
+    await file.session.build(g, planner);
+    const dataFiles = writer.close().map(({ name, bytes }) => ({ name, bytes }));
+    const graphBytes = g.encode().byteLength;
+    plans.push({
+      fileName: file.fileName,
+      graphBytes,
+      dataFiles,
+      weightBytes: g.plannedBytes,
+      quantized: planner.quantized,
+    });
   }
-  return tensors;
+  return plans;
+}
+
+/**
+ * The session files a conversion would write and their exact sizes, from the snapshot's config and tensor list
+ * alone (`tensors` needs shapes and names; nothing is read).
+ */
+export async function planConversion(
+  config: Record<string, unknown>,
+  checkpoint: Pick<Checkpoint, "tensors">,
+  options: Pick<ConvertOptions, "dtypes" | "visionDtype" | "attention" | "visionAttention" | "chunkBytes" | "limits">,
+): Promise<SessionPlan[]> {
+  const family = familyFor(config, "the snapshot");
+  const sessions = family.prepare(config, buildChoices(options));
+  const planned = planFiles(sessions, options.dtypes, options.visionDtype);
+  return planSessions(planned, checkpoint, options);
+}
+
+function buildChoices(options: Pick<ConvertOptions, "attention" | "visionAttention">): BuildOptions {
+  return {
+    attention: options.attention ?? DEFAULT_ATTENTION,
+    visionAttention: options.visionAttention ?? DEFAULT_VISION_ATTENTION,
+  };
 }
 
 function planFiles(sessions: SessionSpec[], dtypes: OutputDtype[], visionDtype?: OutputDtype): PlannedFile[] {
@@ -264,7 +319,7 @@ async function writeManifest(
 ): Promise<void> {
   const manifest = {
     format: "geozero-web model folder 1",
-    source: { path: resolve(source.snapshotDir), modelType: source.modelType, shards: source.shards },
+    source: { ...snapshotOrigin(source.snapshotDir), modelType: source.modelType, shards: source.shards },
     dtypes: source.dtypes,
     visionDtype: source.visionDtype ?? null,
     attention: source.attention.attention,

@@ -20,13 +20,19 @@ const contentTypes: Record<string, string> = {
 /** Every converted model under `root`: `{ id, manifest }` for each folder with a manifest.json. */
 export function modelIndex(root: string): Array<{ id: string; manifest: unknown }> {
   if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, "manifest.json")))
-    .map((entry) => ({
-      id: entry.name,
-      manifest: JSON.parse(readFileSync(join(root, entry.name, "manifest.json"), "utf8")),
-    }))
-    .sort((a, b) => a.id.localeCompare(b.id));
+  return (
+    readdirSync(root, { withFileTypes: true })
+      // A link to a folder elsewhere counts (a converted model kept on another disk).
+      .filter(
+        (entry) =>
+          existsSync(join(root, entry.name, "manifest.json")) && statSync(join(root, entry.name)).isDirectory(),
+      )
+      .map((entry) => ({
+        id: entry.name,
+        manifest: JSON.parse(readFileSync(join(root, entry.name, "manifest.json"), "utf8")),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id))
+  );
 }
 
 function serveFile(root: string, request: IncomingMessage, response: ServerResponse): void {

@@ -21,6 +21,16 @@ const DATA_TYPE: Record<ElementType, number> = {
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
+/** Bytes per element of each element type. */
+export const ELEMENT_BYTES: Record<ElementType, number> = {
+  float32: 4,
+  float16: 2,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  bool: 1,
+};
+
 /** The ONNX data type number of an element type (for Cast's `to`). */
 export function onnxDataType(type: ElementType): number {
   return DATA_TYPE[type];
@@ -145,6 +155,24 @@ export class GraphBuilder {
     this.initializers.push(externalTensor(name, type, dims, location));
     return name;
   }
+
+  /**
+   * Adds an initializer of `dims` whose bytes are not made: its place in the external data is reserved as if written
+   * (a dry run's planned sizes; small ones stay inline, zero-filled, as real ones would). Returns the name.
+   */
+  makePlannedInitializer(name: string, type: ElementType, dims: number[]): string {
+    if (this.initializerNames.has(name)) return name;
+    const byteLength = dims.reduce((a, b) => a * b, ELEMENT_BYTES[type]);
+    this.plannedBytes += byteLength;
+    if (this.weights === undefined || byteLength <= INLINE_LIMIT_BYTES)
+      return this.makeInitializer(name, type, dims, new Uint8Array(byteLength));
+    this.initializerNames.add(name);
+    this.initializers.push(externalTensor(name, type, dims, this.weights.reserve(byteLength)));
+    return name;
+  }
+
+  /** Bytes of the initializers planned so far (makePlannedInitializer). */
+  plannedBytes = 0;
 
   /** A shared int64 constant, created on first use. */
   int64(values: number[], dims: number[] = [values.length]): string {

@@ -30,6 +30,8 @@ const ALIGNMENT = 64;
 export class ExternalDataWriter {
   private chunkIndex = -1;
   private fd: number | undefined;
+  /** whether a chunk has been started (planning opens no files) */
+  private opened = false;
   private position = 0;
   private readonly chunkNames: string[] = [];
   private readonly hashes: Hash[] = [];
@@ -39,8 +41,12 @@ export class ExternalDataWriter {
   /** Bytes written over all chunks (padding included). */
   bytesWritten = 0;
 
+  /**
+   * @param dir where the chunks go; null plans only: offsets and chunk sizes are counted as if written (a dry run's
+   *   planned sizes), nothing is written or hashed
+   */
   constructor(
-    private readonly dir: string,
+    private readonly dir: string | null,
     private readonly modelFileName: string,
     private readonly maxChunkBytes = DEFAULT_CHUNK_BYTES,
   ) {}
@@ -66,10 +72,18 @@ export class ExternalDataWriter {
       );
     }
     const padding = (ALIGNMENT - (this.position % ALIGNMENT)) % ALIGNMENT;
-    if (this.fd === undefined || this.position + padding + byteLength > this.maxChunkBytes) this.nextChunk();
+    if (!this.opened || this.position + padding + byteLength > this.maxChunkBytes) this.nextChunk();
     else if (padding > 0) this.writeAll(new Uint8Array(padding));
     this.pending = byteLength;
     return { location: this.chunkNames[this.chunkIndex], offset: this.position, length: byteLength };
+  }
+
+  /** Reserves a tensor's region as `begin` does and counts its bytes as written, without any (dry runs). */
+  reserve(byteLength: number): ExternalLocation {
+    const location = this.begin(byteLength);
+    this.advance(byteLength);
+    this.pending = 0;
+    return location;
   }
 
   /** Writes the next piece of the tensor begun last. */
@@ -83,7 +97,7 @@ export class ExternalDataWriter {
     this.pending -= bytes.byteLength;
   }
 
-  /** Closes the open chunk and returns every chunk written, in order, with its size and SHA-256. */
+  /** Closes the open chunk and returns every chunk written, in order, with its size and SHA-256 (empty when planned). */
   close(): WrittenFile[] {
     if (this.closed) return this.closed;
     if (this.fd !== undefined) closeSync(this.fd);
@@ -91,7 +105,7 @@ export class ExternalDataWriter {
     this.closed = this.chunkNames.map((name, i) => ({
       name,
       bytes: this.sizes[i],
-      sha256: this.hashes[i].digest("hex"),
+      sha256: this.hashes[i]?.digest("hex") ?? "",
     }));
     return this.closed;
   }
@@ -101,20 +115,29 @@ export class ExternalDataWriter {
     this.chunkIndex++;
     const name = `${this.modelFileName}_data${this.chunkIndex === 0 ? "" : `_${this.chunkIndex}`}`;
     this.chunkNames.push(name);
-    this.hashes.push(createHash("sha256"));
     this.sizes.push(0);
-    this.fd = openSync(join(this.dir, name), "w");
+    this.opened = true;
+    if (this.dir !== null) {
+      this.hashes.push(createHash("sha256"));
+      this.fd = openSync(join(this.dir, name), "w");
+    }
     this.position = 0;
   }
 
   private writeAll(bytes: Uint8Array): void {
-    let done = 0;
-    while (done < bytes.byteLength) {
-      done += writeSync(this.fd as number, bytes, done, bytes.byteLength - done, this.position + done);
+    if (this.dir !== null) {
+      let done = 0;
+      while (done < bytes.byteLength) {
+        done += writeSync(this.fd as number, bytes, done, bytes.byteLength - done, this.position + done);
+      }
+      this.hashes[this.chunkIndex].update(bytes);
     }
-    this.hashes[this.chunkIndex].update(bytes);
-    this.sizes[this.chunkIndex] += bytes.byteLength;
-    this.position += bytes.byteLength;
-    this.bytesWritten += bytes.byteLength;
+    this.advance(bytes.byteLength);
+  }
+
+  private advance(byteLength: number): void {
+    this.sizes[this.chunkIndex] += byteLength;
+    this.position += byteLength;
+    this.bytesWritten += byteLength;
   }
 }

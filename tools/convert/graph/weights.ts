@@ -327,32 +327,43 @@ export class SliceQuantizer {
 }
 
 /**
- * Runs a session's build without reading or writing weights, recording the order in which it quantises tensors:
- * the plan a WeightLoader follows to quantise ahead across tensor boundaries.
+ * Runs a session's build without reading or writing weights: every weight initializer is planned at its size
+ * (`GraphBuilder.makePlannedInitializer`), so a builder with a planning writer gives the files' exact sizes, and the
+ * order in which tensors are quantised is recorded: the plan a WeightLoader follows to quantise ahead.
  */
 export class PlanningLoader extends WeightLoader {
   readonly quantized: string[] = [];
 
-  override async tensor(_g: GraphBuilder, name: string): Promise<string> {
-    return name;
+  override async tensor(g: GraphBuilder, name: string, dims?: number[]): Promise<string> {
+    return g.makePlannedInitializer(name, g.floatType, dims ?? this.shape(name));
   }
 
-  override async transposedInitializer(_g: GraphBuilder, _tensorName: string, initializerName: string) {
-    return initializerName;
+  override async transposedInitializer(
+    g: GraphBuilder,
+    _tensorName: string,
+    initializerName: string,
+    rows: number,
+    columns: number,
+  ) {
+    return g.makePlannedInitializer(initializerName, g.floatType, [columns, rows]);
   }
 
-  protected override async floatRows(_g: GraphBuilder, _tensorName: string, initializerName: string): Promise<string> {
-    return initializerName;
+  protected override async floatRows(g: GraphBuilder, tensorName: string, initializerName: string): Promise<string> {
+    return g.makePlannedInitializer(initializerName, g.floatType, this.shape(tensorName));
   }
 
   protected override async quantizedRows(
-    _g: GraphBuilder,
+    g: GraphBuilder,
     tensorName: string,
-    dims: { suffix?: string },
+    dims: { data: number[]; scales: number[]; zeroPoints: number[]; suffix?: string },
   ): Promise<{ data: string; scales: string; zeroPoints: string }> {
     this.quantized.push(tensorName);
     const name = `${tensorName}${dims.suffix ?? ""}`;
-    return { data: `${name}.q4`, scales: `${name}.scales`, zeroPoints: `${name}.zero_points` };
+    return {
+      data: g.makePlannedInitializer(`${name}.q4`, "uint8", dims.data),
+      scales: g.makePlannedInitializer(`${name}.scales`, g.floatType, dims.scales),
+      zeroPoints: g.makePlannedInitializer(`${name}.zero_points`, "uint8", dims.zeroPoints),
+    };
   }
 }
 
