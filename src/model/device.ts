@@ -5,7 +5,48 @@ export interface DeviceReport {
   crossOriginIsolated: boolean;
 }
 
-import { type SessionDtypes, uniformDtypes } from "./manifest";
+import { formatBytes, type ModelManifest, type SessionDtypes, uniformDtypes } from "./manifest";
+
+/**
+ * A weight larger than one WebGPU buffer may be on this adapter (each initializer becomes one buffer; ONNX Runtime
+ * splits bindings, not buffers): names the limit, its value, and the weight.
+ */
+export class GpuLimitError extends Error {
+  override readonly name = "GpuLimitError";
+  readonly limit = "maxBufferSize";
+  constructor(
+    readonly available: number,
+    readonly needed: number,
+    readonly tensor: string,
+    readonly file: string,
+  ) {
+    super(
+      `This GPU holds at most ${formatBytes(available)} in one buffer (its WebGPU maxBufferSize is ${available} bytes), but the model's largest weight, ${tensor} in ${file}, is ${formatBytes(needed)} (${needed} bytes). Load the model at a 4-bit dtype, whose weights are smaller, or on WASM.`,
+    );
+  }
+}
+
+/** The first weight of the files to load that one buffer of the adapter cannot hold, or null when all fit. */
+export function gpuLimitProblem(
+  files: ModelManifest["files"],
+  limits: Pick<GPUSupportedLimits, "maxBufferSize">,
+): GpuLimitError | null {
+  for (const file of files) {
+    const largest = file.largestInitializer;
+    if (largest && largest.bytes > limits.maxBufferSize)
+      return new GpuLimitError(limits.maxBufferSize, largest.bytes, largest.name, file.path);
+  }
+  return null;
+}
+
+/** Throws a GpuLimitError before any download when the adapter ONNX Runtime will use cannot hold a weight. */
+export async function checkGpuLimits(files: ModelManifest["files"]): Promise<void> {
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+  const adapter = await gpu?.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) return;
+  const problem = gpuLimitProblem(files, adapter.limits);
+  if (problem) throw problem;
+}
 
 /** Where and at which precision the model runs, and why, in words for the user. */
 export interface BackendChoice {

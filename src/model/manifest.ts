@@ -10,7 +10,13 @@ export interface ModelManifest {
   };
   dtypes: string[];
   totalBytes: number;
-  files: Array<{ path: string; bytes: number; sha256: string }>;
+  files: Array<{
+    path: string;
+    bytes: number;
+    sha256: string;
+    /** for a graph: its largest initializer, which WebGPU holds in one buffer */
+    largestInitializer?: { name: string; bytes: number };
+  }>;
   /** Set on generated demo models with random weights. */
   demo?: boolean;
   [key: string]: unknown;

@@ -36,6 +36,8 @@ export interface GenerateResult {
   text: string;
   /** the generated token ids (eos included when it ended there) */
   tokenIds: number[];
+  /** bytes that crossed from the device to JavaScript memory: in the prefill, and over the decoding steps */
+  transfers: { prefillBytesToCpu: number; decodeBytesToCpu: number; decodeSteps: number };
   tokens: number;
   stopped: boolean;
   ttftMs: number;

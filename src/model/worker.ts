@@ -4,7 +4,7 @@ import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
-import { probeDevice } from "./device";
+import { checkGpuLimits, probeDevice } from "./device";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { type GenerationOutput, Generator } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
@@ -48,9 +48,10 @@ async function load(
   const location = { label: request.modelId, root, folder: request.modelId };
   env.localModelPath = root;
   const folder = await describeFolder(location, fetch, signal);
-  const files = folder.manifest
-    ? filesForDtype(folder.manifest, request.sessions)
-    : filesFromConfig(folder.config ?? {}, request.sessions);
+  const listed = folder.manifest ? filesForDtype(folder.manifest, request.sessions) : null;
+  // Before any download: a weight that no buffer of this GPU can hold fails the load anyway, after minutes.
+  if (listed && request.device === "webgpu") await checkGpuLimits(listed);
+  const files = listed ?? filesFromConfig(folder.config ?? {}, request.sessions);
   const base = folderUrl(location);
   const { blobs, downloadedBytes, notCached } = await ensureModelFiles(base, files, emit, signal);
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
@@ -199,6 +200,7 @@ async function generate(
   return {
     text: output.text,
     tokenIds: output.tokenIds,
+    transfers: output.transfers,
     tokens,
     stopped: output.stopped,
     ttftMs: output.firstTokenMs,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [part…]`: runs each benchmark part and prints its figures and ratios.
- * Parts register themselves in `parts.ts`; with no argument every part runs.
+ * Parts register themselves in `parts.ts`; with no argument every part runs but those that run only when named.
  */
 import { benchParts } from "./parts.ts";
 
@@ -11,7 +11,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 for (const part of benchParts) {
-  if (wanted.length > 0 && !wanted.includes(part.name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(part.name) : part.onlyWhenNamed) continue;
   console.log(`\n=== bench: ${part.name} ===`);
   await part.run();
 }

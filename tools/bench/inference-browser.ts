@@ -57,7 +57,7 @@ function inPage<K extends keyof typeof BenchPage>(
  * JS heap in use of every dedicated worker of the page, through the DevTools protocol (workers have no
  * performance.memory): auto-attach to the page's workers and ask each for Runtime.getHeapUsage.
  */
-async function workerHeapProbe(page: Page): Promise<() => Promise<number>> {
+export async function workerHeapProbe(page: Page): Promise<() => Promise<number>> {
   const cdp = await page.context().newCDPSession(page);
   const sessions = new Set<string>();
   const pending = new Map<number, (used: number) => void>();
@@ -163,6 +163,10 @@ async function benchDevice(page: Page, workerHeap: () => Promise<number>, run: D
   console.log(`decode: app median ${rate(appRate)} tokens/s [${list(app.map((r) => r.tokensPerSecond))}]`);
   console.log(`        bare median ${rate(bareRate)} tokens/s [${list(bare.map((r) => r.tokensPerSecond))}]`);
   console.log(`ratio app / bare decode: ${(appRate / bareRate).toFixed(2)} (target ≥ 0.9)`);
+  const perStep = median(app.map((r) => r.bytesToCpuPerStep));
+  console.log(
+    `bytes from the device to JS memory per decoding step (app): ${perStep.toFixed(0)}; the logits alone: ${vocabBytes} (ratio ${(perStep / vocabBytes).toFixed(2)}, target ≤ 1)`,
+  );
   const { peak } = measured.result;
   console.log(
     `peak JS heap during generation: page ${mib(peak.page)}, model worker ${peak.worker ? mib(peak.worker) : "n/a"}; peak Chromium RSS ${mib(measured.peak)}`,
@@ -170,6 +174,8 @@ async function benchDevice(page: Page, workerHeap: () => Promise<number>, run: D
 }
 
 const BENCH_IMAGE = "224 × 224 image";
+/** One row of float32 logits over Qwen3's vocabulary. */
+const vocabBytes = 151936 * 4;
 
 /**
  * Imports the page module once. The first import makes Vite optimise onnxruntime-web and reload the page, which

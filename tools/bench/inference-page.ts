@@ -67,8 +67,10 @@ export async function appGenerate(maxNewTokens: number) {
       },
     },
   );
+  const { decodeBytesToCpu, decodeSteps } = result.transfers;
   return {
     tokens: result.tokens,
+    bytesToCpuPerStep: decodeSteps > 0 ? decodeBytesToCpu / decodeSteps : 0,
     ttftMs: result.ttftMs,
     tokensPerSecond: result.tokensPerSecond,
     promptTokens,

@@ -341,6 +341,13 @@ describe("convertSnapshot", () => {
       chunkBytes: 300_000,
       limits: { sliceBytes: 4096, transposeInMemoryBytes: 100_000 },
     });
+    const manifest = await readJson(join(out, "manifest.json"));
+    const decoder = manifest.files.find((f: { path: string }) => f.path === "onnx/decoder_model_merged_q4.onnx");
+    // The largest weight of the q4 decoder is its 4-bit head; the app checks it against the GPU's buffer limit.
+    expect(decoder.largestInitializer).toEqual({
+      name: "lm_head.weight.q4",
+      bytes: (TINY_SIZES.vocab * TINY_SIZES.textHidden) / 2,
+    });
     const planned = new Map<string, number>();
     for (const plan of plans) {
       planned.set(plan.fileName, plan.graphBytes);

@@ -282,7 +282,7 @@ async function buildSession(file: PlannedFile, loader: WeightLoader, onnxDir: st
     await file.session.build(g, loader);
     const chunks = writer.close();
     const model = await writeTracked(onnxDir, file.fileName, g.encode());
-    return [model, ...chunks];
+    return [{ ...model, largestInitializer: g.largestInitializer }, ...chunks];
   } finally {
     writer.close();
   }
@@ -328,7 +328,12 @@ async function writeManifest(
     totalBytes: files.reduce((sum, f) => sum + f.bytes, 0),
     files: [...files]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((f) => ({ path: f.name, bytes: f.bytes, sha256: f.sha256 })),
+      .map((f) => ({
+        path: f.name,
+        bytes: f.bytes,
+        sha256: f.sha256,
+        ...(f.largestInitializer ? { largestInitializer: f.largestInitializer } : {}),
+      })),
   };
   await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }

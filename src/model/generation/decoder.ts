@@ -71,6 +71,8 @@ function disposeIfGpu(tensor: OrtTensor | undefined): void {
  */
 export interface TransferCount {
   bytesToCpu: number;
+  /** single-token decoder steps run */
+  steps: number;
 }
 
 /** One decoder session with its KV cache. */
@@ -82,7 +84,7 @@ export class KvDecoder {
   rows = 1;
   /** decode positions are `length + ropeDelta` (multimodal positions compress the image) */
   ropeDelta = 0;
-  readonly transfers: TransferCount = { bytesToCpu: 0 };
+  readonly transfers: TransferCount = { bytesToCpu: 0, steps: 0 };
   private readonly cacheNames: string[];
   private readonly keepsLogits: boolean;
   /** set once the decoder has returned its cache in GPU buffers */
@@ -179,6 +181,7 @@ export class KvDecoder {
       throw new Error(`step got ${tokens.length} tokens for a cache of ${this.rows} rows`);
     const position = this.length + this.ropeDelta;
     const positions = int64Tensor(new Array(3 * tokens.length).fill(position), [3, tokens.length, 1]);
+    this.transfers.steps++;
     return this.run(await this.embed(tokens.map((t) => [t])), positions);
   }
 

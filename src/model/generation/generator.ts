@@ -73,6 +73,8 @@ export interface GenerationOutput {
   /** sampling: the seed used */
   seed: number | null;
   prefill: PrefillInfo;
+  /** bytes that crossed from the device to JavaScript memory, in the prefill and over the decoding steps */
+  transfers: { prefillBytesToCpu: number; decodeBytesToCpu: number; decodeSteps: number };
   /** from the call to the first generated token */
   firstTokenMs: number;
   /** tokens per second after the first */
@@ -148,10 +150,17 @@ export class Generator {
   ): Promise<GenerationOutput> {
     const started = performance.now();
     const callbacks = options.callbacks ?? {};
+    const atStart = { ...this.decoder.transfers };
     const { logits, prefill } = await this.prefill(prompt);
     callbacks.onPrefill?.(prefill);
     const shouldStop = () => options.signal?.aborted ?? false;
-    const common = { started, prefill, callbacks, shouldStop, processor: options.processor };
+    const afterPrefill = { ...this.decoder.transfers };
+    const transfers = () => ({
+      prefillBytesToCpu: afterPrefill.bytesToCpu - atStart.bytesToCpu,
+      decodeBytesToCpu: this.decoder.transfers.bytesToCpu - afterPrefill.bytesToCpu,
+      decodeSteps: this.decoder.transfers.steps - afterPrefill.steps,
+    });
+    const common = { started, prefill, callbacks, shouldStop, processor: options.processor, transfers };
     return decoding.kind === "beam"
       ? this.decodeBeams(logits, decoding, common)
       : this.decodeOne(logits, decoding, common);
@@ -343,6 +352,7 @@ export class Generator {
       score: end.score,
       seed: end.seed,
       prefill: run.prefill,
+      transfers: run.transfers(),
       firstTokenMs: end.firstTokenAt ? end.firstTokenAt - run.started : 0,
       tokensPerSecond: tokenIds.length > 1 && decodeSeconds > 0 ? (tokenIds.length - 1) / decodeSeconds : 0,
       totalMs: now - run.started,
@@ -368,6 +378,7 @@ export class Generator {
 interface RunState {
   started: number;
   prefill: PrefillInfo;
+  transfers: () => GenerationOutput["transfers"];
   callbacks: GenerationCallbacks;
   shouldStop: () => boolean;
   processor: LogitsProcessor | undefined;

@@ -60,6 +60,13 @@ export class GraphBuilder {
   private readonly nodeSignatures = new Map<string, string>();
   private readonly initializerNames = new Set<string>();
   private usesMicrosoftDomain = false;
+  /** Bytes of the initializers planned so far (makePlannedInitializer). */
+  plannedBytes = 0;
+  /**
+   * The largest initializer: on WebGPU each becomes one buffer, so it must fit the adapter's `maxBufferSize` (the
+   * manifest records it for the app to check before downloading).
+   */
+  largestInitializer = { name: "", bytes: 0 };
 
   /**
    * @param name graph name
@@ -117,6 +124,7 @@ export class GraphBuilder {
   makeInitializer(name: string, type: ElementType, dims: number[], bytes: Uint8Array): string {
     if (this.initializerNames.has(name)) return name;
     this.initializerNames.add(name);
+    this.noteSize(name, bytes.byteLength);
     if (this.weights === undefined || bytes.byteLength <= INLINE_LIMIT_BYTES) {
       const tensor = onnx.TensorProto.create({ name, dataType: DATA_TYPE[type], dims });
       tensor.rawData = bytes.slice();
@@ -149,6 +157,7 @@ export class GraphBuilder {
       return this.makeInitializer(name, type, dims, whole);
     }
     this.initializerNames.add(name);
+    this.noteSize(name, byteLength);
     const weights = this.weights;
     const location = weights.begin(byteLength);
     await produce((bytes) => weights.append(bytes));
@@ -167,12 +176,14 @@ export class GraphBuilder {
     if (this.weights === undefined || byteLength <= INLINE_LIMIT_BYTES)
       return this.makeInitializer(name, type, dims, new Uint8Array(byteLength));
     this.initializerNames.add(name);
+    this.noteSize(name, byteLength);
     this.initializers.push(externalTensor(name, type, dims, this.weights.reserve(byteLength)));
     return name;
   }
 
-  /** Bytes of the initializers planned so far (makePlannedInitializer). */
-  plannedBytes = 0;
+  private noteSize(name: string, bytes: number): void {
+    if (bytes > this.largestInitializer.bytes) this.largestInitializer = { name, bytes };
+  }
 
   /** A shared int64 constant, created on first use. */
   int64(values: number[], dims: number[] = [values.length]): string {

@@ -16,6 +16,8 @@ export interface WrittenFile {
   name: string;
   bytes: number;
   sha256: string;
+  /** for a graph: its largest initializer (one GPU buffer on WebGPU) */
+  largestInitializer?: { name: string; bytes: number };
 }
 
 /** The default chunk limit: under 2 GB so a browser can hold each chunk in one ArrayBuffer. */
