@@ -5,8 +5,12 @@ import { PNG } from "pngjs";
 import { lngLatToWorldPixel, worldPixelToLngLat } from "../../src/geo/mercator";
 import { Generator } from "../../src/model/generation/generator";
 import { promptFromInstruction } from "../../src/model/generation/inputs";
+import type { GenerateResult } from "../../src/model/messages";
+import { loadModelFolder } from "../../src/model/node-folder";
 import { GeoZeroQwen3VL } from "../../src/model/qwen3-vl/model";
+import type { useModelStore } from "../../src/state/model-store";
 import type { useAppStore } from "../../src/state/store";
+import { TASK_DECODING } from "../../src/tasks/prompts";
 
 type Hooks = { __geozero: { store: typeof useAppStore } };
 
@@ -95,4 +99,30 @@ export async function greedyInNode(
   generator.dispose();
   await model.dispose();
   return output.text.trim();
+}
+
+type ModelHooks = { __geozero: { modelStore: typeof useModelStore } };
+
+/** The finished run's result as the page holds it: token ids and the bytes that crossed to the CPU. */
+export async function lastRunResult(page: Page): Promise<GenerateResult> {
+  const result = await page.evaluate(
+    () => (window as unknown as ModelHooks).__geozero.modelStore.getState().run?.result ?? null,
+  );
+  if (!result) throw new Error("no finished run");
+  return result;
+}
+
+/** The app's beam search (captioning's settings) on the same crop in Node, on the folder's q4 weights. */
+export async function beamsInNode(png: Buffer, question: string, maxNewTokens: number): Promise<number[]> {
+  const decoded = PNG.sync.read(png);
+  const image = new RawImage(new Uint8ClampedArray(decoded.data), decoded.width, decoded.height, 4).rgb();
+  const { model, processor } = await loadModelFolder("model-cache/geozero-tiny", { dtype: "q4" });
+  const generator = new Generator(model, processor.tokenizer as never);
+  const prompt = await promptFromInstruction(processor, image, question, false);
+  const decoding = TASK_DECODING.caption;
+  if (decoding.kind !== "beam") throw new Error("captioning is expected to use beams");
+  const output = await generator.generate(prompt, { ...decoding, maxNewTokens });
+  generator.dispose();
+  await model.dispose();
+  return output.tokenIds;
 }
