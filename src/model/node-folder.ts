@@ -3,6 +3,8 @@
  * tests load a converted model folder and read an image file, as the app does in the browser: the project's model
  * class, the folder's processor, and the image resized to the model's input size before the processor sees it.
  */
+// First, on its own: float16 tensors as onnxruntime-node takes them.
+import "./node-runtime";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";

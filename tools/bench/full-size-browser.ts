@@ -13,6 +13,7 @@ import { build, preview } from "vite";
 import { cropExactly, cropPng } from "../../e2e/support/model";
 import { chromiumArgs } from "../../playwright.config";
 import type { useModelStore } from "../../src/state/model-store";
+import { browserExecutable } from "../browser/find";
 import { workerHeapProbe } from "./inference-browser";
 
 type Hooks = { __geozero: { modelStore: typeof useModelStore } };
@@ -280,7 +281,7 @@ export async function runInBrowser(options: {
   const url = server.resolvedUrls?.local[0] ?? "";
   const profile = await mkdtemp(join(options.profileRoot, "profile-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: browserExecutable(),
     args: [...chromiumArgs, "--enable-precise-memory-info"],
     viewport: { width: 1400, height: 900 },
   });

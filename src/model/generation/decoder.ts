@@ -23,8 +23,6 @@ export interface OrtSession {
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
 }
 
-type CacheArray = Float32Array | Uint16Array;
-
 export function sessionOf(model: GeoZeroQwen3VL, name: string): OrtSession {
   const session = optionalSessionOf(model, name);
   if (!session) throw new Error(`The model has no "${name}" session; is this a converted Qwen3-VL folder?`);
@@ -50,11 +48,6 @@ export class CacheReorderMissingError extends Error {
 
 export function int64Tensor(values: ArrayLike<number | bigint>, dims: number[]): OrtTensor {
   return new Tensor("int64", BigInt64Array.from(values as ArrayLike<number>, BigInt), dims).ort_tensor;
-}
-
-function float16ArrayType(): new (length: number) => CacheArray {
-  const native = (globalThis as { Float16Array?: new (length: number) => CacheArray }).Float16Array;
-  return native ?? Uint16Array;
 }
 
 function bytesOf(tensor: OrtTensor): number {
@@ -113,7 +106,7 @@ export class KvDecoder {
       if (!this.cacheNames.includes(meta.name)) continue;
       const dims = (meta.shape ?? []).map((d) => (typeof d === "number" ? d : 0));
       dims[0] = 1;
-      const ArrayType = meta.type === "float16" ? float16ArrayType() : Float32Array;
+      const ArrayType = meta.type === "float16" ? Uint16Array : Float32Array;
       this.past[meta.name] = new Tensor(meta.type as "float32", new ArrayType(0) as Float32Array, dims).ort_tensor;
     }
     this.length = 0;
