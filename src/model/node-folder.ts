@@ -14,19 +14,24 @@ import { DEFAULT_PIXEL_BUDGET, modelInputFor } from "../tasks/model-input-size";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { CACHE_REORDER_GRAPH, graphPath, type ModelManifest, uniformDtypes } from "./manifest";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
+import { gpuResidentOutputs } from "./session-options";
+
+interface LayerCount {
+  text_config: { num_hidden_layers: number };
+}
 
 export interface FolderLoadOptions {
   /** One of the folder's dtypes (manifest `dtypes`); q4 when it has one, else its first. */
   dtype?: string;
-  /** onnxruntime-node execution provider: cpu, or cuda where the machine has CUDA. */
-  device?: "cpu" | "cuda";
+  /** onnxruntime-node execution provider: cpu, cuda where the machine has CUDA, webgpu (Dawn, as in Chrome) */
+  device?: "cpu" | "cuda" | "webgpu";
 }
 
 export interface LoadedFolder {
   /** the folder's name, e.g. geozero-tiny */
   id: string;
   dtype: string;
-  device: "cpu" | "cuda";
+  device: "cpu" | "cuda" | "webgpu";
   model: GeoZeroQwen3VL;
   processor: Processor;
 }
@@ -64,10 +69,20 @@ export async function loadModelFolder(
   env.localModelPath = `${dirname(folder)}/`;
   const id = basename(folder);
   const processor = await AutoProcessor.from_pretrained(id);
-  const model = await GeoZeroQwen3VL.from_pretrained(id, { dtype: uniformDtypes(chosen) as never, device });
+  // On WebGPU the token embeddings stay on the device too (transformers.js itself keeps the decoder's cache there).
+  const layers = (JSON.parse(readFileSync(resolve(folder, "config.json"), "utf8")) as LayerCount).text_config
+    .num_hidden_layers;
+  const model = await GeoZeroQwen3VL.from_pretrained(id, {
+    dtype: uniformDtypes(chosen) as never,
+    device,
+    session_options: device === "webgpu" ? { preferredOutputLocation: gpuResidentOutputs(layers) } : {},
+  });
   const reorder = resolve(folder, graphPath(CACHE_REORDER_GRAPH, chosen));
   if (existsSync(reorder)) {
-    const session = await ort.InferenceSession.create(reorder, { executionProviders: [device] });
+    const session = await ort.InferenceSession.create(reorder, {
+      executionProviders: [device],
+      preferredOutputLocation: device === "webgpu" ? "gpu-buffer" : "cpu",
+    });
     (model.sessions as Record<string, unknown>)[CACHE_REORDER_SESSION] = session;
   }
   return { id, dtype: chosen, device, model, processor };

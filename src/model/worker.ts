@@ -13,6 +13,7 @@ import type { GenerateEvent, GenerateRequest, GenerateResult, ModelMessages } fr
 import { ensureModelFiles } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
+import { gpuResidentOutputs } from "./session-options";
 import { describeFolder, filesFromConfig, folderUrl } from "./sources";
 
 // Offline and private by construction: models only from the files this worker fetched and verified.
@@ -109,14 +110,7 @@ async function sessionOptions(device: "webgpu" | "wasm", blobs: Map<string, Blob
     text_config?: { num_hidden_layers?: number };
   };
   const layers = config.text_config?.num_hidden_layers ?? 0;
-  const preferredOutputLocation: Record<string, "gpu-buffer"> = {};
-  if (device === "webgpu") {
-    preferredOutputLocation.inputs_embeds = "gpu-buffer";
-    for (let i = 0; i < layers; i++) {
-      preferredOutputLocation[`present.${i}.key`] = "gpu-buffer";
-      preferredOutputLocation[`present.${i}.value`] = "gpu-buffer";
-    }
-  }
+  const preferredOutputLocation = device === "webgpu" ? gpuResidentOutputs(layers) : {};
   return { executionProviders: [device], externalData: externalDataOf(blobs, base), preferredOutputLocation };
 }
 
