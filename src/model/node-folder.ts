@@ -14,11 +14,6 @@ import { DEFAULT_PIXEL_BUDGET, modelInputFor } from "../tasks/model-input-size";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { CACHE_REORDER_GRAPH, graphPath, type ModelManifest, uniformDtypes } from "./manifest";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
-import { gpuResidentOutputs } from "./session-options";
-
-interface LayerCount {
-  text_config: { num_hidden_layers: number };
-}
 
 export interface FolderLoadOptions {
   /** One of the folder's dtypes (manifest `dtypes`); q4 when it has one, else its first. */
@@ -69,14 +64,9 @@ export async function loadModelFolder(
   env.localModelPath = `${dirname(folder)}/`;
   const id = basename(folder);
   const processor = await AutoProcessor.from_pretrained(id);
-  // On WebGPU the token embeddings stay on the device too (transformers.js itself keeps the decoder's cache there).
-  const layers = (JSON.parse(readFileSync(resolve(folder, "config.json"), "utf8")) as LayerCount).text_config
-    .num_hidden_layers;
-  const model = await GeoZeroQwen3VL.from_pretrained(id, {
-    dtype: uniformDtypes(chosen) as never,
-    device,
-    session_options: device === "webgpu" ? { preferredOutputLocation: gpuResidentOutputs(layers) } : {},
-  });
+  // On WebGPU transformers.js keeps the decoder's cache on the device. onnxruntime-node refuses output names a session
+  // lacks, and transformers.js gives every session the same options, so token embeddings come back to the CPU here.
+  const model = await GeoZeroQwen3VL.from_pretrained(id, { dtype: uniformDtypes(chosen) as never, device });
   const reorder = resolve(folder, graphPath(CACHE_REORDER_GRAPH, chosen));
   if (existsSync(reorder)) {
     const session = await ort.InferenceSession.create(reorder, {
