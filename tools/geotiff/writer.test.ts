@@ -28,7 +28,10 @@ describe("the fixture GeoTIFF writer", () => {
       expect(Array.from(rgb.slice(6, 9))).toEqual(encodePixel(300, 261));
       const overview = await tiff.getImage(2);
       expect([overview.getWidth(), overview.getHeight()]).toEqual([175, 125]);
-      const coarse = (await overview.readRasters({ window: [100, 50, 101, 51], interleave: true })) as unknown as Uint8Array;
+      const coarse = (await overview.readRasters({
+        window: [100, 50, 101, 51],
+        interleave: true,
+      })) as unknown as Uint8Array;
       expect(decodePixel(coarse, [400, 200])).toEqual([400, 200]);
     });
   }

@@ -134,7 +134,13 @@ export function layOutTiff(options: TiffOptions): TiffPieces {
       const bytes = e.values.length * typeSize[e.type];
       return sum + (bytes > inline ? bytes + (bytes % 2) : 0);
     }, 0);
-  const placeholder = levels.map((_, i) => ifdEntries(i, tiles[i].map(() => 0), tiles[i].map(() => 0)));
+  const placeholder = levels.map((_, i) =>
+    ifdEntries(
+      i,
+      tiles[i].map(() => 0),
+      tiles[i].map(() => 0),
+    ),
+  );
   const headerSize = bigTiff ? 16 : 8;
   const headSize = headerSize + placeholder.reduce((sum, entries) => sum + ifdSize(entries), 0);
 
@@ -148,7 +154,8 @@ export function layOutTiff(options: TiffOptions): TiffPieces {
       next = at + tiles[level][i].length;
     }
   }
-  if (!bigTiff && next > 2 ** 32) throw new RangeError(`A classic TIFF ends at 4 GiB; this one needs ${next} bytes: use bigTiff.`);
+  if (!bigTiff && next > 2 ** 32)
+    throw new RangeError(`A classic TIFF ends at 4 GiB; this one needs ${next} bytes: use bigTiff.`);
 
   const head = new Uint8Array(headSize);
   const view = new DataView(head.buffer);
@@ -199,7 +206,7 @@ export function layOutTiff(options: TiffOptions): TiffPieces {
     if (at - start !== ifdSize(entries)) throw new Error("TIFF layout: an IFD's size changed between passes.");
   });
 
-  const pieces = [{ offset: 0, bytes: head }];
+  const pieces: TiffPieces["pieces"] = [{ offset: 0, bytes: head }];
   tiles.forEach((level, l) => {
     level.forEach((bytes, i) => {
       pieces.push({ offset: offsets[l][i], bytes });
@@ -251,7 +258,8 @@ export function encodePixel(col: number, row: number): [number, number, number] 
 }
 
 /** The full-resolution pixel a colour of {@link coordinateLevels} names, given a pixel near it (within 2048). */
-export function decodePixel([r, g, b]: ArrayLike<number>, near: [number, number]): [number, number] {
+export function decodePixel(rgb: ArrayLike<number>, near: [number, number]): [number, number] {
+  const [r, g, b] = [rgb[0], rgb[1], rgb[2]];
   const unwrap = (low: number, high: number, guess: number) => {
     const value = high * 256 + low;
     return value + 4096 * Math.round((guess - value) / 4096);
