@@ -197,7 +197,9 @@ export function layOutTiff(options: TiffOptions): TiffPieces {
         putOffset(at + (bigTiff ? 12 : 8), values);
         values += bytes + (bytes % 2);
       }
-      entry.values.forEach((v, k) => put(entry.type, target + k * size, v));
+      entry.values.forEach((v, k) => {
+        put(entry.type, target + k * size, v);
+      });
       at += entrySize;
     }
     const nextIfd = index + 1 < levels.length ? values : 0;
