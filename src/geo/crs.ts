@@ -1,4 +1,3 @@
-import { buckets } from "virtual:epsg-index";
 import proj4 from "proj4";
 import { userDefinedCrs } from "./geokeys";
 import type { LngLat, Point } from "./mercator";
@@ -29,6 +28,8 @@ const USER_DEFINED = 32767;
 
 /** The EPSG registry's entry for a code (name, proj4, WKT), or null when the registry has no such CRS. */
 export async function lookupEpsg(code: number): Promise<{ name: string; proj4: string; wkt: string } | null> {
+  // Imported on first use, so that modules importing this one (the georeference maths) load without the registry.
+  const { buckets } = await import("virtual:epsg-index");
   const load = buckets[Math.floor(code / 1000)];
   if (!Number.isInteger(code) || !load) return null;
   const entry = (await load()).default[String(code)];

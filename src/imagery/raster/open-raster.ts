@@ -155,7 +155,12 @@ async function readImages(
 ): Promise<GeoTIFFImage[] | RasterRefusal> {
   try {
     // geotiff.js types its source as its own BaseSource class; RangeReader has the same shape.
-    const tiff = await GeoTIFF.fromSource(reader as unknown as Parameters<typeof GeoTIFF.fromSource>[0], {}, signal);
+    // With `cache`, geotiff.js keeps each decoded tile, so neighbouring map tiles decode it once (bounded in read.ts).
+    const tiff = await GeoTIFF.fromSource(
+      reader as unknown as Parameters<typeof GeoTIFF.fromSource>[0],
+      { cache: true },
+      signal,
+    );
     const count = await tiff.getImageCount();
     const images = await Promise.all(Array.from({ length: count }, (_, i) => tiff.getImage(i)));
     const full = images[0];

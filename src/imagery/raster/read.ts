@@ -2,6 +2,17 @@ import { FetchSourceError } from "../../io/source";
 import { type OpenedRaster, RasterReadError, refuse } from "./open-raster";
 import { drawTile, planTile } from "./render-tile";
 
+/** Decoded tiles kept per level (geotiff.js's cache), about 50 MB of 8-bit RGB 256-px tiles. */
+const DECODED_TILES_KEPT = 256;
+
+/** Empties a level's decoded-tile cache when it has grown past {@link DECODED_TILES_KEPT}. */
+function boundDecodedTiles(raster: OpenedRaster, level: number): void {
+  const image = raster.images[level];
+  if (!image.tiles) return;
+  // The cache is a sparse array indexed by tile: its keys are the tiles kept.
+  if (Object.keys(image.tiles).length > DECODED_TILES_KEPT) image.tiles = [];
+}
+
 /**
  * Reads `[left, top, right, bottom]` of one level as RGBA by range reads of the tiles it covers (geotiff.js decodes
  * them; grey, palette, YCbCr and CMYK become RGB). Read failures come back as {@link RasterReadError}.
@@ -22,6 +33,7 @@ export async function readWindowRgba(
     signal?.throwIfAborted();
     throw readFailure(raster, error);
   }
+  boundDecodedTiles(raster, level);
   raster.info.bytesRead = raster.reader.bytesRead;
   const channels = samples.length / pixels;
   const rgba = new Uint8ClampedArray(pixels * 4);

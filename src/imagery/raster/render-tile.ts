@@ -21,7 +21,7 @@ export interface TilePlan {
 
 /**
  * Plans a Web Mercator tile over a raster in any CRS: tile pixels go to the raster's full-resolution pixels through
- * proj4 on a 17 × 17 grid (interpolated between), the overview is the coarsest one still as fine as the tile, and
+ * proj4 on a 17 × 17 grid (interpolated between), the overview is the one nearest the tile's scale, and
  * the window is what those pixels cover. Null when the tile misses the raster or would need more than
  * {@link MAX_TILE_READ_SIDE} pixels a side (a file without overviews seen from afar).
  */
@@ -59,11 +59,14 @@ export function planTile(info: RasterInfo, z: number, x: number, y: number): Til
   return { level, window, samples };
 }
 
-/** The coarsest level whose pixels are no larger than `fullPerTilePixel` full-resolution pixels. */
+/**
+ * The level whose pixel is nearest in scale to a tile pixel (`fullPerTilePixel` full-resolution pixels): at most
+ * √2 times coarser, so a view reads about as many raster pixels as it shows, as tile pyramids do.
+ */
 function levelFor(info: RasterInfo, fullPerTilePixel: number): number {
   let chosen = 0;
   info.levels.forEach((level, index) => {
-    if (info.levels[0].width / level.width <= fullPerTilePixel) chosen = index;
+    if (info.levels[0].width / level.width <= fullPerTilePixel * Math.SQRT2) chosen = index;
   });
   return chosen;
 }
