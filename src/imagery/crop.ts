@@ -1,5 +1,6 @@
 import { type Handlers, type MessageSpec, Transferring, WorkerClient } from "../io/worker-rpc";
 import { planCrop } from "./crop-plan";
+import { noteRasterBytesRead } from "./raster/bytes-read";
 import type { RasterInfo, RasterRefusal } from "./raster/open-raster";
 import { planRasterCrop } from "./raster/raster-crop-plan";
 import { readWindowRgba, renderRasterTile } from "./raster/read";
@@ -147,5 +148,9 @@ export function cropInWorker(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
-  return callImagery("crop", { source, bbox, zoom }, { onEvent: onProgress, signal });
+  const onEvent = (progress: CropProgress) => {
+    if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
+    onProgress(progress);
+  };
+  return callImagery("crop", { source, bbox, zoom }, { onEvent, signal });
 }

@@ -1,6 +1,7 @@
 import { type DragEvent, type FormEvent, useState, useSyncExternalStore } from "react";
 import { crsLabel } from "../geo/georef";
-import { onRasterBytesRead, openRasterSource, rasterBytesRead } from "../imagery/raster/client";
+import { onRasterBytesRead, rasterBytesRead } from "../imagery/raster/bytes-read";
+import { openRasterSource } from "../imagery/raster/client";
 import type { RasterLocation } from "../imagery/types";
 import { formatBytes } from "../model/manifest";
 import { currentSource, useAppStore } from "../state/store";

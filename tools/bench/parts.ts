@@ -1,6 +1,7 @@
 import { convertBench } from "./convert.ts";
 import { cropBench } from "./crop.ts";
 import { evalBench } from "./eval.ts";
+import { geotiffBench } from "./geotiff.ts";
 import { inferenceBench } from "./inference.ts";
 import { inferenceBrowserBench } from "./inference-browser.ts";
 
@@ -11,4 +12,11 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench, inferenceBrowserBench, evalBench];
+export const benchParts: BenchPart[] = [
+  cropBench,
+  geotiffBench,
+  convertBench,
+  inferenceBench,
+  inferenceBrowserBench,
+  evalBench,
+];
