@@ -1,4 +1,5 @@
-import { expect, type Page, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { type Download, expect, type Page, test } from "@playwright/test";
 import { PNG } from "pngjs";
 import proj4 from "proj4";
 import { decodePixel, encodePixel } from "../tools/geotiff/writer";
@@ -144,6 +145,25 @@ test("a UTM raster is shown reprojected, cropped in its own pixels, and a box ma
   expect(crop.georef.transform).toEqual([560000 + left * 10, 10, 0, 5330000 - top * 10, 0, -10]);
   await expect(page.getByTestId("crop-preview-caption")).toContainText("level 0 · EPSG:32632 · 10.0 m/px");
 
+  // The export: the world file in UTM metres at pixel centres, the .prj the CRS's WKT.
+  const downloads: Download[] = [];
+  page.on("download", (download) => downloads.push(download));
+  await page.getByTestId("crop-export-png").click();
+  await expect.poll(() => downloads.length).toBe(3);
+  const text = async (ending: string) => {
+    const download = downloads.find((d) => d.suggestedFilename().endsWith(ending));
+    return readFileSync((await download?.path()) ?? "", "utf8");
+  };
+  expect((await text(".pgw")).trim().split("\n").map(Number)).toEqual([
+    10,
+    0,
+    0,
+    -10,
+    560000 + left * 10 + 5,
+    5330000 - top * 10 - 5,
+  ]);
+  expect(await text(".prj")).toMatch(/^PROJCS\["WGS 84 \/ UTM zone 32N".*AUTHORITY\["EPSG","32632"\]\]\n$/);
+
   // A box at 250/750 ‰ of the crop maps to the longitude/latitude proj4 gives its corners, within half a pixel (5 m).
   await page.evaluate(
     (pieces) => (window as unknown as Hooks).__geozero.replayAnswer("Where?", pieces),
@@ -260,7 +280,6 @@ test("bad files are refused by name with the fix, by the file button and by drop
   page,
 }) => {
   const utm = fixtures.make("utm-north.tif");
-  const { readFileSync } = await import("node:fs");
   const whole = readFileSync(utm.path);
   const noGeo = fixtures.write(
     "scan.tif",

@@ -18,11 +18,11 @@ export interface CropPlan {
   georef: GeoReference;
 }
 
-/** A planned crop with its sizes, or the reason it is refused. */
-export type CropPlanResult =
+/** A planned crop (of tiles or of a raster's grid) with its sizes, or the reason it is refused. */
+export type PlannedCrop<P> =
   | {
       valid: true;
-      plan: CropPlan;
+      plan: P;
       width: number;
       height: number;
       groundWidthM: number;
@@ -30,6 +30,9 @@ export type CropPlanResult =
       gsd: number;
     }
   | { valid: false; reason: string };
+
+/** A planned crop of a tile source. */
+export type CropPlanResult = PlannedCrop<CropPlan>;
 
 /**
  * Plans the crop of a bbox at a zoom, refusing it — before any tile is fetched — when it exceeds the limits, with

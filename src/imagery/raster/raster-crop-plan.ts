@@ -1,6 +1,7 @@
 import { lngLatToCrs } from "../../geo/crs";
 import { type AffineTransform, crsToPixel, type GeoReference, groundSampleDistance } from "../../geo/georef";
 import { type BBox, lngSpan } from "../../geo/tiles";
+import type { PlannedCrop } from "../crop-plan";
 import type { RasterInfo } from "./open-raster";
 
 /** A crop in the raster's own pixel grid: one level, one window, and its georeference in the raster's CRS. */
@@ -13,17 +14,7 @@ export interface RasterCropPlan {
 }
 
 /** A planned raster crop with its sizes, or why it is refused. */
-export type RasterCropPlanResult =
-  | {
-      valid: true;
-      plan: RasterCropPlan;
-      width: number;
-      height: number;
-      groundWidthM: number;
-      groundHeightM: number;
-      gsd: number;
-    }
-  | { valid: false; reason: string };
+export type RasterCropPlanResult = PlannedCrop<RasterCropPlan>;
 
 /**
  * The window of full-resolution pixels that covers a bbox: its outline (32 points a side) through proj4 into the

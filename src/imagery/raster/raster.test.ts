@@ -136,3 +136,20 @@ describe("openRaster refuses, by name and with the fix", () => {
     expect(result).toMatchObject({ valid: false, reason: expect.stringMatching(/^notes.tif is not a GeoTIFF/) });
   });
 });
+
+describe("the open rasters", () => {
+  it("open a GeoTIFF once for every caller, and again only after it was released", async () => {
+    const { openRasterOnce, releaseRasters } = await import("./registry");
+    const blob = new Blob([
+      tiffBytes({ levels: coordinateLevels(300, 300, 0), geo: utmGeo }) as Uint8Array<ArrayBuffer>,
+    ]);
+    const location = { kind: "file" as const, file: blob };
+    const first = await openRasterOnce("a", "a.tif", location);
+    expect(await openRasterOnce("a", "a.tif", location)).toBe(first);
+    releaseRasters(["b"]);
+    const reopened = await openRasterOnce("a", "a.tif", location);
+    expect(reopened).not.toBe(first);
+    releaseRasters(["a"]);
+    expect(await openRasterOnce("a", "a.tif", location)).toBe(reopened);
+  });
+});
