@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
+import { epsgPlugin } from "./tools/vite/epsg-plugin.ts";
 
 export default defineConfig({
+  plugins: [epsgPlugin()],
   test: {
     include: ["src/**/*.test.ts", "tools/**/*.test.ts"],
     environment: "node",

@@ -132,8 +132,13 @@ test("a task's result is kept across a reload: shown again on the map, exported 
   expect(exported.features).toHaveLength(2);
   expect(exported.features[0].properties).toMatchObject({ question, answer: expect.stringContaining("tank") });
 
-  // PNG + world file: the PNG is the crop, the world file the crop's georeference at pixel centres.
-  const files = await downloads(page, () => replayed.getByTestId("history-export-png").click(), 2);
+  // PNG + world file + .prj: the PNG is the crop, the world file the crop's georeference at pixel centres, the .prj
+  // EPSG:3857's WKT.
+  const files = await downloads(page, () => replayed.getByTestId("history-export-png").click(), 3);
+  const prjPath = [...files].find(([name]) => name.endsWith(".prj"))?.[1];
+  expect(prjPath && readFileSync(prjPath, "utf8")).toMatch(
+    /^PROJCS\["WGS 84 \/ Pseudo-Mercator".*AUTHORITY\["EPSG","3857"\]\]\n$/,
+  );
   const pngPath = [...files].find(([name]) => name.endsWith(".png"))?.[1];
   const pgwPath = [...files].find(([name]) => name.endsWith(".pgw"))?.[1];
   if (!pngPath || !pgwPath) throw new Error(`expected a .png and a .pgw, got ${[...files.keys()].join(", ")}`);

@@ -1,4 +1,5 @@
-import { createServer, type Server } from "node:http";
+import { createReadStream, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PNG } from "pngjs";
 
@@ -6,11 +7,17 @@ import { PNG } from "pngjs";
  * A synthetic tile pyramid on 127.0.0.1 whose pixels encode their own global pixel coordinates at their zoom:
  * R = x mod 256, G = y mod 256, B = (x div 256 mod 16) + 16 × (y div 256 mod 16). Routes:
  * `/cors/{z}/{x}/{y}.png` (with Access-Control-Allow-Origin: *), `/nocors/…` (without), and `/missing/…`
- * (404 for tiles whose x is odd).
+ * (404 for tiles whose x is odd). Files registered with `serveFile` are served at `/cog/<name>` (HTTP range requests,
+ * CORS), `/cog-norange/<name>` (whole file only, CORS) and `/cog-nocors/<name>` (ranges, no CORS header); any other
+ * name is a 404. The bytes of each file's bodies are counted.
  */
 export interface TileServer {
   url: string;
   requests: string[];
+  /** Serves a file on disk under `name`. */
+  serveFile(name: string, path: string): void;
+  /** Body bytes sent for `name` so far, over every route. */
+  bytesServed(name: string): number;
   close(): Promise<void>;
 }
 
@@ -34,13 +41,66 @@ function renderTile(x: number, y: number): Buffer {
   return PNG.sync.write(png);
 }
 
+const FILE_ROUTE = /^\/(cog|cog-norange|cog-nocors)\/([^/?]+)$/;
+
+/** Answers one file request: HEAD, a single byte range, or the whole file; counts the body bytes sent. */
+function serveFileRoute(
+  request: IncomingMessage,
+  response: ServerResponse,
+  route: string,
+  path: string | undefined,
+  count: (bytes: number) => void,
+): void {
+  const headers: Record<string, string> = { "content-type": "image/tiff" };
+  if (route !== "cog-nocors") {
+    headers["access-control-allow-origin"] = "*";
+    headers["access-control-allow-headers"] = "range";
+    headers["access-control-expose-headers"] = "content-range, content-length";
+  }
+  if (request.method === "OPTIONS") {
+    response.writeHead(204, headers).end();
+    return;
+  }
+  if (!path) {
+    response.writeHead(404, headers).end("not found");
+    return;
+  }
+  const size = statSync(path).size;
+  const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? "");
+  const ranged = route !== "cog-norange" && range !== null;
+  const start = ranged ? Number(range[1]) : 0;
+  const end = ranged ? Math.min(size - 1, Number(range[2])) : size - 1;
+  if (route !== "cog-norange") headers["accept-ranges"] = "bytes";
+  headers["content-length"] = String(end - start + 1);
+  if (ranged) headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  response.writeHead(ranged ? 206 : 200, headers);
+  if (request.method === "HEAD") {
+    response.end();
+    return;
+  }
+  const stream = createReadStream(path, { start, end });
+  stream.on("data", (chunk) => count(chunk.length));
+  stream.pipe(response);
+  response.on("close", () => stream.destroy());
+}
+
 /** Starts the server on a free port. */
 export async function startTileServer(): Promise<TileServer> {
   const requests: string[] = [];
   const cache = new Map<string, Buffer>();
+  const files = new Map<string, string>();
+  const served = new Map<string, number>();
   const server: Server = createServer((request, response) => {
     const url = request.url ?? "";
     requests.push(url);
+    const file = FILE_ROUTE.exec(url);
+    if (file) {
+      const [, route, name] = file;
+      serveFileRoute(request, response, route, files.get(name), (bytes) =>
+        served.set(name, (served.get(name) ?? 0) + bytes),
+      );
+      return;
+    }
     const match = /^\/(cors|nocors|missing)\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(url);
     if (!match) {
       response.writeHead(404).end("not found");
@@ -65,6 +125,12 @@ export async function startTileServer(): Promise<TileServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    serveFile: (name, path) => files.set(name, path),
+    bytesServed: (name) => served.get(name) ?? 0,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

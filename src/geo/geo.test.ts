@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  crsToPixel,
   georefForWorldWindow,
   groundSampleDistance,
   lngLatToPixel,
-  mercatorToPixel,
+  pixelToCrs,
   pixelToLngLat,
-  pixelToMercator,
   worldFile,
 } from "./georef";
 import {
@@ -84,15 +84,15 @@ describe("GeoReference", () => {
       transform: [1000, 2, 0.5, 5000, 0.25, -3] as [number, number, number, number, number, number],
     };
     const p: [number, number] = [3.25, 7.5];
-    const [c, r] = mercatorToPixel(ref, pixelToMercator(ref, p));
+    const [c, r] = crsToPixel(ref, pixelToCrs(ref, p));
     expect(c).toBeCloseTo(3.25, 10);
     expect(r).toBeCloseTo(7.5, 10);
   });
 
   it("places a window's corner on the tile grid and gives the ground sample distance at its latitude", () => {
     const ref = georefForWorldWindow({ left: 256, top: 512, width: 256, height: 256 }, 2);
-    expect(pixelToMercator(ref, [0, 0])[0]).toBeCloseTo(-10018754.171394622, 6);
-    expect(pixelToMercator(ref, [0, 0])[1]).toBeCloseTo(0, 6);
+    expect(pixelToCrs(ref, [0, 0])[0]).toBeCloseTo(-10018754.171394622, 6);
+    expect(pixelToCrs(ref, [0, 0])[1]).toBeCloseTo(0, 6);
     const equator = georefForWorldWindow({ left: 0, top: worldSizePx(10) / 2 - 1, width: 2, height: 2 }, 10);
     expect(groundSampleDistance(equator)).toBeCloseTo(152.8740565703525, 3);
   });

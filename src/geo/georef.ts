@@ -1,4 +1,6 @@
+import { type Crs, crsToLngLat, lngLatToCrs } from "./crs";
 import {
+  EARTH_RADIUS_M,
   groundScale,
   type LngLat,
   lngLatToMercator,
@@ -8,28 +10,32 @@ import {
   worldPixelToMercator,
   worldSizePx,
 } from "./mercator";
+import type { BBox } from "./tiles";
 
-/** GDAL-ordered affine transform: `[x0, dx, rx, y0, ry, dy]`, image (col, row) → EPSG:3857 metres. */
+/** GDAL-ordered affine transform: `[x0, dx, rx, y0, ry, dy]`, image (col, row) → CRS coordinates. */
 export type AffineTransform = [number, number, number, number, number, number];
 
 /**
  * Where an image lies on the Earth: its size and the affine transform from image pixels (pixel-corner convention:
- * (0, 0) is the top-left corner of the top-left pixel) to Web Mercator metres.
+ * (0, 0) is the top-left corner of the top-left pixel) to coordinates of its CRS: Web Mercator metres for crops of
+ * tile sources (no `crs`), the raster's own CRS for crops of a GeoTIFF.
  */
 export interface GeoReference {
   width: number;
   height: number;
   transform: AffineTransform;
+  /** The CRS the transform maps into; absent means EPSG:3857. */
+  crs?: Crs;
 }
 
-/** Image pixel (col, row) → EPSG:3857 metres. */
-export function pixelToMercator(ref: GeoReference, [col, row]: Point): Point {
+/** Image pixel (col, row) → coordinates in the reference's CRS. */
+export function pixelToCrs(ref: Pick<GeoReference, "transform">, [col, row]: Point): Point {
   const [x0, dx, rx, y0, ry, dy] = ref.transform;
   return [x0 + col * dx + row * rx, y0 + col * ry + row * dy];
 }
 
-/** EPSG:3857 metres → image pixel (col, row), the inverse of {@link pixelToMercator}. */
-export function mercatorToPixel(ref: GeoReference, [x, y]: Point): Point {
+/** Coordinates in the reference's CRS → image pixel (col, row), the inverse of {@link pixelToCrs}. */
+export function crsToPixel(ref: Pick<GeoReference, "transform">, [x, y]: Point): Point {
   const [x0, dx, rx, y0, ry, dy] = ref.transform;
   const det = dx * dy - rx * ry;
   if (det === 0)
@@ -39,22 +45,41 @@ export function mercatorToPixel(ref: GeoReference, [x, y]: Point): Point {
   return [(dy * u - rx * v) / det, (-ry * u + dx * v) / det];
 }
 
-/** Image pixel (col, row) → longitude/latitude. */
+/** Image pixel (col, row) → longitude/latitude, through the CRS's inverse projection (proj4 for a raster's CRS). */
 export function pixelToLngLat(ref: GeoReference, p: Point): LngLat {
-  return mercatorToLngLat(pixelToMercator(ref, p));
+  const projected = pixelToCrs(ref, p);
+  return ref.crs ? crsToLngLat(ref.crs, projected) : mercatorToLngLat(projected);
 }
 
 /** Longitude/latitude → image pixel (col, row). */
 export function lngLatToPixel(ref: GeoReference, p: LngLat): Point {
-  return mercatorToPixel(ref, lngLatToMercator(p));
+  return crsToPixel(ref, ref.crs ? lngLatToCrs(ref.crs, p) : lngLatToMercator(p));
 }
 
-/** True ground metres per pixel at the image centre (Web Mercator metres shrink by cos φ on the ground). */
+/** The bbox in degrees of a rectangle of image pixels: its four corners, which a raster's CRS may turn. */
+export function pixelRectToBBox(ref: GeoReference, [x1, y1, x2, y2]: [number, number, number, number]): BBox {
+  const corners = [
+    [x1, y1],
+    [x2, y1],
+    [x2, y2],
+    [x1, y2],
+  ].map(([x, y]) => pixelToLngLat(ref, [x, y]));
+  const lngs = corners.map((c) => c[0]);
+  const lats = corners.map((c) => c[1]);
+  return { west: Math.min(...lngs), south: Math.min(...lats), east: Math.max(...lngs), north: Math.max(...lats) };
+}
+
+/**
+ * Ground metres per pixel at the image centre: a projected raster's own pixel size (10 m for Sentinel-2), a
+ * geographic raster's degrees measured on the ground, and Web Mercator metres shrunk by cos φ.
+ */
 export function groundSampleDistance(ref: GeoReference): number {
   const [, dx, rx, , ry, dy] = ref.transform;
+  const unitsPerPixel = Math.sqrt(Math.abs(dx * dy - rx * ry));
+  if (ref.crs?.metresPerUnit != null) return unitsPerPixel * ref.crs.metresPerUnit;
   const [, lat] = pixelToLngLat(ref, [ref.width / 2, ref.height / 2]);
-  const mercatorPerPixel = Math.sqrt(Math.abs(dx * dy - rx * ry));
-  return mercatorPerPixel * groundScale(lat);
+  if (ref.crs) return unitsPerPixel * ((Math.PI * EARTH_RADIUS_M) / 180) * Math.sqrt(groundScale(lat));
+  return unitsPerPixel * groundScale(lat);
 }
 
 /** Ground width and height of the image in metres, measured at its centre latitude. */
@@ -64,7 +89,7 @@ export function groundSize(ref: GeoReference): { widthM: number; heightM: number
 }
 
 /**
- * The text of an ESRI world file (`.pgw` beside a PNG) for the image in EPSG:3857. World files give the centre of the
+ * The text of an ESRI world file (`.pgw` beside a PNG) for the image in its CRS. World files give the centre of the
  * top-left pixel, so the origin moves by half a pixel from the corner convention used here.
  */
 export function worldFile(ref: GeoReference): string {
@@ -85,4 +110,18 @@ export function georefForWorldWindow(
   const metresPerPixel = (2 * MERCATOR_HALF_WORLD_M) / worldSizePx(zoom, tileSize);
   const [x0, y0] = worldPixelToMercator([window.left, window.top], zoom, tileSize);
   return { width: window.width, height: window.height, transform: [x0, metresPerPixel, 0, y0, 0, -metresPerPixel] };
+}
+
+/** WKT of EPSG:3857, the CRS of crops of tile sources, as the EPSG registry gives it. */
+const WEB_MERCATOR_WKT =
+  'PROJCS["WGS 84 / Pseudo-Mercator",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]],PROJECTION["Mercator_1SP"],PARAMETER["central_meridian",0],PARAMETER["scale_factor",1],PARAMETER["false_easting",0],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],EXTENSION["PROJ4","+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs"],AUTHORITY["EPSG","3857"]]';
+
+/** The text of the `.prj` beside an exported image: the WKT of the reference's CRS. */
+export function prjFile(ref: GeoReference): string {
+  return `${ref.crs?.wkt || WEB_MERCATOR_WKT}\n`;
+}
+
+/** The name of the reference's CRS, e.g. `EPSG:32632` (`EPSG:3857` for tile crops). */
+export function crsLabel(ref: GeoReference): string {
+  return ref.crs ? (ref.crs.epsg !== null ? `EPSG:${ref.crs.epsg}` : ref.crs.name) : "EPSG:3857";
 }

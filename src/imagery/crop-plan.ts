@@ -2,13 +2,15 @@ import { type GeoReference, georefForWorldWindow, groundSampleDistance } from ".
 import { worldPixelToLngLat, worldSizePx } from "../geo/mercator";
 import { bboxToPixelWindow, type PixelWindow, tilesCoveringWindow } from "../geo/tiles";
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget, snappedCropSize } from "../tasks/model-input-size";
-import type { BBox } from "./types";
+import { planRasterCrop, type RasterCropPlanResult } from "./raster/raster-crop-plan";
+import type { BBox, TileSourceSpec } from "./types";
 
 /** The default largest crop: the model's pixel budget is far below this, and so is a browser canvas's comfort. */
 export const DEFAULT_CROP_LIMITS = { maxWidth: 4096, maxHeight: 4096 };
 
 /** What to fetch and where to draw it, for one crop. */
 export interface CropPlan {
+  kind: "tiles";
   zoom: number;
   tileSize: number;
   window: PixelWindow;
@@ -16,11 +18,11 @@ export interface CropPlan {
   georef: GeoReference;
 }
 
-/** A planned crop with its sizes, or the reason it is refused. */
-export type CropPlanResult =
+/** A planned crop (of tiles or of a raster's grid) with its sizes, or the reason it is refused. */
+export type PlannedCrop<P> =
   | {
       valid: true;
-      plan: CropPlan;
+      plan: P;
       width: number;
       height: number;
       groundWidthM: number;
@@ -28,6 +30,9 @@ export type CropPlanResult =
       gsd: number;
     }
   | { valid: false; reason: string };
+
+/** A planned crop of a tile source. */
+export type CropPlanResult = PlannedCrop<CropPlan>;
 
 /**
  * Plans the crop of a bbox at a zoom, refusing it — before any tile is fetched — when it exceeds the limits, with
@@ -48,7 +53,14 @@ export function planCrop(bbox: BBox, zoom: number, limits = DEFAULT_CROP_LIMITS,
   if (tooLarge) return { valid: false, reason: tooLargeReason(bbox, zoom, window, limits, tileSize) };
   const georef = georefForWorldWindow(window, zoom, tileSize);
   const gsd = groundSampleDistance(georef);
-  const plan: CropPlan = { zoom, tileSize, window, tiles: tilesCoveringWindow(window, zoom, tileSize), georef };
+  const plan: CropPlan = {
+    kind: "tiles",
+    zoom,
+    tileSize,
+    window,
+    tiles: tilesCoveringWindow(window, zoom, tileSize),
+    georef,
+  };
   return {
     valid: true,
     plan,
@@ -109,4 +121,26 @@ export function snapBBoxToModelSize(
 /** A global pixel column wrapped into [0, world) so that its longitude lies in [-180, 180). */
 function wrap(x: number, world: number): number {
   return ((x % world) + world) % world;
+}
+
+/**
+ * The crop of a selection from a source: a tile source at the chosen zoom (null: the finest zoom the source offers at
+ * which it fits the limit), a GeoTIFF in its own pixel grid at the chosen level (null: the finest level that fits).
+ * `zoom` is the zoom or level used.
+ */
+export function planSourceCrop(
+  source: TileSourceSpec,
+  bbox: BBox,
+  chosen: number | null,
+): { zoom: number; result: CropPlanResult | RasterCropPlanResult } {
+  if (source.kind === "geotiff") {
+    const result = planRasterCrop(source.info, bbox, chosen);
+    return { zoom: result.valid ? result.plan.level : (chosen ?? 0), result };
+  }
+  if (chosen !== null) return { zoom: chosen, result: planCrop(bbox, chosen) };
+  for (let zoom = source.maxZoom; zoom > 0; zoom--) {
+    const result = planCrop(bbox, zoom);
+    if (result.valid) return { zoom, result };
+  }
+  return { zoom: 0, result: planCrop(bbox, 0) };
 }

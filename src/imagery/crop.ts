@@ -1,15 +1,32 @@
-import { type MessageSpec, WorkerClient } from "../io/worker-rpc";
+import { type Handlers, type MessageSpec, Transferring, WorkerClient } from "../io/worker-rpc";
 import { planCrop } from "./crop-plan";
+import { noteRasterBytesRead } from "./raster/bytes-read";
+import type { RasterInfo, RasterRefusal } from "./raster/open-raster";
+import { planRasterCrop } from "./raster/raster-crop-plan";
+import { readWindowRgba, renderRasterTile } from "./raster/read";
+import { openRasterOnce, rasterFor, releaseRasters } from "./raster/registry";
 import { stitchCrop } from "./stitch";
 import { createTileReader } from "./tiles/readers";
-import type { BBox, CropProgress, CroppedImage, TileSourceSpec } from "./types";
+import type { BBox, CropProgress, CroppedImage, RasterLocation, TileSourceSpec } from "./types";
 
-/** The crop worker's messages. */
-export type CropMessages = {
+/** A GeoTIFF source as the imagery worker needs it to open the file again after a release. */
+export type RasterSourceRef = { id: string; name: string; location: RasterLocation };
+
+/** The imagery worker's messages: crops of every source, and the GeoTIFFs it holds open for the map and crops. */
+export type ImageryMessages = {
   crop: MessageSpec<{ source: TileSourceSpec; bbox: BBox; zoom: number }, CroppedImage, CropProgress>;
+  openRaster: MessageSpec<RasterSourceRef, { valid: true; info: RasterInfo } | RasterRefusal>;
+  rasterTile: MessageSpec<
+    { source: RasterSourceRef; z: number; x: number; y: number },
+    { png: ArrayBuffer | null; bytesRead: number }
+  >;
+  releaseRasters: MessageSpec<{ keep: string[] }, null>;
 };
 
-/** Crops in the current thread: fetch, stitch, crop and encode to PNG. */
+/**
+ * Crops in the current thread into a georeferenced PNG: tile sources are fetched, stitched and cropped at a zoom;
+ * a GeoTIFF is read in its own pixel grid at a level (`zoom` is the level then; 0 = full resolution).
+ */
 export async function cropHere(
   source: TileSourceSpec,
   bbox: BBox,
@@ -17,37 +34,111 @@ export async function cropHere(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
+  if (source.kind === "geotiff") return cropRaster(source, bbox, zoom, onProgress, signal);
   const planned = planCrop(bbox, zoom, undefined, source.tileSize);
   if (!planned.valid) throw new RangeError(planned.reason);
   const canvas = await stitchCrop(createTileReader(source), planned.plan, source.name, onProgress, signal);
+  return encoded(canvas, { georef: planned.plan.georef, zoom, sourceId: source.id, bbox }, onProgress, signal);
+}
+
+async function cropRaster(
+  source: Extract<TileSourceSpec, { kind: "geotiff" }>,
+  bbox: BBox,
+  level: number,
+  onProgress: (progress: CropProgress) => void,
+  signal?: AbortSignal,
+): Promise<CroppedImage> {
+  const raster = await rasterFor(source);
+  const planned = planRasterCrop(raster.info, bbox, level);
+  if (!planned.valid) throw new RangeError(planned.reason);
+  const { window, georef } = planned.plan;
+  onProgress({ status: "reading", bytesRead: raster.reader.bytesRead });
+  const rgba = await readWindowRgba(raster, level, window, signal);
+  onProgress({ status: "reading", bytesRead: raster.reader.bytesRead });
+  const canvas = new OffscreenCanvas(georef.width, georef.height);
+  context2d(canvas).putImageData(
+    new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, georef.width, georef.height),
+    0,
+    0,
+  );
+  return encoded(canvas, { georef, zoom: level, sourceId: source.id, bbox }, onProgress, signal);
+}
+
+async function encoded(
+  canvas: OffscreenCanvas,
+  image: Omit<CroppedImage, "png" | "width" | "height">,
+  onProgress: (progress: CropProgress) => void,
+  signal?: AbortSignal,
+): Promise<CroppedImage> {
   onProgress({ status: "encoding" });
   const png = await canvas.convertToBlob({ type: "image/png" });
   signal?.throwIfAborted();
   onProgress({ status: "done" });
-  return {
-    width: canvas.width,
-    height: canvas.height,
-    png,
-    georef: planned.plan.georef,
-    zoom,
-    sourceId: source.id,
-    bbox,
-  };
+  return { ...image, width: canvas.width, height: canvas.height, png };
 }
 
-let client: WorkerClient<CropMessages> | null | undefined;
+function context2d(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
+  const context = canvas.getContext("2d");
+  if (!context)
+    throw new Error("This browser gives no 2-D context for an OffscreenCanvas; use a current Chromium or Firefox.");
+  return context;
+}
 
-function cropWorker(): WorkerClient<CropMessages> | null {
+/** What the imagery worker does, also run in the page where there is no worker. */
+export const imageryHandlers: Handlers<ImageryMessages> = {
+  crop: async ({ source, bbox, zoom }, { emit, signal }) => cropHere(source, bbox, zoom, emit, signal),
+  openRaster: async ({ id, name, location }) => {
+    const result = await openRasterOnce(id, name, location);
+    return result.valid ? { valid: true, info: { ...result.info, bytesRead: result.reader.bytesRead } } : result;
+  },
+  rasterTile: async ({ source, z, x, y }, { signal }) => {
+    const raster = await rasterFor(source);
+    const rgba = await renderRasterTile(raster, z, x, y, signal);
+    const bytesRead = raster.reader.bytesRead;
+    if (!rgba) return { png: null, bytesRead };
+    const canvas = new OffscreenCanvas(256, 256);
+    context2d(canvas).putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, 256, 256), 0, 0);
+    const png = await (await canvas.convertToBlob({ type: "image/png" })).arrayBuffer();
+    return new Transferring({ png, bytesRead }, [png]);
+  },
+  releaseRasters: async ({ keep }) => {
+    releaseRasters(keep);
+    return null;
+  },
+};
+
+let client: WorkerClient<ImageryMessages> | null | undefined;
+
+function imageryWorker(): WorkerClient<ImageryMessages> | null {
   if (client !== undefined) return client;
   const canRunInWorker = typeof Worker !== "undefined" && typeof OffscreenCanvas !== "undefined";
   client = canRunInWorker
-    ? new WorkerClient<CropMessages>(new Worker(new URL("./crop-worker.ts", import.meta.url), { type: "module" }))
+    ? new WorkerClient<ImageryMessages>(new Worker(new URL("./crop-worker.ts", import.meta.url), { type: "module" }))
     : null;
   return client;
 }
 
+/** Calls the imagery worker, or runs the same handler in the page where the browser has no OffscreenCanvas. */
+export async function callImagery<K extends keyof ImageryMessages & string>(
+  type: K,
+  request: ImageryMessages[K]["request"],
+  options: { onEvent?: (event: ImageryMessages[K]["event"]) => void; signal?: AbortSignal } = {},
+): Promise<ImageryMessages[K]["response"]> {
+  const worker = imageryWorker();
+  if (worker) return worker.call(type, request, options);
+  const handler = imageryHandlers[type] as unknown as (
+    request: ImageryMessages[K]["request"],
+    context: { emit(event: ImageryMessages[K]["event"]): void; signal: AbortSignal },
+  ) => Promise<ImageryMessages[K]["response"] | Transferring<ImageryMessages[K]["response"]>>;
+  const result = await handler(request, {
+    emit: (event) => options.onEvent?.(event),
+    signal: options.signal ?? new AbortController().signal,
+  });
+  return result instanceof Transferring ? result.response : result;
+}
+
 /**
- * Crops a selection from a tile source into a georeferenced PNG, in a Web Worker where the browser has
+ * Crops a selection from a source into a georeferenced PNG, in the imagery worker where the browser has
  * OffscreenCanvas, else on the main thread.
  */
 export function cropInWorker(
@@ -57,7 +148,9 @@ export function cropInWorker(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
-  const worker = cropWorker();
-  if (!worker) return cropHere(source, bbox, zoom, onProgress, signal);
-  return worker.call("crop", { source, bbox, zoom }, { onEvent: onProgress, signal });
+  const onEvent = (progress: CropProgress) => {
+    if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
+    onProgress(progress);
+  };
+  return callImagery("crop", { source, bbox, zoom }, { onEvent, signal });
 }

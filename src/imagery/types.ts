@@ -1,13 +1,26 @@
 import type { GeoReference } from "../geo/georef";
 import type { BBox } from "../geo/tiles";
+import type { RasterInfo } from "./raster/open-raster";
 
 export type { BBox };
 
-/** A tile source described as data, so it can cross into the crop worker. */
+/** Where a GeoTIFF's bytes are: a file the user picked or dropped, or an http(s) URL read by range. */
+export type RasterLocation = { kind: "file"; file: Blob } | { kind: "url"; url: string };
+
+/** A tile source described as data, so it can cross into the imagery worker. */
 export type TileSourceSpec =
   | { kind: "xyz"; id: string; name: string; urlTemplate: string; tileSize: number; maxZoom: number }
   | { kind: "pmtiles"; id: string; name: string; url: string; tileSize: number; maxZoom: number }
-  | { kind: "geotiff"; id: string; name: string; file: Blob; tileSize: number; maxZoom: number };
+  | {
+      kind: "geotiff";
+      id: string;
+      name: string;
+      location: RasterLocation;
+      /** What opening it found: levels, CRS, extent. */
+      info: RasterInfo;
+      tileSize: number;
+      maxZoom: number;
+    };
 
 /** Reads one encoded tile image; `null` means the source has no tile there. */
 export interface TileReader {
@@ -28,6 +41,7 @@ export interface CroppedImage {
 /** Crop progress events, tagged by `status`. */
 export type CropProgress =
   | { status: "fetching"; done: number; total: number }
+  | { status: "reading"; bytesRead: number }
   | { status: "stitching" }
   | { status: "encoding" }
   | { status: "done" };

@@ -36,43 +36,97 @@ export class BlobSource implements ByteSource {
   }
 }
 
-/** Reads a URL with HTTP range requests. */
+/** Why a URL could not be read, as data: the UI and the callers switch on `kind`, never on the message. */
+export type FetchProblem =
+  | { kind: "http-status"; status: number }
+  | { kind: "no-range-support"; size: number | null }
+  | { kind: "no-cors" }
+  | { kind: "unreachable" }
+  | { kind: "short-read"; offset: number; length: number; got: number };
+
+/** A URL that could not be read; the message names the URL, the problem and the fix. */
+export class FetchSourceError extends Error {
+  override readonly name = "FetchSourceError";
+  constructor(
+    readonly url: string,
+    readonly problem: FetchProblem,
+  ) {
+    super(fetchProblemText(url, problem));
+  }
+}
+
+function fetchProblemText(url: string, problem: FetchProblem): string {
+  switch (problem.kind) {
+    case "http-status":
+      return `${url}: the server answered HTTP ${problem.status}${problem.status === 404 ? " (not found); check the URL" : "; check the URL and that the file is public"}.`;
+    case "no-range-support":
+      return (
+        `${url}: the server does not support HTTP range requests (it answered a Range request with the whole ` +
+        `${problem.size === null ? "file" : `${problem.size}-byte file`}), so the app would have to download all of it. ` +
+        "Serve the file from a server with byte serving (object storage such as S3 or GCS, nginx, Apache, `npx http-server`), or download it and open the file."
+      );
+    case "no-cors":
+      return (
+        `${url}: the server answered but does not allow this page to read it (no CORS header). Have it send ` +
+        "`Access-Control-Allow-Origin: *` (or this app's origin) and `Access-Control-Allow-Headers: Range`, or download the file and open it."
+      );
+    case "unreachable":
+      return `${url}: the server cannot be reached; check the URL and the network.`;
+    case "short-read":
+      return `${url}: got ${problem.got} of ${problem.length} bytes at ${problem.offset}; the file on the server is shorter than it says.`;
+  }
+}
+
+/** Reads a URL with HTTP range requests; a server that ignores them is refused rather than downloaded whole. */
 export class FetchSource implements ByteSource {
   private knownSize: number | undefined;
   constructor(
     readonly key: string,
-    private readonly fetchFn: typeof fetch = fetch,
+    private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
   ) {}
 
   async size(signal?: AbortSignal): Promise<number> {
     if (this.knownSize !== undefined) return this.knownSize;
-    const response = await this.fetchFn(this.key, { method: "HEAD", signal });
+    const response = await this.request({ method: "HEAD", signal });
     const length = Number(response.headers.get("content-length"));
-    if (!response.ok || !Number.isFinite(length)) {
-      throw new Error(
-        `${this.key}: HEAD answered ${response.status} with no content-length; check that the server serves this file.`,
-      );
+    if (!Number.isFinite(length) || response.headers.get("content-length") === null) {
+      throw new FetchSourceError(this.key, { kind: "no-range-support", size: null });
     }
     this.knownSize = length;
     return length;
   }
 
   async getBytes(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const response = await this.fetchFn(this.key, {
-      headers: { range: `bytes=${offset}-${offset + length - 1}` },
-      signal,
-    });
-    if (!response.ok)
-      throw new Error(`${this.key}: HTTP ${response.status} ${response.statusText} for bytes ${offset}+${length}.`);
-    const all = new Uint8Array(await response.arrayBuffer());
+    const response = await this.request({ headers: { range: `bytes=${offset}-${offset + length - 1}` }, signal });
+    if (response.status !== 206) {
+      await response.body?.cancel();
+      throw new FetchSourceError(this.key, { kind: "no-range-support", size: this.knownSize ?? null });
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
     signal?.throwIfAborted();
-    // A server that ignores Range answers 200 with the whole body.
-    const bytes = response.status === 206 ? all : all.subarray(offset, offset + length);
     if (bytes.length !== length) {
-      throw new RangeError(
-        `${this.key}: got ${bytes.length} of ${length} bytes at ${offset}; check that the server supports HTTP range requests and the file is whole.`,
-      );
+      throw new FetchSourceError(this.key, { kind: "short-read", offset, length, got: bytes.length });
     }
     return bytes;
+  }
+
+  /** One request; a network failure is told apart from a missing CORS header by a no-cors probe. */
+  private async request(init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.key, { ...init, mode: "cors", credentials: "omit" });
+    } catch {
+      init.signal?.throwIfAborted();
+      const reachable = await this.fetchFn(this.key, { method: "HEAD", mode: "no-cors", signal: init.signal }).then(
+        () => true,
+        () => false,
+      );
+      throw new FetchSourceError(this.key, { kind: reachable ? "no-cors" : "unreachable" });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new FetchSourceError(this.key, { kind: "http-status", status: response.status });
+    }
+    return response;
   }
 }

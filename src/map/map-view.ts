@@ -281,7 +281,14 @@ function rasterSource(source: ImagerySource): RasterSourceSpecification {
         maxzoom: source.maxZoom,
       };
     }
-    case "geotiff":
-      return { ...common, tiles: [`geotiff://${encodeURIComponent(source.id)}/{z}/{x}/{y}`], maxzoom: source.maxZoom };
+    case "geotiff": {
+      const { west, south, east, north } = source.info.bbox;
+      return {
+        ...common,
+        tiles: [`geotiff://${encodeURIComponent(source.id)}/{z}/{x}/{y}`],
+        maxzoom: source.maxZoom,
+        bounds: [west, south, east, north],
+      };
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { create } from "zustand";
 import type { BBox, TileId } from "../geo/tiles";
-import { type CropPlanResult, planCrop } from "../imagery/crop-plan";
+import { planSourceCrop } from "../imagery/crop-plan";
 import { type ImagerySource, ONLINE_SOURCES, SAMPLE_SOURCE } from "../imagery/sources";
 import type { CropProgress, CroppedImage } from "../imagery/types";
 import type { MapTool } from "../map/map-view";
@@ -24,7 +24,10 @@ export interface AppState {
   tool: MapTool;
   gridZoom: number;
   selection: Selection;
-  /** Crop zoom chosen by the user; null picks the finest zoom that fits the limit. */
+  /**
+   * The crop's resolution chosen by the user: a zoom for tile sources, a level for a GeoTIFF (0 = full resolution);
+   * null picks the finest that fits the limit.
+   */
   cropZoom: number | null;
   crop: CropState;
   /** The last good crop stays while a new one runs or fails. */
@@ -61,21 +64,11 @@ export function currentSource(state: Pick<AppState, "sources" | "sourceId">): Im
   return state.sources.find((s) => s.id === state.sourceId) ?? SAMPLE_SOURCE;
 }
 
-/** The crop zoom: the user's, else the finest the source offers at which the selection fits the limit. */
-export function effectiveCropZoom(bbox: BBox, source: ImagerySource, chosen: number | null): number {
-  if (chosen !== null) return chosen;
-  for (let zoom = source.maxZoom; zoom > 0; zoom--) {
-    if (planCrop(bbox, zoom).valid) return zoom;
-  }
-  return 0;
-}
-
-/** The crop plan for the current state, or null without a selection. */
-export function currentPlan(state: AppState): { zoom: number; result: CropPlanResult } | null {
+/** The crop plan for the current state (its zoom, or a GeoTIFF's level), or null without a selection. */
+export function currentPlan(state: AppState): ReturnType<typeof planSourceCrop> | null {
   const bbox = selectionBBox(state.selection);
   if (!bbox) return null;
-  const zoom = effectiveCropZoom(bbox, currentSource(state), state.cropZoom);
-  return { zoom, result: planCrop(bbox, zoom) };
+  return planSourceCrop(currentSource(state), bbox, state.cropZoom);
 }
 
 /** The app's store. */

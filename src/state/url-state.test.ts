@@ -6,6 +6,7 @@ const state: UrlState = {
   bbox: { west: 9.99905, south: 48.0021, east: 10.0012345678, north: 48.006 },
   cropZoom: 17,
   sourceId: "sample",
+  cogUrl: null,
 };
 
 describe("URL state", () => {
@@ -27,6 +28,14 @@ describe("URL state", () => {
   it("leaves out what is not there: no selection, automatic crop zoom", () => {
     const decoded = decodeUrlState(encodeUrlState({ ...state, bbox: null, cropZoom: null }));
     expect(decoded).toEqual({ view: state.view, sourceId: "sample" });
+  });
+
+  it("carries the URL of a COG so that a link opens it again, and only http(s) URLs", () => {
+    const url = "https://example.org/s2/T32TNT_20240601_TCI.tif?version=2&x=a b";
+    const hash = encodeUrlState({ ...state, sourceId: "cog:x", cogUrl: url });
+    expect(decodeUrlState(hash).cogUrl).toBe(new URL(url).href);
+    expect(decodeUrlState(`#cog=${encodeURIComponent("javascript:alert(1)")}`).cogUrl).toBeUndefined();
+    expect(decodeUrlState("#cog=not%20a%20url").cogUrl).toBeUndefined();
   });
 
   it("keeps a bbox across the antimeridian (west > east)", () => {

@@ -1,6 +1,7 @@
 /**
  * The shareable part of the app's state in the URL hash: the map view, the selection's bbox, the crop zoom and the
- * imagery source, e.g. `#map=14.50/48.000000/10.005000&bbox=9.99,47.99,10.01,48.01&cz=17&source=sample`.
+ * imagery source, e.g. `#map=14.50/48.000000/10.005000&bbox=9.99,47.99,10.01,48.01&cz=17&source=sample`; a GeoTIFF opened by
+ * URL adds `cog=<the URL>`, so a link opens it again.
  * Decoding never throws and never logs: a malformed or missing part is left out, and the app keeps its default.
  */
 import type { BBox } from "../geo/tiles";
@@ -17,10 +18,18 @@ export interface UrlState {
   bbox: BBox | null;
   cropZoom: number | null;
   sourceId: string;
+  /** The URL of the GeoTIFF/COG in use, when it was opened by URL. */
+  cogUrl: string | null;
 }
 
 /** What a hash gave back: each part present only when it was well formed. */
-export type DecodedUrlState = Partial<{ view: MapViewState; bbox: BBox; cropZoom: number; sourceId: string }>;
+export type DecodedUrlState = Partial<{
+  view: MapViewState;
+  bbox: BBox;
+  cropZoom: number;
+  sourceId: string;
+  cogUrl: string;
+}>;
 
 const MAX_ZOOM = 24;
 const SOURCE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -35,6 +44,7 @@ export function encodeUrlState(state: UrlState): string {
   }
   if (state.cropZoom !== null) parts.push(`cz=${state.cropZoom}`);
   parts.push(`source=${encodeURIComponent(state.sourceId)}`);
+  if (state.cogUrl) parts.push(`cog=${encodeURIComponent(state.cogUrl)}`);
   return `#${parts.join("&")}`;
 }
 
@@ -50,6 +60,8 @@ export function decodeUrlState(hash: string): DecodedUrlState {
   if (cropZoom !== null) decoded.cropZoom = cropZoom;
   const sourceId = params.get("source");
   if (sourceId !== null && SOURCE_ID.test(sourceId)) decoded.sourceId = sourceId;
+  const cogUrl = parseHttpUrl(params.get("cog"));
+  if (cogUrl) decoded.cogUrl = cogUrl;
   return decoded;
 }
 
@@ -76,6 +88,16 @@ function parseBBox(text: string | null): BBox | null {
   const lngOk = [west, east].every((v) => Math.abs(v) <= 180) && west !== east;
   const latOk = [south, north].every((v) => Math.abs(v) <= 85.0511) && south < north;
   return lngOk && latOk ? { west, south, east, north } : null;
+}
+
+function parseHttpUrl(text: string | null): string | null {
+  if (text === null) return null;
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
 }
 
 function parseCropZoom(text: string | null): number | null {

@@ -14,11 +14,13 @@ export function restoreFromUrl(hash: string): void {
 /** The link to the current state. */
 export function currentLink(): string {
   const state = useAppStore.getState();
+  const source = currentSource(state);
   const hash = encodeUrlState({
     view: state.view,
     bbox: selectionBBox(state.selection),
     cropZoom: state.cropZoom,
-    sourceId: currentSource(state).id,
+    sourceId: source.id,
+    cogUrl: source.kind === "geotiff" && source.location.kind === "url" ? source.location.url : null,
   });
   return `${window.location.origin}${window.location.pathname}${window.location.search}${hash}`;
 }

@@ -1,6 +1,7 @@
-import { groundSampleDistance } from "../geo/georef";
+import { crsLabel, groundSampleDistance } from "../geo/georef";
 import { cropInWorker } from "../imagery/crop";
 import type { CropProgress } from "../imagery/types";
+import { formatBytes } from "../model/manifest";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
 import { exportCropWithWorldFile } from "./export-crop";
 import { formatGsd } from "./format";
@@ -9,6 +10,8 @@ function progressText(progress: CropProgress): string {
   switch (progress.status) {
     case "fetching":
       return `Fetching tiles ${progress.done} / ${progress.total}`;
+    case "reading":
+      return `Reading the raster's window (${formatBytes(progress.bytesRead)} read from the file so far)`;
     case "stitching":
       return "Stitching";
     case "encoding":
@@ -27,7 +30,10 @@ async function runCrop(): Promise<void> {
   const source = currentSource(state);
   state.setCrop({
     status: "running",
-    progress: { status: "fetching", done: 0, total: plan.result.plan.tiles.length },
+    progress:
+      plan.result.plan.kind === "raster"
+        ? { status: "reading", bytesRead: 0 }
+        : { status: "fetching", done: 0, total: plan.result.plan.tiles.length },
     controller,
   });
   try {
@@ -93,15 +99,16 @@ export function CropPanel() {
         <figure className="preview" data-testid="crop-preview">
           <img src={lastImage.previewUrl} alt="Cropped selection" data-testid="crop-preview-image" />
           <figcaption data-testid="crop-preview-caption">
-            {lastImage.image.width} × {lastImage.image.height} px · zoom {lastImage.image.zoom} ·{" "}
-            {formatGsd(groundSampleDistance(lastImage.image.georef))}
+            {lastImage.image.width} × {lastImage.image.height} px ·{" "}
+            {lastImage.image.georef.crs ? `level ${lastImage.image.zoom}` : `zoom ${lastImage.image.zoom}`} ·{" "}
+            {crsLabel(lastImage.image.georef)} · {formatGsd(groundSampleDistance(lastImage.image.georef))}
           </figcaption>
           <button
             type="button"
             data-testid="crop-export-png"
             onClick={() => exportCropWithWorldFile(lastImage.image, `geozero-crop-z${lastImage.image.zoom}`)}
           >
-            Export PNG + world file
+            Export PNG + world file + .prj
           </button>
         </figure>
       )}

@@ -59,12 +59,12 @@ export function SelectionPanel() {
       {plan && (
         <>
           <label className="row">
-            Crop zoom
+            {source.kind === "geotiff" ? "Crop level (0 = full resolution)" : "Crop zoom"}
             <input
               type="number"
               data-testid="crop-zoom"
               min={0}
-              max={source.maxZoom}
+              max={source.kind === "geotiff" ? source.info.levels.length - 1 : source.maxZoom}
               value={plan.zoom}
               onChange={(e) => state.setCropZoom(Number(e.target.value))}
             />
@@ -91,7 +91,7 @@ export function SelectionPanel() {
             </p>
           )}
           <div className="row">
-            {plan.result.valid && bbox && <SnapButton bbox={bbox} zoom={plan.zoom} />}
+            {plan.result.valid && bbox && source.kind !== "geotiff" && <SnapButton bbox={bbox} zoom={plan.zoom} />}
             <button type="button" data-testid="clear-selection" onClick={state.clearSelection}>
               Clear selection
             </button>

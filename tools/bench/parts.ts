@@ -2,6 +2,7 @@ import { convertBench } from "./convert.ts";
 import { cropBench } from "./crop.ts";
 import { evalBench } from "./eval.ts";
 import { fullSizeBench } from "./full-size.ts";
+import { geotiffBench } from "./geotiff.ts";
 import { inferenceBench } from "./inference.ts";
 import { inferenceBrowserBench } from "./inference-browser.ts";
 
@@ -16,6 +17,7 @@ export interface BenchPart {
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
 export const benchParts: BenchPart[] = [
   cropBench,
+  geotiffBench,
   convertBench,
   inferenceBench,
   inferenceBrowserBench,

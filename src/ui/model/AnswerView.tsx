@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useMemo } from "react";
-import { pixelToLngLat } from "../../geo/georef";
+import { pixelRectToBBox } from "../../geo/georef";
 import type { CroppedImage } from "../../imagery/types";
 import { useModelStore } from "../../state/model-store";
 import { type BoxConvention, type FoundBox, findBoxes } from "../../tasks/boxes";
@@ -40,10 +40,7 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
 
   const zoomTo = (box: FoundBox) => {
     if (!box.pixels) return;
-    const [x1, y1, x2, y2] = box.pixels;
-    const [west, north] = pixelToLngLat(crop.georef, [x1, y1]);
-    const [east, south] = pixelToLngLat(crop.georef, [x2, y2]);
-    activeMapView()?.fitBBox({ west, south, east, north });
+    activeMapView()?.fitBBox(pixelRectToBBox(crop.georef, box.pixels));
   };
 
   return (
