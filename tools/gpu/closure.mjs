@@ -14,4 +14,9 @@ const visit = (name) => {
   for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) visit(dep);
 };
 for (const root of roots) visit(root);
-console.log([...seen].sort().map((name) => join("node_modules", name)).join("\n"));
+console.log(
+  [...seen]
+    .sort()
+    .map((name) => join("node_modules", name))
+    .join("\n"),
+);

@@ -1,6 +1,6 @@
 /**
  * `node --import tsx tools/gpu/full-size.ts --folder <converted folder> [--device webgpu|cpu] [--compare cpu]
- * [--out <file.json>]`: the GPU measurements of GeoZero at full size with the app's own loading and generation
+ * [--large-side 1024] [--decode-tokens 32] [--bandwidth-gbs N] [--out <file.json>]`: the GPU measurements of GeoZero at full size with the app's own loading and generation
  * modules on onnxruntime-node (whose WebGPU execution provider is Dawn, as in Chrome): image encode and prefill at
  * 448² and 1024², decode tokens/s at about 1,000 tokens of context, a 5-beam step, and the greedy tokens against
  * another execution provider's. Each figure is printed beside the memory-bandwidth bound when `--bandwidth-gbs`
@@ -97,20 +97,20 @@ async function unload({ folder, generator }: Awaited<ReturnType<typeof load>>): 
 }
 
 /** Every figure on one device. */
-async function measure(folderPath: string, device: Device, work: string, decodeTokens: number) {
+async function measure(folderPath: string, device: Device, work: string, decodeTokens: number, largeSide: number) {
   const loaded = await load(folderPath, device);
   const { folder, generator } = loaded;
   const small = await promptFor(folder, await testImage(join(work, "gpu-448.png"), 448));
-  const large = await promptFor(folder, await testImage(join(work, "gpu-1024.png"), 1024));
+  const large = await promptFor(folder, await testImage(join(work, `gpu-${largeSide}.png`), largeSide));
   await prefill(generator, small); // warm-up: kernels compiled, buffers allocated
   const result = {
     device,
     dtype: folder.dtype,
     loadSeconds: loaded.loadSeconds,
     prefill448: await prefill(generator, small),
-    prefill1024: await prefill(generator, large),
+    prefillLarge: { side: largeSide, ...(await prefill(generator, large)) },
     decode448: await decode(generator, small, 8),
-    decodeAt1000: await decode(generator, large, decodeTokens),
+    decodeAfterLarge: await decode(generator, large, decodeTokens),
     beams5: await beamSteps(generator, large, 4),
   };
   await unload(loaded);
@@ -132,6 +132,8 @@ async function main(): Promise<void> {
       device: { type: "string", default: "webgpu" },
       compare: { type: "string" },
       "decode-tokens": { type: "string", default: "32" },
+      // 1024² gives 1,024 visual tokens: about 1,000 tokens of context to decode after
+      "large-side": { type: "string", default: "1024" },
       "bandwidth-gbs": { type: "string" },
       work: { type: "string", default: ".cache" },
       out: { type: "string" },
@@ -139,7 +141,8 @@ async function main(): Promise<void> {
   });
   if (!values.folder) throw new Error("Give --folder <a converted model folder>.");
   const decodeTokens = Number(values["decode-tokens"]);
-  const main = await measure(values.folder, values.device as Device, values.work as string, decodeTokens);
+  const largeSide = Number(values["large-side"]);
+  const main = await measure(values.folder, values.device as Device, values.work as string, decodeTokens, largeSide);
   const weights = decoderWeightBytes(values.folder);
   const bandwidth = values["bandwidth-gbs"] ? Number(values["bandwidth-gbs"]) * 1e9 : null;
   const bound = bandwidth
