@@ -113,7 +113,7 @@ describe("GeoReference", () => {
     const ref = georefForWorldWindow({ left: 70000, top: 45000, width: 448, height: 416 }, 17);
     const read = parseWorldFile(worldFile(ref), 448, 416);
     if (!read.valid) throw new Error(read.reason);
-    read.georef.transform.forEach((v, i) => expect(v).toBeCloseTo(ref.transform[i], 4));
+    for (const [i, v] of read.georef.transform.entries()) expect(v).toBeCloseTo(ref.transform[i], 4);
     expect(parseWorldFile("1\n0\n0\n-1\n5", 10, 10)).toEqual({
       valid: false,
       reason: "a world file holds six numbers, one a line; this one holds 5.",

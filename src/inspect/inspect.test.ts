@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ReviewMark, SampleRecord } from "../eval/record-format";
-import { georefForWorldWindow } from "../geo/georef";
+import { georefForWorldWindow, pixelToLngLat } from "../geo/georef";
+import { findBoxes } from "../tasks/boxes";
 import { recordsCsv, recordsJsonl, sampleGeoJson } from "./export";
 import { DEFAULT_FILTER, filterRows, stepThrough } from "./filter";
 import { ImageIndex } from "./images";
+import { compareWithReference } from "./reference";
 import { toRow } from "./rows";
 import { parseProblem, sampleGeometry } from "./sample";
 import { chooseSubset } from "./subset";
@@ -152,5 +154,28 @@ describe("exports", () => {
       sample: "4:img-4.png",
     });
     expect(collection.features[1].properties).toMatchObject({ pixels: [10, 10, 50, 50] });
+  });
+});
+
+describe("compareWithReference", () => {
+  it("places a drawn rectangle in crop pixels, clipped, with each box's IoU, and refuses one off the crop", () => {
+    const georef = georefForWorldWindow({ left: 70000, top: 45000, width: 200, height: 100 }, 17);
+    const corner = (x: number, y: number) => pixelToLngLat(georef, [x, y]);
+    const [west, north] = corner(-20, 10);
+    const [east, south] = corner(100, 60);
+    const boxes = findBoxes("[0, 10, 100, 60] [150, 10, 190, 60]", {
+      convention: "pixels",
+      input: { width: 200, height: 100, scaleX: 1, scaleY: 1 },
+      cropWidth: 200,
+      cropHeight: 100,
+    });
+    const reading = compareWithReference({ west, south, east, north }, georef, boxes);
+    if (!reading.valid) throw new Error(reading.reason);
+    expect(reading.comparison.pixels).toEqual([0, 10, 100, 60]);
+    expect(reading.comparison.ious.get(0)).toBeCloseTo(1, 9);
+    expect(reading.comparison.ious.get(1)).toBe(0);
+    const [w2, n2] = corner(300, 0);
+    const [e2, s2] = corner(320, 50);
+    expect(compareWithReference({ west: w2, south: s2, east: e2, north: n2 }, georef, boxes).valid).toBe(false);
   });
 });

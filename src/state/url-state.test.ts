@@ -6,6 +6,8 @@ const state: UrlState = {
   bbox: { west: 9.99905, south: 48.0021, east: 10.0012345678, north: 48.006 },
   cropZoom: 17,
   sourceId: "sample",
+  inspect: false,
+  sample: "3:images/a b.png",
 };
 
 describe("URL state", () => {
@@ -22,6 +24,13 @@ describe("URL state", () => {
     if (!bbox) throw new Error("no bbox");
     for (const edge of ["west", "south", "east", "north"] as const)
       expect(bbox[edge]).toBeCloseTo(state.bbox?.[edge] ?? 0, 8);
+  });
+
+  it("says when the Inspect view is open, and which sample (any id, encoded)", () => {
+    const hash = encodeUrlState({ ...state, inspect: true });
+    expect(hash).toContain("&view=inspect&sample=3%3Aimages%2Fa%20b.png");
+    expect(decodeUrlState(hash)).toMatchObject({ inspect: true, sample: "3:images/a b.png" });
+    expect(encodeUrlState(state)).not.toContain("sample=");
   });
 
   it("leaves out what is not there: no selection, automatic crop zoom", () => {

@@ -1,6 +1,7 @@
 /**
  * The shareable part of the app's state in the URL hash: the map view, the selection's bbox, the crop zoom and the
- * imagery source, e.g. `#map=14.50/48.000000/10.005000&bbox=9.99,47.99,10.01,48.01&cz=17&source=sample`.
+ * imagery source, e.g. `#map=14.50/48.000000/10.005000&bbox=9.99,47.99,10.01,48.01&cz=17&source=sample`, and when the
+ * Inspect view is open, that and its sample: `…&view=inspect&sample=3%3Avillage-edge.png`.
  * Decoding never throws and never logs: a malformed or missing part is left out, and the app keeps its default.
  */
 import type { BBox } from "../geo/tiles";
@@ -17,13 +18,25 @@ export interface UrlState {
   bbox: BBox | null;
   cropZoom: number | null;
   sourceId: string;
+  /** The Inspect view is open (else the map). */
+  inspect: boolean;
+  /** The sample the Inspect view shows. */
+  sample: string | null;
 }
 
 /** What a hash gave back: each part present only when it was well formed. */
-export type DecodedUrlState = Partial<{ view: MapViewState; bbox: BBox; cropZoom: number; sourceId: string }>;
+export type DecodedUrlState = Partial<{
+  view: MapViewState;
+  bbox: BBox;
+  cropZoom: number;
+  sourceId: string;
+  inspect: boolean;
+  sample: string;
+}>;
 
 const MAX_ZOOM = 24;
 const SOURCE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_SAMPLE_ID = 1000;
 
 /** The hash (with its `#`) for a state. */
 export function encodeUrlState(state: UrlState): string {
@@ -35,6 +48,8 @@ export function encodeUrlState(state: UrlState): string {
   }
   if (state.cropZoom !== null) parts.push(`cz=${state.cropZoom}`);
   parts.push(`source=${encodeURIComponent(state.sourceId)}`);
+  if (state.inspect) parts.push("view=inspect");
+  if (state.inspect && state.sample !== null) parts.push(`sample=${encodeURIComponent(state.sample)}`);
   return `#${parts.join("&")}`;
 }
 
@@ -50,6 +65,9 @@ export function decodeUrlState(hash: string): DecodedUrlState {
   if (cropZoom !== null) decoded.cropZoom = cropZoom;
   const sourceId = params.get("source");
   if (sourceId !== null && SOURCE_ID.test(sourceId)) decoded.sourceId = sourceId;
+  if (params.get("view") === "inspect") decoded.inspect = true;
+  const sample = params.get("sample");
+  if (sample && sample.length <= MAX_SAMPLE_ID) decoded.sample = sample;
   return decoded;
 }
 

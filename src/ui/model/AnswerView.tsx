@@ -1,12 +1,15 @@
 import { type ReactNode, useEffect, useMemo } from "react";
 import { pixelToLngLat } from "../../geo/georef";
 import type { CroppedImage } from "../../imagery/types";
+import { compareWithReference } from "../../inspect/reference";
 import { useModelStore } from "../../state/model-store";
+import { useAppStore } from "../../state/store";
 import { type BoxConvention, type FoundBox, findBoxes } from "../../tasks/boxes";
 import { boxColour, boxesToGeoJson } from "../../tasks/geojson";
 import type { ModelInput } from "../../tasks/model-input-size";
 import { downloadGeoJson } from "../download";
 import { activeMapView } from "../MapPanel";
+import { ReferenceControls } from "./ReferenceControls";
 
 /** What an answer is read against: the crop it was asked about and the image the model saw. */
 export interface AnswerFrame {
@@ -26,14 +29,27 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
     () => findBoxes(answer, { convention: boxConvention, input, cropWidth: crop.width, cropHeight: crop.height }),
     [answer, crop, input, boxConvention],
   );
+  const drawnReference = useAppStore((s) => s.reference);
+  const reference = useMemo(
+    () => (drawnReference ? compareWithReference(drawnReference, crop.georef, boxes) : null),
+    [drawnReference, crop, boxes],
+  );
+  const comparison = reference?.valid ? reference.comparison : null;
   const collection = useMemo(
-    () => boxesToGeoJson(boxes, crop.georef, { question, answer, model }),
-    [boxes, crop, question, answer, model],
+    () => boxesToGeoJson(boxes, crop.georef, { question, answer, model }, comparison),
+    [boxes, crop, question, answer, model, comparison],
   );
 
   useEffect(() => {
     void activeMapView()?.showBoxes(collection);
-  }, [collection]);
+    const labels = boxes.flatMap((box) => {
+      const value = comparison?.ious.get(box.index);
+      if (!box.pixels || value === undefined) return [];
+      const lngLat = pixelToLngLat(crop.georef, [box.pixels[0], box.pixels[1]]);
+      return [{ lngLat, text: `IoU ${value.toFixed(2)}`, colour: boxColour(box.index) }];
+    });
+    activeMapView()?.showLabels(labels);
+  }, [collection, boxes, comparison, crop]);
   useEffect(() => {
     activeMapView()?.highlightBox(highlightedBox);
   }, [highlightedBox]);
@@ -50,7 +66,14 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
     <div className="answer">
       <h3>Answer</h3>
       <pre data-testid="answer-text">
-        {highlighted(answer, boxes, highlightedBox, (index) => set({ highlightedBox: index }), zoomTo)}
+        {highlighted(
+          answer,
+          boxes,
+          highlightedBox,
+          (index) => set({ highlightedBox: index }),
+          zoomTo,
+          comparison?.ious,
+        )}
       </pre>
       {boxes.some((b) => b.warning) && (
         <ul className="warnings" data-testid="box-warnings">
@@ -63,6 +86,7 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
             ))}
         </ul>
       )}
+      {boxes.some((b) => b.pixels) && <ReferenceControls reading={reference} />}
       <div className="row">
         <label className="row">
           Boxes in
@@ -95,6 +119,7 @@ function highlighted(
   active: number | null,
   onHover: (index: number | null) => void,
   onClick: (box: FoundBox) => void,
+  ious?: ReadonlyMap<number, number>,
 ): ReactNode[] {
   const parts: ReactNode[] = [];
   let at = 0;
@@ -114,6 +139,15 @@ function highlighted(
         {text.slice(box.start, box.end)}
       </button>,
     );
+    const value = ious?.get(box.index);
+    if (value !== undefined) {
+      parts.push(
+        <span key={`iou-${box.index}`} className="iou" data-testid={`box-iou-${box.index}`}>
+          {" "}
+          IoU {value.toFixed(2)}
+        </span>,
+      );
+    }
     at = box.end;
   }
   parts.push(text.slice(at));

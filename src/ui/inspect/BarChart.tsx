@@ -1,0 +1,66 @@
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartConfiguration,
+  LinearScale,
+  Tooltip,
+} from "chart.js";
+import { useEffect, useRef } from "react";
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+Chart.defaults.color = "#9aa4b2";
+Chart.defaults.borderColor = "#2c343f";
+
+/** One bar chart drawn by Chart.js; its data updates in place. `title` labels the canvas for screen readers. */
+export function BarChart({
+  title,
+  labels,
+  values,
+  colours,
+  max,
+  testId,
+}: {
+  title: string;
+  labels: string[];
+  values: number[];
+  colours: string[];
+  max?: number;
+  testId: string;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart<"bar"> | null>(null);
+  useEffect(() => {
+    if (!canvas.current) return;
+    const config: ChartConfiguration<"bar"> = {
+      type: "bar",
+      data: { labels: [], datasets: [{ data: [], backgroundColor: [] }] },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    };
+    chart.current = new Chart(canvas.current, config);
+    return () => {
+      chart.current?.destroy();
+      chart.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    const current = chart.current;
+    if (!current) return;
+    current.data.labels = labels;
+    current.data.datasets[0].data = values;
+    current.data.datasets[0].backgroundColor = colours;
+    if (current.options.scales?.y) current.options.scales.y.max = max;
+    current.update("none");
+  }, [labels, values, colours, max]);
+  return (
+    <div className="chart">
+      <canvas ref={canvas} role="img" aria-label={title} data-testid={testId} data-values={values.join(",")} />
+    </div>
+  );
+}
