@@ -354,9 +354,10 @@ async function execute(settings: RunSettings): Promise<void> {
       signal: controller.signal,
       imageSize: async (path) => imageFileSize(folder.images.find(path) as File),
       append: async (record) => {
+        // Kept before it is shown: a reload right after the progress moves loses nothing.
+        await keep((db) => db.putRecords([record]));
         inspect().addRecord(record);
         if (!inspect().selectedId) inspect().select(record.id);
-        await keep((db) => db.putRecords([record]));
       },
     });
     const { done, total } = runProgress(settings, inspect().records);

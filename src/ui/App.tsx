@@ -27,7 +27,7 @@ export function App() {
           <header className="brand">
             <h1>GeoZero Web</h1>
             <p>Question satellite imagery with a reasoning model — nothing leaves your browser.</p>
-            <PageTabs />
+            {page === "map" && <PageTabs />}
           </header>
           <SourcePanel />
           <SelectionPanel />

@@ -4,7 +4,7 @@ import type { SampleGeometry } from "../../inspect/sample";
 import { boxColour, REFERENCE_COLOUR } from "../../tasks/geojson";
 import { ZoomPan } from "./ZoomPan";
 
-/** One labelled rectangle of the overlay, drawn in image pixels with strokes and text of constant screen size. */
+/** One labelled rectangle of the overlay (a dashed one labelled below, so both labels show when boxes meet), drawn in image pixels with strokes and text of constant screen size. */
 function Rect({
   box,
   colour,
@@ -38,7 +38,7 @@ function Rect({
         strokeDasharray={dashed ? "6 4" : undefined}
         vectorEffect="non-scaling-stroke"
       />
-      <text x={x1} y={y1 - size * 0.3} fontSize={size} fill={colour} className="overlay-label">
+      <text x={x1} y={dashed ? y2 + size : y1 - size * 0.3} fontSize={size} fill={colour} className="overlay-label">
         {label}
       </text>
     </g>
