@@ -5,15 +5,11 @@
 import { type GeoReference, pixelToLngLat } from "../geo/georef";
 import { activeMapView } from "../ui/MapPanel";
 
-const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
-
-/** Draws `boxes` and fits the map to the image; call after switching to the map page (it waits for the layout). */
+/** Draws `boxes` and fits the map to the image (the map keeps its size while the Inspect view covers it). */
 export async function showOnMap(boxes: GeoJSON.FeatureCollection, georef: GeoReference): Promise<void> {
-  await nextFrame();
   const view = activeMapView();
   if (!view) return;
   await view.whenReady();
-  view.map.resize();
   const [west, north] = pixelToLngLat(georef, [0, 0]);
   const [east, south] = pixelToLngLat(georef, [georef.width, georef.height]);
   view.fitBBox({ west, south, east, north });

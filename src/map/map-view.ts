@@ -300,7 +300,8 @@ export class MapView {
         [bbox.west, bbox.south],
         [bbox.east, bbox.north],
       ],
-      { padding: 40, maxZoom, duration: 0 },
+      // An explicit `maxZoom: undefined` makes MapLibre compute a NaN camera: leave it out unless given.
+      { padding: 40, duration: 0, ...(maxZoom === undefined ? {} : { maxZoom }) },
     );
   }
 
