@@ -59,11 +59,12 @@ test("a reference box drawn on the crop gives each predicted box its IoU, in the
   const path = await downloaded(page, () => page.getByTestId("export-geojson").click());
   const exported = JSON.parse(readFileSync(path, "utf8")) as GeoJSON.FeatureCollection;
   const reference = exported.features.find((f) => f.properties?.role === "reference");
+  if (!reference) throw new Error("the export has no reference box");
   const predictions = exported.features.filter((f) => f.properties?.role === "prediction");
-  const pixels = reference?.properties?.pixels as [number, number, number, number];
+  const pixels = reference.properties?.pixels as [number, number, number, number];
   // Drawn where the pointer went (within a pixel: screen pixels are coarser than crop pixels here).
-  [40, 70, 100, 130].forEach((v, i) => expect(Math.abs(pixels[i] - v)).toBeLessThan(1.5));
-  const ring = (reference?.geometry as GeoJSON.Polygon).coordinates[0];
+  for (const [i, v] of [40, 70, 100, 130].entries()) expect(Math.abs(pixels[i] - v)).toBeLessThan(1.5);
+  const ring = (reference.geometry as GeoJSON.Polygon).coordinates[0];
   const [x, y] = lngLatToPixel(georef, ring[3] as [number, number]);
   expect(x).toBeCloseTo(pixels[0], 6);
   expect(y).toBeCloseTo(pixels[1], 6);
