@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
+import { manyRecordsJsonl } from "../tools/grounding-set/many";
 import { openFiles, openInspect, SET, setRecords } from "./support/inspect";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "inspect-bad-"));
@@ -89,15 +90,7 @@ test("a 50 MB results file is streamed with progress, and all its records load",
   await openInspect(page);
   const path = join(tmp(), "big.jsonl");
   const count = 10_000;
-  const think = "The scene shows fields and roofs. ".repeat(140);
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const base = records[i % records.length];
-    lines.push(
-      JSON.stringify({ ...base, id: `${i}:${base.image}`, index: i, raw_output: `${think}${base.raw_output}` }),
-    );
-  }
-  writeFileSync(path, `${lines.join("\n")}\n`);
+  writeFileSync(path, manyRecordsJsonl(records, count, 4800));
   const megabytes = Buffer.byteLength(readFileSync(path)) / 1e6;
   expect(megabytes).toBeGreaterThan(50);
   await page.evaluate(() => {

@@ -161,7 +161,9 @@ export async function openResultsFile(file: File): Promise<void> {
   recheck();
   if (!inspect().selectedId || !records.has(inspect().selectedId ?? ""))
     inspect().select(orderedIds(inspect())[0] ?? null);
+  inspect().set({ keeping: list.length });
   await keep((db) => db.replaceRecords(list));
+  inspect().set({ keeping: null });
   await updateMeta({ resultsName: file.name, run: null });
   if (inspect().run.status !== "running") inspect().set({ run: { status: "idle" } });
 }

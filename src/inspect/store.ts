@@ -61,6 +61,8 @@ export interface InspectState {
   problems: OpenProblems;
   /** A results file being read: bytes so far of the total. */
   reading: { name: string; bytes: number; total: number } | null;
+  /** Records being written to the workspace (IndexedDB) after a file was read; the view works meanwhile. */
+  keeping: number | null;
   run: RunState;
   /** Why the workspace could not be kept (IndexedDB), if so. */
   storageError: string | null;
@@ -91,6 +93,7 @@ export const useInspectStore = create<InspectState>()((set, get) => ({
   selectedId: null,
   problems: NO_PROBLEMS,
   reading: null,
+  keeping: null,
   run: { status: "idle" },
   storageError: null,
   setPage: (page) => set({ page }),

@@ -3,6 +3,7 @@ import { cropBench } from "./crop.ts";
 import { evalBench } from "./eval.ts";
 import { inferenceBench } from "./inference.ts";
 import { inferenceBrowserBench } from "./inference-browser.ts";
+import { inspectBench } from "./inspect.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
@@ -11,4 +12,11 @@ export interface BenchPart {
 }
 
 /** Every part `npm run bench` runs, in order. Add a part by importing it here. */
-export const benchParts: BenchPart[] = [cropBench, convertBench, inferenceBench, inferenceBrowserBench, evalBench];
+export const benchParts: BenchPart[] = [
+  cropBench,
+  convertBench,
+  inferenceBench,
+  inferenceBrowserBench,
+  evalBench,
+  inspectBench,
+];

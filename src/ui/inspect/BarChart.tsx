@@ -49,15 +49,18 @@ export function BarChart({
       chart.current = null;
     };
   }, []);
+  // Redrawn only when the numbers change, not on every render of the view.
+  const key = JSON.stringify([labels, values, colours, max]);
   useEffect(() => {
     const current = chart.current;
+    const [nextLabels, nextValues, nextColours, nextMax] = JSON.parse(key) as [string[], number[], string[], number?];
     if (!current) return;
-    current.data.labels = labels;
-    current.data.datasets[0].data = values;
-    current.data.datasets[0].backgroundColor = colours;
-    if (current.options.scales?.y) current.options.scales.y.max = max;
+    current.data.labels = nextLabels;
+    current.data.datasets[0].data = nextValues;
+    current.data.datasets[0].backgroundColor = nextColours;
+    if (current.options.scales?.y) current.options.scales.y.max = nextMax ?? undefined;
     current.update("none");
-  }, [labels, values, colours, max]);
+  }, [key]);
   return (
     <div className="chart">
       <canvas ref={canvas} role="img" aria-label={title} data-testid={testId} data-values={values.join(",")} />

@@ -1,4 +1,5 @@
 import { type DragEvent, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import {
   clearWorkspace,
   exportRecords,
@@ -15,7 +16,17 @@ const FOLDER_PICKER: Record<string, string> = { webkitdirectory: "" };
 
 /** Opens the annotation file, the results and the images folder (picked or dropped), and saves the records. */
 export function OpenBar() {
-  const { resultsName, annotations, folder, reading, records, order } = useInspectStore();
+  const { resultsName, annotations, folder, reading, keeping } = useInspectStore(
+    useShallow(({ resultsName, annotations, folder, reading, keeping }) => ({
+      resultsName,
+      annotations,
+      folder,
+      reading,
+      keeping,
+    })),
+  );
+  const recordCount = useInspectStore((s) => s.records.length);
+  const shownCount = useInspectStore((s) => s.order.length);
   const [over, setOver] = useState(false);
   const drop = {
     onDragOver: (event: DragEvent) => {
@@ -61,7 +72,7 @@ export function OpenBar() {
       </label>
       <span className="hint" data-testid="opened">
         {annotations ? `${annotations.name} (${annotations.entries.length} samples)` : "no annotations"} ·{" "}
-        {resultsName ? `${resultsName} (${records.length} records)` : `${records.length} records`} ·{" "}
+        {resultsName ? `${resultsName} (${recordCount} records)` : `${recordCount} records`} ·{" "}
         {folder ? `${folder.name}/ (${folder.images.size} images)` : "no images"} · or drop them here
       </span>
       {reading && (
@@ -70,11 +81,16 @@ export function OpenBar() {
           <progress value={reading.bytes} max={reading.total} />
         </span>
       )}
+      {keeping !== null && (
+        <span className="hint" data-testid="keeping">
+          Keeping {keeping} records in this browser…
+        </span>
+      )}
       <span className="spacer" />
       <button
         type="button"
         data-testid="export-jsonl"
-        disabled={order.length === 0}
+        disabled={shownCount === 0}
         onClick={() => exportRecords("jsonl", "filtered")}
       >
         Export shown as JSONL
@@ -82,7 +98,7 @@ export function OpenBar() {
       <button
         type="button"
         data-testid="export-csv"
-        disabled={order.length === 0}
+        disabled={shownCount === 0}
         onClick={() => exportRecords("csv", "filtered")}
       >
         CSV

@@ -1,8 +1,11 @@
+import { useShallow } from "zustand/react/shallow";
 import { useInspectStore } from "../../inspect/store";
 
 /** What did not fit while opening, each with what to do; the records that could be read stay shown. */
 export function ProblemsView() {
-  const { problems, annotations, storageError } = useInspectStore();
+  const { problems, annotations, storageError } = useInspectStore(
+    useShallow(({ problems, annotations, storageError }) => ({ problems, annotations, storageError })),
+  );
   const { file, lines, mismatch, missingImages } = problems;
   if (!file && !lines && !mismatch && missingImages.length === 0 && !storageError) return null;
   return (

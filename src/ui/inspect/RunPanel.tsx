@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import type { BoxFactor } from "../../eval/metrics/grounding";
 import { GEOZERO_BOX_READING } from "../../eval/metrics/grounding";
 import { resumeRun, startRun, stopRun } from "../../inspect/actions";
@@ -32,7 +33,7 @@ function ModelStatus() {
 
 /** Where the run stands, with Stop or Resume. */
 function RunStatus() {
-  const { run, records } = useInspectStore();
+  const { run, records } = useInspectStore(useShallow(({ run, records }) => ({ run, records })));
   if (run.status === "idle") return null;
   const { done, total } = runProgress(run.settings, records);
   return (

@@ -1,5 +1,6 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef } from "react";
+import { useShallow } from "zustand/react/shallow";
 import type { SizeBucket } from "../../eval/metrics/grounding";
 import type { OutcomeFilter, ParseFilter, SortOrder } from "../../inspect/filter";
 import { outcomeOf, PARSE_LABELS } from "../../inspect/rows";
@@ -10,7 +11,16 @@ const BUCKETS: SizeBucket[] = ["S", "M", "L"];
 
 /** The filter controls and the IoU threshold slider. */
 function ListControls() {
-  const { filter, threshold, setFilter, setThreshold, order, rows } = useInspectStore();
+  const { filter, threshold, setFilter, setThreshold, order, rows } = useInspectStore(
+    useShallow(({ filter, threshold, setFilter, setThreshold, order, rows }) => ({
+      filter,
+      threshold,
+      setFilter,
+      setThreshold,
+      order,
+      rows,
+    })),
+  );
   const toggleBucket = (bucket: SizeBucket) =>
     setFilter({
       buckets: filter.buckets.includes(bucket)
@@ -96,7 +106,16 @@ function ListControls() {
 
 /** Every record (virtualised: thousands scroll smoothly) with id, IoU, outcome at the threshold, bucket and parse. */
 export function SampleList() {
-  const { rows, order, selectedId, threshold, marks, select } = useInspectStore();
+  const { rows, order, selectedId, threshold, marks, select } = useInspectStore(
+    useShallow(({ rows, order, selectedId, threshold, marks, select }) => ({
+      rows,
+      order,
+      selectedId,
+      threshold,
+      marks,
+      select,
+    })),
+  );
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: order.length,
@@ -104,10 +123,14 @@ export function SampleList() {
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
   });
-  const selectedAt = order.findIndex((i) => rows[i].id === selectedId);
+  // Follows the selection (keyboard review), not filter or sort changes: scrolling forces a layout of the list.
+  const position = useRef({ order, rows });
+  position.current = { order, rows };
   useEffect(() => {
-    if (selectedAt >= 0) virtualizer.scrollToIndex(selectedAt, { align: "auto" });
-  }, [selectedAt, virtualizer]);
+    const { order, rows } = position.current;
+    const at = order.findIndex((i) => rows[i].id === selectedId);
+    if (at >= 0) virtualizer.scrollToIndex(at, { align: "auto" });
+  }, [selectedId, virtualizer]);
 
   return (
     <section className="inspect-list" aria-label="Samples">

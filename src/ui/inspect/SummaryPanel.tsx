@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useDeferredValue, useMemo } from "react";
 import { iouHistogram } from "../../eval/metrics/grounding";
 import { groundingMetrics } from "../../eval/score";
 import { outcomeOf } from "../../inspect/rows";
@@ -19,8 +19,13 @@ function percent(value: number | undefined): string {
  * summary's numbers — the IoU histogram of readable predictions and the failure counts.
  */
 export function SummaryPanel() {
-  const { records, rows, threshold } = useInspectStore();
+  const records = useInspectStore((s) => s.records);
+  const rows = useInspectStore((s) => s.rows);
+  const threshold = useInspectStore((s) => s.threshold);
+  // The numbers follow the slider at once; the charts redraw in a deferred render that a next move can interrupt.
+  const chartThreshold = useDeferredValue(threshold);
   const metrics = useMemo(() => groundingMetrics(records, threshold), [records, threshold]);
+  const chartMetrics = useMemo(() => groundingMetrics(records, chartThreshold), [records, chartThreshold]);
   const histogram = useMemo(
     () =>
       iouHistogram(
@@ -35,10 +40,10 @@ export function SummaryPanel() {
       if (row.parse === "no-box") counts["no box"]++;
       else if (row.parse === "malformed") counts.malformed++;
       else if (row.parse === "no-reference") counts["no reference"]++;
-      else if (outcomeOf(row, threshold) === "miss") counts["IoU below"]++;
+      else if (outcomeOf(row, chartThreshold) === "miss") counts["IoU below"]++;
     }
     return counts;
-  }, [rows, threshold]);
+  }, [rows, chartThreshold]);
   if (records.length === 0) return null;
   const binLabels = histogram.map((_, i) => `${(i / BINS).toFixed(1)}`);
   return (
@@ -71,8 +76,8 @@ export function SummaryPanel() {
         title="Accuracy by size bucket"
         testId="chart-accuracy"
         labels={["all", "S", "M", "L"]}
-        values={[metrics.accuracy, metrics.accuracy_S, metrics.accuracy_M, metrics.accuracy_L].map((v) =>
-          Number.isNaN(v) ? 0 : v,
+        values={[chartMetrics.accuracy, chartMetrics.accuracy_S, chartMetrics.accuracy_M, chartMetrics.accuracy_L].map(
+          (v) => (Number.isNaN(v) ? 0 : v),
         )}
         colours={["#ffb000", "#00c2ff", "#00c2ff", "#00c2ff"]}
         max={100}
@@ -83,7 +88,7 @@ export function SummaryPanel() {
         testId="chart-histogram"
         labels={binLabels}
         values={histogram}
-        colours={histogram.map((_, i) => ((i + 1) / BINS > threshold ? HIT : MISS))}
+        colours={histogram.map((_, i) => ((i + 1) / BINS > chartThreshold ? HIT : MISS))}
       />
       <h3>Misses and uncounted</h3>
       <BarChart
