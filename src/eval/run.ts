@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import type { Decoding } from "../tasks/prompts";
 import type { Answerer } from "./answerer";
 import { loadDataset } from "./dataset";
-import { evaluateSamples } from "./evaluate";
+import { type EvaluateOptions, evaluateSamples } from "./evaluate";
 import type { BoxReading } from "./metrics/grounding";
 import { NO_SYNONYMS, type SynonymSource } from "./metrics/meteor";
 import { RecordFile, type SampleRecord } from "./records";
@@ -17,23 +17,12 @@ import { type EvalSummary, formatProgress, summaryMarkdown } from "./report";
 import { taskMetrics } from "./score";
 import type { EvalTask } from "./tasks";
 
-export interface RunOptions {
-  task: EvalTask;
+export interface RunOptions extends Omit<EvaluateOptions, "samples" | "done" | "append"> {
   dataFile: string;
   imagesDir: string;
   limit?: number;
-  useSystemPrompt: boolean;
   /** Summary JSON path; records go to the same name with `.jsonl`, the Markdown summary with `.md`. */
   out: string;
-  seed: number;
-  decoding: Decoding;
-  boxReading: BoxReading;
-  /** METEOR's synonym stage (captioning): a `WordNet`, or `NO_SYNONYMS`, which the summary then notes. */
-  meteorSynonyms: SynonymSource;
-  answerer: Answerer;
-  signal?: AbortSignal;
-  /** Reads an image's size (grounding maps boxes with it). */
-  imageSize: (path: string) => Promise<{ width: number; height: number }>;
   /** Progress and messages; the CLI draws them on stderr. */
   onProgress?: (line: string) => void;
   log?: (line: string) => void;

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { area } from "../../eval/metrics/grounding";
 import { REVIEW_VERDICTS, type ReviewVerdict, type SampleRecord } from "../../eval/record-format";
 import type { GeoReference } from "../../geo/georef";
@@ -6,8 +6,7 @@ import { exportSampleGeoJson, sampleImage, setMark, showSampleOnMap } from "../.
 import { outcomeOf, PARSE_LABELS, toRow } from "../../inspect/rows";
 import { parseProblem, type SampleGeometry, sampleGeometry, thinkOf } from "../../inspect/sample";
 import { selectedRecord, useInspectStore } from "../../inspect/store";
-import type { FoundBox } from "../../tasks/boxes";
-import { boxColour } from "../../tasks/geojson";
+import { highlightBoxes } from "../box-text";
 import { SampleImage } from "./SampleImage";
 
 const VERDICT_LABELS: Record<ReviewVerdict, string> = {
@@ -104,7 +103,14 @@ function SampleDetail({ record }: { record: SampleRecord }) {
           </details>
           <h3>Answer</h3>
           <pre data-testid="sample-answer">
-            {geometry ? highlighted(record.answer, geometry.boxes, hovered, setHovered) : record.answer}
+            {geometry
+              ? highlightBoxes(record.answer, geometry.boxes, {
+                  active: hovered,
+                  onHover: setHovered,
+                  ious: geometry.ious,
+                  testIdPrefix: "answer-box-",
+                })
+              : record.answer}
           </pre>
           {geometry && parseProblem(geometry.written) && (
             <p className="error" data-testid="sample-parse-problem">
@@ -152,34 +158,6 @@ function ResizeChain({ geometry }: { geometry: SampleGeometry }) {
       <dd data-testid="box-rescaled">{predicted ? `[${predicted.join(", ")}] px of the original` : "—"}</dd>
     </dl>
   );
-}
-
-function highlighted(
-  text: string,
-  boxes: FoundBox[],
-  active: number | null,
-  onHover: (index: number | null) => void,
-): ReactNode[] {
-  const parts: ReactNode[] = [];
-  let at = 0;
-  for (const box of boxes) {
-    parts.push(text.slice(at, box.start));
-    parts.push(
-      <mark
-        key={box.index}
-        data-testid={`answer-box-${box.index}`}
-        className={box.index === active ? "box active" : "box"}
-        style={{ borderColor: boxColour(box.index) }}
-        onPointerEnter={() => onHover(box.index)}
-        onPointerLeave={() => onHover(null)}
-      >
-        {text.slice(box.start, box.end)}
-      </mark>,
-    );
-    at = box.end;
-  }
-  parts.push(text.slice(at));
-  return parts;
 }
 
 /** The reviewer's verdict and note, kept as they change. */

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useMemo } from "react";
+import { useEffect, useMemo } from "react";
 import { pixelToLngLat } from "../../geo/georef";
 import type { CroppedImage } from "../../imagery/types";
 import { compareWithReference } from "../../inspect/reference";
@@ -7,6 +7,7 @@ import { useAppStore } from "../../state/store";
 import { type BoxConvention, type FoundBox, findBoxes } from "../../tasks/boxes";
 import { boxColour, boxesToGeoJson } from "../../tasks/geojson";
 import type { ModelInput } from "../../tasks/model-input-size";
+import { highlightBoxes } from "../box-text";
 import { downloadGeoJson } from "../download";
 import { activeMapView } from "../MapPanel";
 import { ReferenceControls } from "./ReferenceControls";
@@ -66,14 +67,13 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
     <div className="answer">
       <h3>Answer</h3>
       <pre data-testid="answer-text">
-        {highlighted(
-          answer,
-          boxes,
-          highlightedBox,
-          (index) => set({ highlightedBox: index }),
-          zoomTo,
-          comparison?.ious,
-        )}
+        {highlightBoxes(answer, boxes, {
+          active: highlightedBox,
+          onHover: (index) => set({ highlightedBox: index }),
+          onClick: zoomTo,
+          ious: comparison?.ious,
+          testIdPrefix: "box-",
+        })}
       </pre>
       {boxes.some((b) => b.warning) && (
         <ul className="warnings" data-testid="box-warnings">
@@ -111,45 +111,4 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
       </div>
     </div>
   );
-}
-
-function highlighted(
-  text: string,
-  boxes: FoundBox[],
-  active: number | null,
-  onHover: (index: number | null) => void,
-  onClick: (box: FoundBox) => void,
-  ious?: ReadonlyMap<number, number>,
-): ReactNode[] {
-  const parts: ReactNode[] = [];
-  let at = 0;
-  for (const box of boxes) {
-    parts.push(text.slice(at, box.start));
-    parts.push(
-      <button
-        type="button"
-        key={box.index}
-        data-testid={`box-${box.index}`}
-        className={box.index === active ? "box active" : "box"}
-        style={{ borderColor: boxColour(box.index) }}
-        onMouseEnter={() => onHover(box.index)}
-        onMouseLeave={() => onHover(null)}
-        onClick={() => onClick(box)}
-      >
-        {text.slice(box.start, box.end)}
-      </button>,
-    );
-    const value = ious?.get(box.index);
-    if (value !== undefined) {
-      parts.push(
-        <span key={`iou-${box.index}`} className="iou" data-testid={`box-iou-${box.index}`}>
-          {" "}
-          IoU {value.toFixed(2)}
-        </span>,
-      );
-    }
-    at = box.end;
-  }
-  parts.push(text.slice(at));
-  return parts;
 }
