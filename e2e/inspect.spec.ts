@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
 import { groundingMetrics } from "../src/eval/score";
 import { outcomeOf, toRow } from "../src/inspect/rows";
-import { downloaded, openFiles, openInspect, SET, setRecords, setSummary, shown, shownSample } from "./support/inspect";
+import { downloaded, openFiles, openInspect, SET, setRecords, setSummary, shown } from "./support/inspect";
 
 test("the grounding set: summary equals npm run eval's, misses filtered and stepped through by keyboard, threshold recomputed", async ({
   page,

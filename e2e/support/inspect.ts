@@ -62,8 +62,3 @@ export async function downloaded(page: Page, click: () => Promise<void>): Promis
   expect(path).toBeTruthy();
   return path;
 }
-
-/** The id of the sample the view shows. */
-export async function shownSample(page: Page): Promise<string | null> {
-  return page.getByTestId("sample-view").getAttribute("data-id");
-}

@@ -6,16 +6,12 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Decoding } from "../tasks/prompts";
-import type { Answerer } from "./answerer";
 import { loadDataset } from "./dataset";
 import { type EvaluateOptions, evaluateSamples } from "./evaluate";
-import type { BoxReading } from "./metrics/grounding";
-import { NO_SYNONYMS, type SynonymSource } from "./metrics/meteor";
+import { NO_SYNONYMS } from "./metrics/meteor";
 import { RecordFile, type SampleRecord } from "./records";
 import { type EvalSummary, formatProgress, summaryMarkdown } from "./report";
 import { taskMetrics } from "./score";
-import type { EvalTask } from "./tasks";
 
 export interface RunOptions extends Omit<EvaluateOptions, "samples" | "done" | "append"> {
   dataFile: string;

@@ -286,11 +286,11 @@ export async function startRun(form: RunForm): Promise<void> {
   if (blocker || !annotations) return failRun(blocker ?? "");
   const reading = readRunForm(form, orderedIds(inspect()));
   if (!reading.valid) return failRun(reading.reason);
-  const ids = chooseSubset(
-    annotations.entries.map((e) => e.id),
-    reading.subset,
-  );
-  if (ids.length === 0) return failRun("None of the chosen samples is in the annotation file.");
+  const folder = inspect().folder;
+  // Samples whose image is missing are left out (the problems list names them), as npm run eval skips them.
+  const askable = annotations.entries.filter((e) => folder?.images.find(e.image) !== null).map((e) => e.id);
+  const ids = chooseSubset(askable, reading.subset);
+  if (ids.length === 0) return failRun("None of the chosen samples has its image in the opened folder.");
   const model = loadedModel() as { model: string };
   const settings: RunSettings = {
     ids,
