@@ -18,6 +18,10 @@ const steps: FixtureStep[] = [
     name: "tiny demo model (model-cache/geozero-tiny)",
     run: () => runScript("tools/tiny-model/cli.ts"),
   },
+  {
+    name: "grounding set for the Inspect view (fixtures/grounding-set)",
+    run: () => runScript("tools/grounding-set/cli.ts"),
+  },
 ];
 
 /** Runs a tool script in its own process, as `npm run` would. */

@@ -1,31 +1,13 @@
 /**
- * Per-sample records, one JSON line each, appended as samples finish: an interrupted run loses at most the sample in
- * flight, and a rerun skips every id already written. A last line cut short by a crash is dropped before appending.
+ * Node only: per-sample records, one JSON line each, appended as samples finish: an interrupted run loses at most the
+ * sample in flight, and a rerun skips every id already written. A last line cut short by a crash is dropped before
+ * appending. The line format is `record-format.ts`.
  */
 import { appendFileSync, existsSync, readFileSync, truncateSync } from "node:fs";
-import type { Decoding } from "../tasks/prompts";
-import type { SampleScore } from "./score";
+import { parseRecordLine, recordLine, type SampleRecord } from "./record-format";
 import type { EvalTask } from "./tasks";
 
-export interface SampleRecord extends SampleScore {
-  id: string;
-  index: number;
-  image: string;
-  task: EvalTask;
-  model: string;
-  raw_output: string;
-  answer: string;
-  /** The reference (scene_cls, vqa, grounding) or references (caption). */
-  label: string | string[];
-  image_size?: [number, number];
-  tokens: number;
-  seconds: number;
-  seed: number;
-  decoding: Decoding["kind"];
-  /** Beam search: the answer's length-penalised score. */
-  beam_score?: number;
-  note?: string;
-}
+export type { SampleRecord };
 
 export class RecordFile {
   constructor(readonly path: string) {}
@@ -37,20 +19,25 @@ export class RecordFile {
     const text = readFileSync(this.path, "utf8");
     const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
     if (complete.length !== text.length) truncateSync(this.path, Buffer.byteLength(complete));
-    for (const line of complete.split("\n")) {
-      if (line.trim() === "") continue;
-      const record = JSON.parse(line) as SampleRecord;
+    complete.split("\n").forEach((line, at) => {
+      if (line.trim() === "") return;
+      const parsed = parseRecordLine(line, at + 1);
+      if (!parsed.ok) {
+        const { line: number, reason } = parsed.problem;
+        throw new Error(`${this.path}, line ${number}: ${reason} Fix or remove that line, or pass another --out.`);
+      }
+      const { record } = parsed;
       if (record.task !== task || record.model !== model) {
         throw new Error(
           `${this.path} holds records of another run (task ${record.task}, model ${record.model}); pass another --out or remove it.`,
         );
       }
       done.set(record.id, record);
-    }
+    });
     return done;
   }
 
   append(record: SampleRecord): void {
-    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    appendFileSync(this.path, recordLine(record));
   }
 }

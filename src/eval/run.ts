@@ -1,38 +1,24 @@
 /**
- * The evaluation run: reads the annotation file, skips missing images (reported by path and counted) and samples
- * already recorded, asks the `Answerer` for each remaining sample, parses and scores the answer as GeoZero's
- * evaluation does, appends the record at once, and writes the summary (JSON and Markdown) from every record — also
- * when stopped through `signal`, so a rerun resumes where this one stopped.
+ * The evaluation run in Node: reads the annotation file, skips missing images (reported by path and counted) and
+ * samples already recorded, runs the shared per-sample loop (`evaluate.ts`) appending each record to `results.jsonl`
+ * at once, and writes the summary (JSON and Markdown) from every record — also when stopped through `signal`, so a
+ * rerun resumes where this one stopped.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Decoding } from "../tasks/prompts";
-import type { Answerer } from "./answerer";
 import { loadDataset } from "./dataset";
-import type { BoxReading } from "./metrics/grounding";
-import { NO_SYNONYMS, type SynonymSource } from "./metrics/meteor";
+import { type EvaluateOptions, evaluateSamples } from "./evaluate";
+import { NO_SYNONYMS } from "./metrics/meteor";
 import { RecordFile, type SampleRecord } from "./records";
 import { type EvalSummary, formatProgress, summaryMarkdown } from "./report";
-import { evalAnswer, scoreSample, taskMetrics } from "./score";
-import type { EvalTask } from "./tasks";
+import { taskMetrics } from "./score";
 
-export interface RunOptions {
-  task: EvalTask;
+export interface RunOptions extends Omit<EvaluateOptions, "samples" | "done" | "append"> {
   dataFile: string;
   imagesDir: string;
   limit?: number;
-  useSystemPrompt: boolean;
   /** Summary JSON path; records go to the same name with `.jsonl`, the Markdown summary with `.md`. */
   out: string;
-  seed: number;
-  decoding: Decoding;
-  boxReading: BoxReading;
-  /** METEOR's synonym stage (captioning): a `WordNet`, or `NO_SYNONYMS`, which the summary then notes. */
-  meteorSynonyms: SynonymSource;
-  answerer: Answerer;
-  signal?: AbortSignal;
-  /** Reads an image's size (grounding maps boxes with it). */
-  imageSize: (path: string) => Promise<{ width: number; height: number }>;
   /** Progress and messages; the CLI draws them on stderr. */
   onProgress?: (line: string) => void;
   log?: (line: string) => void;
@@ -47,7 +33,7 @@ export function outputPaths(out: string): { summary: string; markdown: string; r
 }
 
 export async function runEvaluation(options: RunOptions): Promise<EvalSummary> {
-  const { task, answerer, signal, log = () => {} } = options;
+  const { task, answerer, log = () => {} } = options;
   const paths = outputPaths(options.out);
   const data = loadDataset(options.dataFile, options.imagesDir, task, options.limit);
   for (const warning of data.warnings) log(`note: ${warning}`);
@@ -55,68 +41,27 @@ export async function runEvaluation(options: RunOptions): Promise<EvalSummary> {
   mkdirSync(dirname(paths.records), { recursive: true });
   const file = new RecordFile(paths.records);
   const done = file.readDone(task, answerer.info.model);
-  const todo = data.samples.filter((s) => !done.has(s.id));
-  const notes = new Set<string>();
+  const alreadyDone = data.samples.filter((s) => done.has(s.id)).length;
   const started = performance.now();
   let doneThisRun = 0;
   const progress = () =>
     options.onProgress?.(
-      formatProgress(
-        data.samples.length - todo.length + doneThisRun,
-        data.samples.length,
-        doneThisRun,
-        (performance.now() - started) / 1000,
-      ),
+      formatProgress(alreadyDone + doneThisRun, data.samples.length, doneThisRun, (performance.now() - started) / 1000),
     );
-  if (done.size > 0)
-    log(`resuming: ${data.samples.length - todo.length} of ${data.samples.length} samples already done`);
+  if (done.size > 0) log(`resuming: ${alreadyDone} of ${data.samples.length} samples already done`);
   progress();
-  let interrupted = false;
-  for (const sample of todo) {
-    if (signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const seed = options.seed + sample.index;
-    const t0 = performance.now();
-    const result = await answerer.answer(
-      { imagePath: sample.imagePath, instruction: sample.instruction, useSystemPrompt: options.useSystemPrompt },
-      options.decoding,
-      { seed, signal },
-    );
-    if (signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const image = task === "grounding" ? await options.imageSize(sample.imagePath) : null;
-    const answer = evalAnswer(result.text);
-    const label = task === "caption" ? sample.references : sample.label;
-    const record: SampleRecord = {
-      id: sample.id,
-      index: sample.index,
-      image: sample.image,
-      task,
-      model: answerer.info.model,
-      raw_output: result.text.trim(),
-      answer,
-      label,
-      ...scoreSample(task, answer, sample, image, options.boxReading, options.meteorSynonyms),
-      ...(image ? { image_size: [image.width, image.height] as [number, number] } : {}),
-      tokens: result.tokens,
-      seconds,
-      seed,
-      decoding: options.decoding.kind,
-      ...(typeof result.score === "number" ? { beam_score: result.score } : {}),
-      ...(result.note ? { note: result.note } : {}),
-    };
-    if (result.note) notes.add(result.note);
-    file.append(record);
-    done.set(sample.id, record);
-    doneThisRun++;
-    progress();
-  }
-  const summary = summarise(options, data, [...done.values()], interrupted, [...notes]);
+  const outcome = await evaluateSamples({
+    ...options,
+    samples: data.samples,
+    done: new Set(done.keys()),
+    append: (record) => {
+      file.append(record);
+      done.set(record.id, record);
+      doneThisRun++;
+      progress();
+    },
+  });
+  const summary = summarise(options, data, [...done.values()], outcome.interrupted, outcome.notes);
   writeFileSync(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(paths.markdown, summaryMarkdown(summary));
   return summary;

@@ -6,6 +6,8 @@ import {
   type Box,
   type BoxReading,
   type GroundingScore,
+  HIT_THRESHOLD,
+  isHit,
   type SizeBucket,
   scoreGrounding,
   summariseGrounding,
@@ -79,23 +81,32 @@ export function taskMetrics(task: EvalTask, records: ScoredRecord[], synonyms: S
       }));
       return { ...captionMetrics(samples, synonyms) };
     }
-    case "grounding": {
-      const scores: Array<GroundingScore | null> = records.map((r) =>
-        r.bucket === undefined || r.score === null
-          ? null
-          : { bucket: r.bucket, iou: r.score, hit: r.hit === true, predictedBox: r.predicted_box ?? null },
-      );
-      const summary = summariseGrounding(scores);
-      return {
-        accuracy: summary.overall,
-        counted: summary.counted,
-        ...Object.fromEntries(
-          (["S", "M", "L"] as const).flatMap((b) => [
-            [`accuracy_${b}`, summary.byBucket[b].precision],
-            [`count_${b}`, summary.byBucket[b].count],
-          ]),
-        ),
-      };
-    }
+    case "grounding":
+      return groundingMetrics(records, HIT_THRESHOLD);
   }
+}
+
+/** A grounding record's score as the summary reads it; null when its reference is no box (it counts nowhere). */
+export function groundingScoreOf(record: SampleScore): GroundingScore | null {
+  if (record.bucket === undefined || record.score === null) return null;
+  const predictedBox = record.predicted_box ?? null;
+  return { bucket: record.bucket, iou: record.score, hit: isHit(record.score, predictedBox), predictedBox };
+}
+
+/**
+ * Grounding's summary metrics at an IoU threshold: Acc@threshold overall and per size bucket (percent), with counts.
+ * At 0.5 this is `npm run eval`'s summary; the Inspect view calls it with its slider's threshold.
+ */
+export function groundingMetrics(records: readonly SampleScore[], threshold: number): Record<string, number> {
+  const summary = summariseGrounding(records.map(groundingScoreOf), threshold);
+  return {
+    accuracy: summary.overall,
+    counted: summary.counted,
+    ...Object.fromEntries(
+      (["S", "M", "L"] as const).flatMap((b) => [
+        [`accuracy_${b}`, summary.byBucket[b].precision],
+        [`count_${b}`, summary.byBucket[b].count],
+      ]),
+    ),
+  };
 }

@@ -4,6 +4,7 @@ import {
   georefForWorldWindow,
   groundSampleDistance,
   lngLatToPixel,
+  parseWorldFile,
   pixelToCrs,
   pixelToLngLat,
   worldFile,
@@ -106,6 +107,18 @@ describe("GeoReference", () => {
     expect(d).toBe(0);
     expect(c).toBeCloseTo(-20037508.342789244 + a / 2, 4);
     expect(f).toBeCloseTo(20037508.342789244 + e / 2, 4);
+  });
+
+  it("reads a world file back into the georeference it was written from, and names a bad one", () => {
+    const ref = georefForWorldWindow({ left: 70000, top: 45000, width: 448, height: 416 }, 17);
+    const read = parseWorldFile(worldFile(ref), 448, 416);
+    if (!read.valid) throw new Error(read.reason);
+    for (const [i, v] of read.georef.transform.entries()) expect(v).toBeCloseTo(ref.transform[i], 4);
+    expect(parseWorldFile("1\n0\n0\n-1\n5", 10, 10)).toEqual({
+      valid: false,
+      reason: "a world file holds six numbers, one a line; this one holds 5.",
+    });
+    expect(parseWorldFile("0 0 0 0 1 1", 10, 10).valid).toBe(false);
   });
 });
 

@@ -101,6 +101,24 @@ export function worldFile(ref: GeoReference): string {
     .concat("\n");
 }
 
+/** A world file read back, or why it could not be. */
+export type WorldFileReading = { valid: true; georef: GeoReference } | { valid: false; reason: string };
+
+/**
+ * Reads an ESRI world file (six numbers: dx, ry, rx, dy, then the centre of the top-left pixel) for an image of
+ * `width × height` pixels, in the map units of its projection — EPSG:3857 metres for the crops this app exports.
+ */
+export function parseWorldFile(text: string, width: number, height: number): WorldFileReading {
+  const values = text.trim().split(/\s+/).map(Number);
+  if (values.length !== 6 || !values.every(Number.isFinite)) {
+    return { valid: false, reason: `a world file holds six numbers, one a line; this one holds ${values.length}.` };
+  }
+  const [dx, ry, rx, dy, cx, cy] = values;
+  if (dx * dy - rx * ry === 0) return { valid: false, reason: "its pixel size is zero, so it places nothing." };
+  const transform: AffineTransform = [cx - 0.5 * dx - 0.5 * rx, dx, rx, cy - 0.5 * ry - 0.5 * dy, ry, dy];
+  return { valid: true, georef: { width, height, transform } };
+}
+
 /** The GeoReference of a window of global pixels at a zoom, cut from the Web Mercator tile pyramid. */
 export function georefForWorldWindow(
   window: { left: number; top: number; width: number; height: number },

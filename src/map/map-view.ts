@@ -18,16 +18,29 @@ export interface MapViewEvents {
   onImageryError(message: string): void;
   onViewChanged(view: { center: [number, number]; zoom: number }): void;
   onBoxClicked?(index: number): void;
+  /** A reference rectangle was drawn with the "reference" tool. */
+  onReferenceDrawn?(bbox: BBox): void;
 }
 
-/** How the pointer acts on the map. */
-export type MapTool = "pan" | "rectangle" | "tiles";
+/** How the pointer acts on the map: pan, draw the selection, pick tiles, or draw a reference box on the crop. */
+export type MapTool = "pan" | "rectangle" | "tiles" | "reference";
+
+/** A text label pinned to the map, e.g. a box's IoU against the reference. */
+export interface MapLabel {
+  lngLat: [number, number];
+  text: string;
+  colour: string;
+}
 
 const IMAGERY = "imagery";
 const GRID = "tile-grid";
 const PICKED = "picked-tiles";
 const SELECTION = "selection";
 const BOXES = "answer-boxes";
+/** Feature id of the reference box among the answer's boxes (theirs are their indices). */
+const REFERENCE_ID = 1_000_000;
+const IS_REFERENCE: maplibregl.FilterSpecification = ["==", ["get", "role"], "reference"];
+const NOT_REFERENCE: maplibregl.FilterSpecification = ["!=", ["get", "role"], "reference"];
 
 let pmtilesProtocol: Protocol | undefined;
 /** Readers behind `geotiff://<id>/{z}/{x}/{y}` tile URLs. */
@@ -61,6 +74,7 @@ export class MapView {
   private tool: MapTool = "pan";
   private gridZoom: number | null = null;
   private ready: Promise<void>;
+  private labels: maplibregl.Marker[] = [];
 
   constructor(
     container: HTMLElement,
@@ -109,6 +123,7 @@ export class MapView {
       id: `${BOXES}-fill`,
       type: "fill",
       source: BOXES,
+      filter: NOT_REFERENCE,
       paint: {
         "fill-color": ["get", "colour"],
         "fill-opacity": ["case", ["boolean", ["feature-state", "hover"], false], 0.35, 0.12],
@@ -118,10 +133,18 @@ export class MapView {
       id: `${BOXES}-line`,
       type: "line",
       source: BOXES,
+      filter: NOT_REFERENCE,
       paint: {
         "line-color": ["get", "colour"],
         "line-width": ["case", ["boolean", ["feature-state", "hover"], false], 4, 2],
       },
+    });
+    map.addLayer({
+      id: `${BOXES}-reference`,
+      type: "line",
+      source: BOXES,
+      filter: IS_REFERENCE,
+      paint: { "line-color": ["get", "colour"], "line-width": 2.5, "line-dasharray": [2, 1.5] },
     });
     map.on("click", `${BOXES}-fill`, (event) => {
       const index = event.features?.[0]?.properties?.index;
@@ -165,12 +188,14 @@ export class MapView {
     if (!ring) return;
     const lngs = ring.map((p) => p[0]);
     const lats = ring.map((p) => p[1]);
-    this.events.onRectangleDrawn({
+    const bbox = {
       west: Math.min(...lngs),
       south: Math.min(...lats),
       east: Math.max(...lngs),
       north: Math.max(...lats),
-    });
+    };
+    if (this.tool === "reference") this.events.onReferenceDrawn?.(bbox);
+    else this.events.onRectangleDrawn(bbox);
   }
 
   /** Waits until the map's style and layers exist. */
@@ -196,7 +221,7 @@ export class MapView {
   /** Chooses what the pointer does: pan, draw a rectangle, or pick tiles on the grid. */
   setTool(tool: MapTool): void {
     this.tool = tool;
-    this.draw?.setMode(tool === "rectangle" ? "rectangle" : "static");
+    this.draw?.setMode(tool === "rectangle" || tool === "reference" ? "rectangle" : "static");
     this.map.getCanvas().style.cursor = tool === "pan" ? "" : "crosshair";
   }
 
@@ -230,11 +255,30 @@ export class MapView {
     this.map.getSource<GeoJSONSource>(SELECTION)?.setData(outline);
   }
 
-  /** Draws the answer's boxes (GeoJSON polygons with `index` and `colour`), replacing earlier ones. */
+  /**
+   * Draws the answer's boxes (GeoJSON polygons with `index` and `colour`), replacing earlier ones; a feature with
+   * `role: "reference"` is drawn dashed, as the reference box they are compared with.
+   */
   async showBoxes(boxes: GeoJSON.FeatureCollection): Promise<void> {
     await this.ready;
-    const features = boxes.features.map((f) => ({ ...f, id: Number(f.properties?.index ?? 0) }));
+    const features = boxes.features.map((f) => ({
+      ...f,
+      id: f.properties?.role === "reference" ? REFERENCE_ID : Number(f.properties?.index ?? 0),
+    }));
     this.map.getSource<GeoJSONSource>(BOXES)?.setData({ type: "FeatureCollection", features });
+  }
+
+  /** Pins text labels to the map (as text, never HTML), replacing earlier ones. */
+  showLabels(labels: MapLabel[]): void {
+    for (const marker of this.labels) marker.remove();
+    this.labels = labels.map(({ lngLat, text, colour }) => {
+      const element = document.createElement("div");
+      element.className = "map-label";
+      element.dataset.testid = "map-label";
+      element.textContent = text;
+      element.style.borderColor = colour;
+      return new maplibregl.Marker({ element, anchor: "bottom-left" }).setLngLat(lngLat).addTo(this.map);
+    });
   }
 
   /** Highlights one box (or none with null). */
@@ -256,7 +300,8 @@ export class MapView {
         [bbox.west, bbox.south],
         [bbox.east, bbox.north],
       ],
-      { padding: 40, maxZoom, duration: 0 },
+      // An explicit `maxZoom: undefined` makes MapLibre compute a NaN camera: leave it out unless given.
+      { padding: 40, duration: 0, ...(maxZoom === undefined ? {} : { maxZoom }) },
     );
   }
 

@@ -13,6 +13,10 @@ export interface GenerateRequest {
   useSystemPrompt: boolean;
   decoding: Decoding;
   budget: PixelBudget;
+  /** Seeds sampling (an evaluation records it per sample); without it the worker picks one. */
+  seed?: number;
+  /** Start from nothing kept of earlier questions (an evaluation's answers must not depend on the order asked). */
+  fresh?: boolean;
 }
 
 /** Generation events, tagged by `status`. */

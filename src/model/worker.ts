@@ -155,6 +155,7 @@ async function generate(
     .image_processor;
   imageProcessor.min_pixels = request.budget.minPixels;
   imageProcessor.max_pixels = request.budget.maxPixels;
+  if (request.fresh) generator.forget();
   const image = await modelImage(request.image, request.budget);
   const prompt = await promptFromInstruction(processor, image, request.instruction, request.useSystemPrompt);
   emit({ status: "prefill", inputWidth: image.width, inputHeight: image.height, promptTokens: prompt.inputIds.length });
@@ -172,7 +173,8 @@ async function generate(
     });
     pending = "";
   };
-  const output = await generator.generate(prompt, request.decoding, {
+  const decoding = request.seed === undefined ? request.decoding : { ...request.decoding, seed: request.seed };
+  const output = await generator.generate(prompt, decoding, {
     signal,
     callbacks: {
       onText: (piece) => {

@@ -7,6 +7,7 @@ import type { BBox } from "../geo/tiles";
 import type { BoxConvention, FoundBox } from "../tasks/boxes";
 import type { ModelInput } from "../tasks/model-input-size";
 import type { TaskId } from "../tasks/prompts";
+import { finished, openDatabase, promised } from "./idb";
 
 /** The crop a question was asked about, with its georeferencing. */
 export interface StoredCrop {
@@ -44,36 +45,17 @@ const DB_VERSION = 1;
 const STORE = "history";
 const BY_TIME = "createdAt";
 
-function promised<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error ?? new Error("IndexedDB request failed"));
-  });
-}
-
-function finished(transaction: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    transaction.oncomplete = () => resolve();
-    transaction.onerror = () => reject(transaction.error ?? new Error("IndexedDB transaction failed"));
-    transaction.onabort = () => reject(transaction.error ?? new Error("IndexedDB transaction aborted"));
-  });
-}
-
 /** The history database. */
 export class HistoryDb {
   private constructor(private readonly db: IDBDatabase) {}
 
   /** Opens (creating or upgrading) the database. */
   static async open(name = DB_NAME): Promise<HistoryDb> {
-    if (typeof indexedDB === "undefined") {
-      throw new Error("This browser offers no IndexedDB (private mode?); results cannot be kept across reloads.");
-    }
-    const request = indexedDB.open(name, DB_VERSION);
-    request.onupgradeneeded = () => {
-      const store = request.result.createObjectStore(STORE, { keyPath: "id" });
+    const db = await openDatabase(name, DB_VERSION, (created) => {
+      const store = created.createObjectStore(STORE, { keyPath: "id" });
       store.createIndex(BY_TIME, "createdAt");
-    };
-    return new HistoryDb(await promised(request));
+    });
+    return new HistoryDb(db);
   }
 
   /** Adds or replaces an entry. */

@@ -37,6 +37,8 @@ export interface AppState {
   focus: BBox | null;
   /** Why the last GeoTIFF could not be opened. */
   fileError: string | null;
+  /** A reference box drawn over the crop, which live answers' boxes are compared with (IoU). */
+  reference: BBox | null;
   addSource(source: ImagerySource): void;
   selectSource(id: string): void;
   setSourceError(message: string | null): void;
@@ -50,6 +52,7 @@ export interface AppState {
   setView(view: { center: [number, number]; zoom: number }): void;
   setFocus(focus: BBox | null): void;
   setFileError(message: string | null): void;
+  setReference(reference: BBox | null): void;
 }
 
 /** The selection's bbox, whichever way it was made. */
@@ -85,6 +88,7 @@ export const useAppStore = create<AppState>()((set) => ({
   view: { center: [10.005, 48.0], zoom: 14.5 },
   focus: null,
   fileError: null,
+  reference: null,
   addSource: (source) =>
     set((s) => ({
       sources: [...s.sources.filter((x) => x.id !== source.id), source],
@@ -112,4 +116,5 @@ export const useAppStore = create<AppState>()((set) => ({
   setView: (view) => set({ view }),
   setFocus: (focus) => set({ focus }),
   setFileError: (fileError) => set({ fileError }),
+  setReference: (reference) => set({ reference, tool: "pan" }),
 }));

@@ -7,6 +7,8 @@ const state: UrlState = {
   cropZoom: 17,
   sourceId: "sample",
   cogUrl: null,
+  inspect: false,
+  sample: "3:images/a b.png",
 };
 
 describe("URL state", () => {
@@ -23,6 +25,13 @@ describe("URL state", () => {
     if (!bbox) throw new Error("no bbox");
     for (const edge of ["west", "south", "east", "north"] as const)
       expect(bbox[edge]).toBeCloseTo(state.bbox?.[edge] ?? 0, 8);
+  });
+
+  it("says when the Inspect view is open, and which sample (any id, encoded)", () => {
+    const hash = encodeUrlState({ ...state, inspect: true });
+    expect(hash).toContain("&view=inspect&sample=3%3Aimages%2Fa%20b.png");
+    expect(decodeUrlState(hash)).toMatchObject({ inspect: true, sample: "3:images/a b.png" });
+    expect(encodeUrlState(state)).not.toContain("sample=");
   });
 
   it("leaves out what is not there: no selection, automatic crop zoom", () => {

@@ -1,7 +1,8 @@
 /**
  * The shareable part of the app's state in the URL hash: the map view, the selection's bbox, the crop zoom and the
  * imagery source, e.g. `#map=14.50/48.000000/10.005000&bbox=9.99,47.99,10.01,48.01&cz=17&source=sample`; a GeoTIFF opened by
- * URL adds `cog=<the URL>`, so a link opens it again.
+ * URL adds `cog=<the URL>`, so a link opens it again; when the Inspect view is open, that and its sample:
+ * `…&view=inspect&sample=3%3Avillage-edge.png`.
  * Decoding never throws and never logs: a malformed or missing part is left out, and the app keeps its default.
  */
 import type { BBox } from "../geo/tiles";
@@ -20,6 +21,10 @@ export interface UrlState {
   sourceId: string;
   /** The URL of the GeoTIFF/COG in use, when it was opened by URL. */
   cogUrl: string | null;
+  /** The Inspect view is open (else the map). */
+  inspect: boolean;
+  /** The sample the Inspect view shows. */
+  sample: string | null;
 }
 
 /** What a hash gave back: each part present only when it was well formed. */
@@ -29,10 +34,13 @@ export type DecodedUrlState = Partial<{
   cropZoom: number;
   sourceId: string;
   cogUrl: string;
+  inspect: boolean;
+  sample: string;
 }>;
 
 const MAX_ZOOM = 24;
 const SOURCE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const MAX_SAMPLE_ID = 1000;
 
 /** The hash (with its `#`) for a state. */
 export function encodeUrlState(state: UrlState): string {
@@ -45,6 +53,8 @@ export function encodeUrlState(state: UrlState): string {
   if (state.cropZoom !== null) parts.push(`cz=${state.cropZoom}`);
   parts.push(`source=${encodeURIComponent(state.sourceId)}`);
   if (state.cogUrl) parts.push(`cog=${encodeURIComponent(state.cogUrl)}`);
+  if (state.inspect) parts.push("view=inspect");
+  if (state.inspect && state.sample !== null) parts.push(`sample=${encodeURIComponent(state.sample)}`);
   return `#${parts.join("&")}`;
 }
 
@@ -62,6 +72,9 @@ export function decodeUrlState(hash: string): DecodedUrlState {
   if (sourceId !== null && SOURCE_ID.test(sourceId)) decoded.sourceId = sourceId;
   const cogUrl = parseHttpUrl(params.get("cog"));
   if (cogUrl) decoded.cogUrl = cogUrl;
+  if (params.get("view") === "inspect") decoded.inspect = true;
+  const sample = params.get("sample");
+  if (sample && sample.length <= MAX_SAMPLE_ID) decoded.sample = sample;
   return decoded;
 }
 

@@ -1,3 +1,4 @@
+import { useInspectStore } from "../inspect/store";
 import { currentSource, selectionBBox, useAppStore } from "./store";
 import { decodeUrlState, encodeUrlState } from "./url-state";
 
@@ -9,18 +10,23 @@ export function restoreFromUrl(hash: string): void {
   if (decoded.view) store.setView(decoded.view);
   if (decoded.bbox) store.setRectangle(decoded.bbox);
   if (decoded.cropZoom !== undefined) store.setCropZoom(decoded.cropZoom);
+  if (decoded.inspect) useInspectStore.getState().setPage("inspect");
+  if (decoded.sample) useInspectStore.getState().select(decoded.sample);
 }
 
 /** The link to the current state. */
 export function currentLink(): string {
   const state = useAppStore.getState();
   const source = currentSource(state);
+  const inspect = useInspectStore.getState();
   const hash = encodeUrlState({
     view: state.view,
     bbox: selectionBBox(state.selection),
     cropZoom: state.cropZoom,
     sourceId: source.id,
     cogUrl: source.kind === "geotiff" && source.location.kind === "url" ? source.location.url : null,
+    inspect: inspect.page === "inspect",
+    sample: inspect.selectedId,
   });
   return `${window.location.origin}${window.location.pathname}${window.location.search}${hash}`;
 }
@@ -35,5 +41,12 @@ export function keepUrlInSync(): () => void {
     window.history.replaceState(window.history.state, "", link);
   };
   update();
-  return useAppStore.subscribe(update);
+  const unsubscribeMap = useAppStore.subscribe(update);
+  const unsubscribeInspect = useInspectStore.subscribe((state, previous) => {
+    if (state.page !== previous.page || state.selectedId !== previous.selectedId) update();
+  });
+  return () => {
+    unsubscribeMap();
+    unsubscribeInspect();
+  };
 }

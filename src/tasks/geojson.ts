@@ -9,6 +9,9 @@ export function boxColour(index: number): string {
   return BOX_COLOURS[index % BOX_COLOURS.length];
 }
 
+/** The colour of a reference (ground-truth) box, on the map and the image, apart from every prediction colour. */
+export const REFERENCE_COLOUR = "#ffffff";
+
 /** What a box's feature carries besides its label. */
 export interface BoxContext {
   question?: string;
@@ -16,38 +19,57 @@ export interface BoxContext {
   model?: string;
 }
 
+/** A reference box in crop pixels and each predicted box's IoU against it (by box index; null when dropped). */
+export interface ReferenceComparison {
+  pixels: [number, number, number, number];
+  ious: ReadonlyMap<number, number>;
+}
+
+type PixelBox = [number, number, number, number];
+
 /**
  * Kept boxes as GeoJSON polygons in longitude/latitude through the crop's georeference: corners of the box's pixel
- * rectangle (pixel-corner convention), a closed counter-clockwise ring.
+ * rectangle (pixel-corner convention), a closed counter-clockwise ring. With a reference, each prediction carries its
+ * `iou` and the reference follows as a feature with `role: "reference"`.
  */
 export function boxesToGeoJson(
-  boxes: FoundBox[],
+  boxes: Array<Pick<FoundBox, "index" | "label" | "status" | "pixels">>,
   georef: GeoReference,
   context: BoxContext = {},
+  reference: ReferenceComparison | null = null,
 ): GeoJSON.FeatureCollection<GeoJSON.Polygon> {
   const features = boxes.flatMap((box) => {
     if (!box.pixels) return [];
-    const [x1, y1, x2, y2] = box.pixels;
-    const ring = [
-      [x1, y2],
-      [x2, y2],
-      [x2, y1],
-      [x1, y1],
-      [x1, y2],
-    ].map(([x, y]) => pixelToLngLat(georef, [x, y]));
-    const feature: GeoJSON.Feature<GeoJSON.Polygon> = {
-      type: "Feature",
-      properties: {
-        index: box.index,
-        label: box.label,
-        colour: boxColour(box.index),
-        status: box.status,
-        pixels: box.pixels,
-        ...context,
-      },
-      geometry: { type: "Polygon", coordinates: [ring] },
+    const properties = {
+      role: "prediction",
+      index: box.index,
+      label: box.label,
+      colour: boxColour(box.index),
+      status: box.status,
+      pixels: box.pixels,
+      ...(reference ? { iou: reference.ious.get(box.index) ?? null } : {}),
+      ...context,
     };
-    return [feature];
+    return [polygonFeature(box.pixels, georef, properties)];
   });
+  if (reference) {
+    const properties = { role: "reference", colour: REFERENCE_COLOUR, pixels: reference.pixels, ...context };
+    features.push(polygonFeature(reference.pixels, georef, properties));
+  }
   return { type: "FeatureCollection", features };
+}
+
+function polygonFeature(
+  [x1, y1, x2, y2]: PixelBox,
+  georef: GeoReference,
+  properties: Record<string, unknown>,
+): GeoJSON.Feature<GeoJSON.Polygon> {
+  const ring = [
+    [x1, y2],
+    [x2, y2],
+    [x2, y1],
+    [x1, y1],
+    [x1, y2],
+  ].map(([x, y]) => pixelToLngLat(georef, [x, y]));
+  return { type: "Feature", properties, geometry: { type: "Polygon", coordinates: [ring] } };
 }

@@ -27,6 +27,7 @@ export function MapPanel() {
       onTileClicked: (tile) => useAppStore.getState().toggleTile(tile),
       onImageryError: (message) => useAppStore.getState().setSourceError(message),
       onViewChanged: (v) => useAppStore.getState().setView(v),
+      onReferenceDrawn: (bbox) => useAppStore.getState().setReference(bbox),
     });
     viewRef.current = view;
     activeMap = view;

@@ -2,9 +2,11 @@
  * Shared set-up for benchmark parts that run in headless Chromium: the app served by Vite on 127.0.0.1 and a page
  * opened on it, with the flags the tests use.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Browser, chromium, type Page } from "@playwright/test";
-import { createServer, type ViteDevServer } from "vite";
+import { build, createServer, preview, type ViteDevServer } from "vite";
 import { chromiumArgs } from "../../playwright.config";
 import { browserExecutable } from "../browser/find";
 
@@ -19,7 +21,30 @@ export interface BrowserBench {
 export async function openAppPage(extraArgs: string[] = []): Promise<BrowserBench> {
   const server: ViteDevServer = await createServer({ logLevel: "warn", server: { host: "127.0.0.1", port: 0 } });
   await server.listen();
-  const url = server.resolvedUrls?.local[0] ?? "";
+  const bench = await openPage(server.resolvedUrls?.local[0] ?? "", extraArgs);
+  return { ...bench, close: () => bench.close().then(() => server.close()) };
+}
+
+/**
+ * Builds the app for production (as `npm run build`, into a temporary folder), serves it with `vite preview` and
+ * opens it: for figures of the UI as users get it, without React's development checks.
+ */
+export async function openBuiltAppPage(): Promise<BrowserBench> {
+  const outDir = mkdtempSync(join(tmpdir(), "bench-build-"));
+  await build({ logLevel: "warn", build: { outDir, sourcemap: false } });
+  const server = await preview({ logLevel: "warn", build: { outDir }, preview: { host: "127.0.0.1", port: 0 } });
+  const bench = await openPage(server.resolvedUrls?.local[0] ?? "", []);
+  return {
+    ...bench,
+    close: async () => {
+      await bench.close();
+      await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function openPage(url: string, extraArgs: string[]): Promise<BrowserBench> {
   const browser: Browser = await chromium.launch({
     executablePath: browserExecutable(),
     args: [...chromiumArgs, ...extraArgs],
@@ -32,10 +57,7 @@ export async function openAppPage(extraArgs: string[] = []): Promise<BrowserBenc
   return {
     page,
     url,
-    close: async () => {
-      await browser.close();
-      await server.close();
-    },
+    close: () => browser.close(),
   };
 }
 

@@ -5,6 +5,7 @@ import { fullSizeBench } from "./full-size.ts";
 import { geotiffBench } from "./geotiff.ts";
 import { inferenceBench } from "./inference.ts";
 import { inferenceBrowserBench } from "./inference-browser.ts";
+import { inspectBench } from "./inspect.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
@@ -22,5 +23,6 @@ export const benchParts: BenchPart[] = [
   inferenceBench,
   inferenceBrowserBench,
   evalBench,
+  inspectBench,
   fullSizeBench,
 ];

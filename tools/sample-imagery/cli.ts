@@ -7,57 +7,9 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { TileType } from "pmtiles";
 import sharp from "sharp";
-import { groundResolution, lngLatToWorldPixel, worldPixelToLngLat } from "../../src/geo/mercator";
+import { lngLatToWorldPixel, worldPixelToLngLat } from "../../src/geo/mercator";
 import { PmtilesWriter } from "../pmtiles/writer";
-import { groundColour } from "./scene";
-
-/** Where the archive goes, and the area and zooms it covers. */
-export const SAMPLE = {
-  path: "public/sample/synthetic-sample.pmtiles",
-  bounds: { west: 9.99, south: 47.99, east: 10.02, north: 48.01 },
-  minZoom: 12,
-  maxZoom: 17,
-  seed: 2511,
-};
-
-const TILE = 256;
-
-function tileRange(zoom: number) {
-  const [west, north] = lngLatToWorldPixel([SAMPLE.bounds.west, SAMPLE.bounds.north], zoom);
-  const [east, south] = lngLatToWorldPixel([SAMPLE.bounds.east, SAMPLE.bounds.south], zoom);
-  return {
-    x0: Math.floor(west / TILE),
-    x1: Math.floor((east - 1) / TILE),
-    y0: Math.floor(north / TILE),
-    y1: Math.floor((south - 1) / TILE),
-  };
-}
-
-/** Renders one tile: each pixel samples the scene at its centre (4 samples at coarse zooms to avoid aliasing). */
-function renderTile(z: number, x: number, y: number): Buffer {
-  const [originX, originY] = lngLatToWorldPixel([SAMPLE.bounds.west, SAMPLE.bounds.north], z);
-  const metresPerPixel = groundResolution((SAMPLE.bounds.north + SAMPLE.bounds.south) / 2, z);
-  const samples = z >= 16 ? 1 : 2;
-  const pixels = Buffer.alloc(TILE * TILE * 3);
-  for (let row = 0; row < TILE; row++) {
-    for (let col = 0; col < TILE; col++) {
-      const sum = [0, 0, 0];
-      for (let sy = 0; sy < samples; sy++) {
-        for (let sx = 0; sx < samples; sx++) {
-          const px = x * TILE + col + (sx + 0.5) / samples - originX;
-          const py = y * TILE + row + (sy + 0.5) / samples - originY;
-          const rgb = groundColour(px * metresPerPixel, py * metresPerPixel, SAMPLE.seed);
-          sum[0] += rgb[0];
-          sum[1] += rgb[1];
-          sum[2] += rgb[2];
-        }
-      }
-      const at = (row * TILE + col) * 3;
-      for (let c = 0; c < 3; c++) pixels[at + c] = Math.round(sum[c] / (samples * samples));
-    }
-  }
-  return pixels;
-}
+import { renderWindow, SAMPLE, TILE, tileRange } from "./render";
 
 async function main(): Promise<void> {
   const force = process.argv.includes("--force");
@@ -71,7 +23,9 @@ async function main(): Promise<void> {
     const { x0, x1, y0, y1 } = tileRange(z);
     for (let x = x0; x <= x1; x++) {
       for (let y = y0; y <= y1; y++) {
-        const jpeg = await sharp(renderTile(z, x, y), { raw: { width: TILE, height: TILE, channels: 3 } })
+        const jpeg = await sharp(renderWindow(x * TILE, y * TILE, TILE, TILE, z), {
+          raw: { width: TILE, height: TILE, channels: 3 },
+        })
           .jpeg({ quality: 82, mozjpeg: true })
           .toBuffer();
         writer.addTile(z, x, y, jpeg);

@@ -76,9 +76,37 @@ function onRoad(x: number, y: number): boolean {
   return ring || northSouth || diagonal;
 }
 
+function inVillage(x: number, y: number, seed: number): boolean {
+  return Math.hypot(x - 1400, y - 1150) < 330 + 60 * smoothNoise(x / 120, y / 120, seed);
+}
+
+/** The roof of the lot at (lotX, lotY) in metres [x1, y1, x2, y2], when the lot has one. */
+function roofOfLot(lotX: number, lotY: number, seed: number): [number, number, number, number] | null {
+  if (hash(lotX, lotY, seed + 7) >= 0.55) return null;
+  return [lotX * 26 + 5, lotY * 22 + 5, lotX * 26 + 20, lotY * 22 + 17];
+}
+
+/** Every roof lying wholly in the village and in the area [x1, y1, x2, y2] (metres), for labelled fixtures. */
+export function roofsIn(area: [number, number, number, number], seed: number): Array<[number, number, number, number]> {
+  const roofs: Array<[number, number, number, number]> = [];
+  for (let lotY = Math.floor(area[1] / 22); lotY <= Math.floor(area[3] / 22); lotY++) {
+    for (let lotX = Math.floor(area[0] / 26); lotX <= Math.floor(area[2] / 26); lotX++) {
+      const roof = roofOfLot(lotX, lotY, seed);
+      if (!roof || roof[0] < area[0] || roof[1] < area[1] || roof[2] > area[2] || roof[3] > area[3]) continue;
+      const corners: Array<[number, number]> = [
+        [roof[0], roof[1]],
+        [roof[2], roof[1]],
+        [roof[0], roof[3]],
+        [roof[2], roof[3]],
+      ];
+      if (corners.every(([x, y]) => inVillage(x, y, seed))) roofs.push(roof);
+    }
+  }
+  return roofs;
+}
+
 function villageColour(x: number, y: number, seed: number): Rgb | null {
-  const inVillage = Math.hypot(x - 1400, y - 1150) < 330 + 60 * smoothNoise(x / 120, y / 120, seed);
-  if (!inVillage) return null;
+  if (!inVillage(x, y, seed)) return null;
   const lotX = Math.floor(x / 26);
   const lotY = Math.floor(y / 22);
   const lx = x - lotX * 26;

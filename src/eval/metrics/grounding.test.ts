@@ -5,11 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  assumedModelImage,
   type BoxReading,
   extractBox,
   extractNumbers,
   GEOZERO_BOX_READING,
+  iouHistogram,
+  isHit,
   predictionToImagePixels,
+  readPrediction,
   scoreGrounding,
   sizeBucket,
   summariseGrounding,
@@ -79,5 +83,49 @@ describe("grounding scores", () => {
     expect(summary.byBucket.M.count).toBe(0);
     expect(summary.byBucket.M.precision).toBeNaN();
     expect(summary.byBucket.L).toEqual({ count: 1, precision: 100 });
+  });
+});
+
+describe("the Inspect view's questions to the same module", () => {
+  const score = (bucket: "S" | "M" | "L", iou: number, readable = true) => ({
+    bucket,
+    iou,
+    hit: readable && iou >= 0.5,
+    predictedBox: readable ? ([0, 0, 1, 1] as [number, number, number, number]) : null,
+  });
+  const scores = [score("S", 0.3), score("S", 0.55), score("M", 0.5), score("M", 0.72), score("L", 0.9), null];
+
+  it("counts hits at IoU ≥ threshold, GeoZero's 0.5 by default", () => {
+    expect(summariseGrounding(scores).overall).toBe(80);
+    expect(summariseGrounding(scores, 0.5).overall).toBe(80);
+    expect(summariseGrounding(scores, 0.7).overall).toBe(40);
+    expect(summariseGrounding(scores, 0.7).byBucket).toEqual({
+      S: { count: 2, precision: 0 },
+      M: { count: 2, precision: 50 },
+      L: { count: 1, precision: 100 },
+    });
+    expect(summariseGrounding(scores, 0.25).byBucket.S.precision).toBe(100);
+  });
+  it("never counts an unreadable prediction as a hit, even at threshold 0", () => {
+    const unreadable = [score("S", 0, false), score("S", 0)];
+    expect(summariseGrounding(unreadable, 0).overall).toBe(50);
+    expect(isHit(0, null, 0)).toBe(false);
+    expect(isHit(0.5, [0, 0, 1, 1])).toBe(true);
+    expect(isHit(0.4999, [0, 0, 1, 1])).toBe(false);
+  });
+  it("bins IoUs into a histogram over [0, 1], 1 in the last bin, out-of-range values left out", () => {
+    expect(iouHistogram([0, 0.05, 0.1, 0.5, 0.99, 1, Number.NaN, 1.5, -0.1])).toEqual([2, 1, 0, 0, 0, 1, 0, 0, 0, 2]);
+    expect(iouHistogram([0.2, 0.7], 2)).toEqual([1, 1]);
+    expect(iouHistogram([], 4)).toEqual([0, 0, 0, 0]);
+  });
+  it("tells a missing box from a malformed one, as GeoZero's reading sees them", () => {
+    expect(readPrediction("I see nothing")).toEqual({ status: "no-box" });
+    expect(readPrediction("[12, 30, 80]")).toEqual({ status: "malformed", numbers: [12, 30, 80] });
+    expect(readPrediction("[1, 2, 3, 4] and [5, 6, 7, 8]").status).toBe("malformed");
+    expect(readPrediction('{"bbox_2d": [1, 2, 3, 4]}')).toEqual({ status: "box", box: [1, 2, 3, 4] });
+  });
+  it("names the image size the reading assumes: 28 differs from the 32 the model saw", () => {
+    expect(assumedModelImage(800, 600, 28)).toEqual({ width: 812, height: 588 });
+    expect(assumedModelImage(800, 600, 32)).toEqual({ width: 800, height: 608 });
   });
 });

@@ -4,6 +4,7 @@
  * normalised by the image size, a hit at IoU ≥ 0.5, counted overall and by the area of the *reference* box in original
  * pixels: S when area ≤ 32², M when ≤ 96², else L (GeoZero's `while area > AREA_LEVEL[l]: l += 1`, so the bounds are
  * inclusive). Samples whose reference is not a 4-number box count nowhere; an unreadable prediction counts as a miss.
+ * The Inspect view asks the same summary at other IoU thresholds; at 0.5 it is GeoZero's.
  */
 import type { BoxConvention } from "../../tasks/boxes";
 import { GEOZERO_EVAL_FACTOR, pythonRound, smartResize, tokenBudget } from "../../tasks/model-input-size";
@@ -26,8 +27,23 @@ export function extractNumbers(text: string): number[] | null {
 
 /** `extract_bbox` followed by `is_valid_bbox` (exactly four numbers). */
 export function extractBox(text: string): Box | null {
-  const numbers = extractNumbers(text);
-  return numbers !== null && numbers.length === 4 ? (numbers as Box) : null;
+  const reading = readPrediction(text);
+  return reading.status === "box" ? reading.box : null;
+}
+
+/**
+ * What GeoZero's reading makes of an answer: a box, no box at all (no `[`…`]`), or a malformed one (a bracketed span
+ * that does not hold exactly four numbers, e.g. three numbers or two boxes). The last two are misses.
+ */
+export type PredictionReading =
+  | { status: "box"; box: Box }
+  | { status: "no-box" }
+  | { status: "malformed"; numbers: number[] };
+
+export function readPrediction(answer: string): PredictionReading {
+  const numbers = extractNumbers(answer);
+  if (numbers === null) return { status: "no-box" };
+  return numbers.length === 4 ? { status: "box", box: numbers as Box } : { status: "malformed", numbers };
 }
 
 /** How predicted boxes are read. */
@@ -47,10 +63,19 @@ export function predictionToImagePixels(box: Box, width: number, height: number,
   if (reading.convention === "relative-1000") {
     return [(box[0] * width) / 1000, (box[1] * height) / 1000, (box[2] * width) / 1000, (box[3] * height) / 1000];
   }
-  const [resizedHeight, resizedWidth] = smartResize(height, width, reading.factor, tokenBudget(reading.factor));
-  const sx = width / resizedWidth;
-  const sy = height / resizedHeight;
+  const assumed = assumedModelImage(width, height, reading.factor);
+  const sx = width / assumed.width;
+  const sy = height / assumed.height;
   return [pythonRound(box[0] * sx), pythonRound(box[1] * sy), pythonRound(box[2] * sx), pythonRound(box[3] * sy)];
+}
+
+/**
+ * The image size the "pixels" reading assumes the model wrote its box on: `smart_resize` at the reading's factor
+ * (GeoZero's 28 gives another size than the 32 the model really saw whenever the sides are not multiples of 28).
+ */
+export function assumedModelImage(width: number, height: number, factor: BoxFactor): { width: number; height: number } {
+  const [resizedHeight, resizedWidth] = smartResize(height, width, factor, tokenBudget(factor));
+  return { width: resizedWidth, height: resizedHeight };
 }
 
 /** GeoZero's `calculate_iou` (0 when the boxes do not overlap; no check of corner order). */
@@ -99,7 +124,15 @@ export function scoreGrounding(
   const inImage = predictionToImagePixels(predicted, w, h, reading);
   const normalise = (b: Box): Box => [b[0] / w, b[1] / h, b[2] / w, b[3] / h];
   const overlap = iou(normalise(reference), normalise(inImage));
-  return { bucket, iou: overlap, hit: overlap >= 0.5, predictedBox: inImage };
+  return { bucket, iou: overlap, hit: isHit(overlap, inImage), predictedBox: inImage };
+}
+
+/** GeoZero's hit threshold: IoU ≥ 0.5. */
+export const HIT_THRESHOLD = 0.5;
+
+/** A hit at `threshold`: a readable prediction whose IoU reaches it (an unreadable one misses at any threshold). */
+export function isHit(iou: number, predictedBox: Box | null, threshold = HIT_THRESHOLD): boolean {
+  return predictedBox !== null && iou >= threshold;
 }
 
 export interface GroundingSummary {
@@ -109,7 +142,8 @@ export interface GroundingSummary {
   counted: number;
 }
 
-export function summariseGrounding(scores: Array<GroundingScore | null>): GroundingSummary {
+/** Accuracy overall and by bucket; a sample is a hit when {@link isHit} at `threshold` (GeoZero: 0.5). */
+export function summariseGrounding(scores: Array<GroundingScore | null>, threshold = HIT_THRESHOLD): GroundingSummary {
   const byBucket: GroundingSummary["byBucket"] = {
     S: { count: 0, precision: 0 },
     M: { count: 0, precision: 0 },
@@ -122,7 +156,7 @@ export function summariseGrounding(scores: Array<GroundingScore | null>): Ground
     if (score === null) continue;
     counted++;
     byBucket[score.bucket].count++;
-    if (score.hit) {
+    if (isHit(score.iou, score.predictedBox, threshold)) {
       hits[score.bucket]++;
       totalHits++;
     }
@@ -132,4 +166,14 @@ export function summariseGrounding(scores: Array<GroundingScore | null>): Ground
     byBucket[bucket].precision = count === 0 ? Number.NaN : (hits[bucket] / count) * 100;
   }
   return { overall: counted === 0 ? Number.NaN : (totalHits / counted) * 100, byBucket, counted };
+}
+
+/** Counts of IoU values in `bins` equal bins over [0, 1]; each bin holds [lo, hi) and the last also holds 1. */
+export function iouHistogram(ious: readonly number[], bins = 10): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  for (const value of ious) {
+    if (!(value >= 0 && value <= 1)) continue;
+    counts[Math.min(bins - 1, Math.floor(value * bins))]++;
+  }
+  return counts;
 }

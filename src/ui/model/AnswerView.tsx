@@ -1,12 +1,16 @@
-import { type ReactNode, useEffect, useMemo } from "react";
-import { pixelRectToBBox } from "../../geo/georef";
+import { useEffect, useMemo } from "react";
+import { pixelRectToBBox, pixelToLngLat } from "../../geo/georef";
 import type { CroppedImage } from "../../imagery/types";
+import { compareWithReference } from "../../inspect/reference";
 import { useModelStore } from "../../state/model-store";
+import { useAppStore } from "../../state/store";
 import { type BoxConvention, type FoundBox, findBoxes } from "../../tasks/boxes";
 import { boxColour, boxesToGeoJson } from "../../tasks/geojson";
 import type { ModelInput } from "../../tasks/model-input-size";
+import { highlightBoxes } from "../box-text";
 import { downloadGeoJson } from "../download";
 import { activeMapView } from "../MapPanel";
+import { ReferenceControls } from "./ReferenceControls";
 
 /** What an answer is read against: the crop it was asked about and the image the model saw. */
 export interface AnswerFrame {
@@ -26,14 +30,27 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
     () => findBoxes(answer, { convention: boxConvention, input, cropWidth: crop.width, cropHeight: crop.height }),
     [answer, crop, input, boxConvention],
   );
+  const drawnReference = useAppStore((s) => s.reference);
+  const reference = useMemo(
+    () => (drawnReference ? compareWithReference(drawnReference, crop.georef, boxes) : null),
+    [drawnReference, crop, boxes],
+  );
+  const comparison = reference?.valid ? reference.comparison : null;
   const collection = useMemo(
-    () => boxesToGeoJson(boxes, crop.georef, { question, answer, model }),
-    [boxes, crop, question, answer, model],
+    () => boxesToGeoJson(boxes, crop.georef, { question, answer, model }, comparison),
+    [boxes, crop, question, answer, model, comparison],
   );
 
   useEffect(() => {
     void activeMapView()?.showBoxes(collection);
-  }, [collection]);
+    const labels = boxes.flatMap((box) => {
+      const value = comparison?.ious.get(box.index);
+      if (!box.pixels || value === undefined) return [];
+      const lngLat = pixelToLngLat(crop.georef, [box.pixels[0], box.pixels[1]]);
+      return [{ lngLat, text: `IoU ${value.toFixed(2)}`, colour: boxColour(box.index) }];
+    });
+    activeMapView()?.showLabels(labels);
+  }, [collection, boxes, comparison, crop]);
   useEffect(() => {
     activeMapView()?.highlightBox(highlightedBox);
   }, [highlightedBox]);
@@ -47,7 +64,13 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
     <div className="answer">
       <h3>Answer</h3>
       <pre data-testid="answer-text">
-        {highlighted(answer, boxes, highlightedBox, (index) => set({ highlightedBox: index }), zoomTo)}
+        {highlightBoxes(answer, boxes, {
+          active: highlightedBox,
+          onHover: (index) => set({ highlightedBox: index }),
+          onClick: zoomTo,
+          ious: comparison?.ious,
+          testIdPrefix: "box-",
+        })}
       </pre>
       {boxes.some((b) => b.warning) && (
         <ul className="warnings" data-testid="box-warnings">
@@ -60,6 +83,7 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
             ))}
         </ul>
       )}
+      {boxes.some((b) => b.pixels) && <ReferenceControls reading={reference} />}
       <div className="row">
         <label className="row">
           Boxes in
@@ -84,35 +108,4 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
       </div>
     </div>
   );
-}
-
-function highlighted(
-  text: string,
-  boxes: FoundBox[],
-  active: number | null,
-  onHover: (index: number | null) => void,
-  onClick: (box: FoundBox) => void,
-): ReactNode[] {
-  const parts: ReactNode[] = [];
-  let at = 0;
-  for (const box of boxes) {
-    parts.push(text.slice(at, box.start));
-    parts.push(
-      <button
-        type="button"
-        key={box.index}
-        data-testid={`box-${box.index}`}
-        className={box.index === active ? "box active" : "box"}
-        style={{ borderColor: boxColour(box.index) }}
-        onMouseEnter={() => onHover(box.index)}
-        onMouseLeave={() => onHover(null)}
-        onClick={() => onClick(box)}
-      >
-        {text.slice(box.start, box.end)}
-      </button>,
-    );
-    at = box.end;
-  }
-  parts.push(text.slice(at));
-  return parts;
 }

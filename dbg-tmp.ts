@@ -1,0 +1,30 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { manyRecordsJsonl } from "./tools/grounding-set/many";
+import { openBuiltAppPage } from "./tools/bench/browser";
+const base = readFileSync("fixtures/grounding-set/results.jsonl", "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const path = join(mkdtempSync(join(tmpdir(), "dbg-")), "r.jsonl");
+writeFileSync(path, manyRecordsJsonl(base, 10000, 1500));
+const bench = await openBuiltAppPage();
+const { page } = bench;
+await page.getByTestId("tab-inspect").click();
+await page.getByTestId("inspect-view").waitFor({ timeout: 120000 });
+await page.getByTestId("open-results").setInputFiles(path);
+await page.getByTestId("list-count").filter({ hasText: "10000 of 10000" }).waitFor({ timeout: 300000 });
+await page.getByTestId("keeping").waitFor({ state: "detached", timeout: 300_000 });
+const client = await page.context().newCDPSession(page);
+await client.send("Profiler.enable");
+await client.send("Profiler.setSamplingInterval", { interval: 200 });
+for (const [id, v] of [["threshold", "0.7"], ["threshold", "0.5"], ["sort", "best"], ["sort", "worst"]]) {
+  await client.send("Profiler.start");
+  const t = await page.evaluate(([id, v]) => new Promise<number>((res) => { const s = document.querySelector(`[data-testid="${id}"]`) as any; const proto = s instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype; const t0 = performance.now(); Object.getOwnPropertyDescriptor(proto, "value")!.set!.call(s, v); s.dispatchEvent(new Event(s instanceof HTMLSelectElement ? "change" : "input", { bubbles: true })); requestAnimationFrame(() => res(performance.now() - t0)); }), [id, v]);
+  const { profile } = await client.send("Profiler.stop");
+  const self = new Map<string, number>();
+  const dt = profile.timeDeltas ?? [];
+  const byId = new Map(profile.nodes.map((n: any) => [n.id, n]));
+  (profile.samples ?? []).forEach((sid: number, i: number) => { const n: any = byId.get(sid); const key = `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`; self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000); });
+  console.log(`--- ${id}=${v}: ${t.toFixed(1)} ms`);
+  console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${v.toFixed(1)} ms ${k}`).join("\n"));
+}
+await bench.close();

@@ -1,0 +1,88 @@
+/** What the Inspect view exports: records as `results.jsonl` (with review marks) and as CSV, a sample as GeoJSON. */
+
+import { HIT_THRESHOLD } from "../eval/metrics/grounding";
+import { type ReviewMark, recordLine, type SampleRecord } from "../eval/record-format";
+import type { GeoReference } from "../geo/georef";
+import { boxesToGeoJson } from "../tasks/geojson";
+import { outcomeOf, toRow } from "./rows";
+import type { SampleGeometry } from "./sample";
+
+/** Records as `npm run eval` writes them, each with its reviewer's mark when it has one; `npm run eval` resumes from it. */
+export function recordsJsonl(records: readonly SampleRecord[], marks: ReadonlyMap<string, ReviewMark>): string {
+  return records
+    .map((record) => {
+      const mark = marks.get(record.id);
+      return recordLine(mark ? { ...record, review: mark } : withoutReview(record));
+    })
+    .join("");
+}
+
+function withoutReview(record: SampleRecord): SampleRecord {
+  if (record.review === undefined) return record;
+  const { review: _, ...rest } = record;
+  return rest;
+}
+
+const CSV_COLUMNS = [
+  "id",
+  "index",
+  "image",
+  "model",
+  "iou",
+  "outcome",
+  "threshold",
+  "bucket",
+  "box_reading",
+  "reference_box",
+  "predicted_box",
+  "answer",
+  "verdict",
+  "note",
+] as const;
+
+function csvCell(value: unknown): string {
+  const text = value === null || value === undefined ? "" : Array.isArray(value) ? value.join(" ") : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Records as CSV, one row each with the outcome at `threshold` and the reviewer's mark. */
+export function recordsCsv(
+  records: readonly SampleRecord[],
+  marks: ReadonlyMap<string, ReviewMark>,
+  threshold = HIT_THRESHOLD,
+): string {
+  const lines = records.map((record) => {
+    const row = toRow(record);
+    const mark = marks.get(record.id);
+    const reading = record.box_reading;
+    const cells = [
+      record.id,
+      record.index,
+      record.image,
+      record.model,
+      row.iou,
+      row.parse === "box" || row.iou === null ? outcomeOf(row, threshold) : `miss (${row.parse})`,
+      threshold,
+      row.bucket,
+      reading ? `${reading.convention} ${reading.factor}` : "",
+      Array.isArray(record.label) ? record.label[0] : record.label,
+      record.predicted_box ?? null,
+      record.answer,
+      mark?.verdict ?? "",
+      mark?.note ?? "",
+    ];
+    return cells.map(csvCell).join(",");
+  });
+  return `${[CSV_COLUMNS.join(","), ...lines].join("\r\n")}\r\n`;
+}
+
+/** A georeferenced sample's reference and predicted boxes as GeoJSON, each prediction with its IoU. */
+export function sampleGeoJson(
+  record: SampleRecord,
+  geometry: SampleGeometry,
+  georef: GeoReference,
+): GeoJSON.FeatureCollection<GeoJSON.Polygon> {
+  const context = { question: record.instruction ?? "", answer: record.answer, model: record.model, sample: record.id };
+  const reference = geometry.reference ? { pixels: geometry.reference, ious: geometry.ious } : null;
+  return boxesToGeoJson(geometry.boxes, georef, context, reference);
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import type { ReviewMark, SampleRecord } from "../eval/record-format";
+import { georefForWorldWindow, pixelToLngLat } from "../geo/georef";
+import { findBoxes } from "../tasks/boxes";
+import { recordsCsv, recordsJsonl, sampleGeoJson } from "./export";
+import { DEFAULT_FILTER, filterRows, stepThrough } from "./filter";
+import { ImageIndex } from "./images";
+import { compareWithReference } from "./reference";
+import { toRow } from "./rows";
+import { parseProblem, sampleGeometry } from "./sample";
+import { chooseSubset } from "./subset";
+
+function record(id: number, answer: string, score: number | null, bucket?: "S" | "M" | "L"): SampleRecord {
+  const box = /\[(\d+), (\d+), (\d+), (\d+)\]/.exec(answer);
+  return {
+    id: `${id}:img-${id}.png`,
+    index: id,
+    image: `img-${id}.png`,
+    task: "grounding",
+    model: "m",
+    instruction: `find thing ${id}`,
+    raw_output: `thinking ${id}<answer>${answer}</answer>`,
+    answer,
+    label: "[10, 10, 50, 50]",
+    score,
+    ...(score === null ? {} : { hit: score >= 0.5 && box !== null, bucket }),
+    predicted_box: box ? (box.slice(1).map(Number) as [number, number, number, number]) : null,
+    image_size: [112, 112],
+    box_reading: { convention: "pixels", factor: 28 },
+    tokens: 1,
+    seconds: 1,
+    seed: 42 + id,
+    decoding: "sample",
+  };
+}
+
+const records = [
+  record(0, "[10, 10, 50, 50]", 1, "M"),
+  record(1, "[30, 30, 70, 70]", 0.2, "M"),
+  record(2, "nothing here", 0, "S"),
+  record(3, "[1, 2, 3]", 0, "L"),
+  record(4, "[12, 10, 50, 50]", 0.55, "L"),
+  record(5, "[12, 10, 50, 50]", null),
+];
+const rows = records.map(toRow);
+const ids = (order: number[]) => order.map((i) => rows[i].index);
+
+describe("sample list rows and filters", () => {
+  it("reads parse failures and the missing reference from the records", () => {
+    expect(rows.map((r) => r.parse)).toEqual(["box", "box", "no-box", "malformed", "box", "no-reference"]);
+  });
+  it("sorts worst first with uncounted samples last, or by index", () => {
+    expect(ids(filterRows(rows, DEFAULT_FILTER, 0.5))).toEqual([2, 3, 1, 4, 0, 5]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, sort: "best" }, 0.5))).toEqual([0, 4, 1, 2, 3, 5]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, sort: "index" }, 0.5))).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+  it("filters by outcome at the threshold, bucket, parse failure and text", () => {
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, outcome: "miss" }, 0.5))).toEqual([2, 3, 1]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, outcome: "miss" }, 0.6))).toEqual([2, 3, 1, 4]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, outcome: "hit" }, 0.1))).toEqual([1, 4, 0]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, buckets: ["L", "S"] }, 0.5))).toEqual([2, 3, 4]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, parse: "failures" }, 0.5))).toEqual([2, 3]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, parse: "malformed" }, 0.5))).toEqual([3]);
+    expect(ids(filterRows(rows, { ...DEFAULT_FILTER, text: "THING 4" }, 0.5))).toEqual([4]);
+  });
+  it("steps through the filtered order, clamped at the ends", () => {
+    const order = ["a", "b", "c"];
+    expect(stepThrough(order, "b", 1)).toBe("c");
+    expect(stepThrough(order, "c", 1)).toBe("c");
+    expect(stepThrough(order, "a", -1)).toBe("a");
+    expect(stepThrough(order, "gone", 1)).toBe("a");
+    expect(stepThrough([], "a", 1)).toBeNull();
+  });
+});
+
+describe("chooseSubset", () => {
+  const all = ["a", "b", "c", "d", "e", "f"];
+  it("takes the first N, N at random with a seed (the same for the same seed), or the filtered ids", () => {
+    expect(chooseSubset(all, { kind: "first", count: 2 })).toEqual(["a", "b"]);
+    const random = chooseSubset(all, { kind: "random", count: 3, seed: 7 });
+    expect(random).toHaveLength(3);
+    expect(chooseSubset(all, { kind: "random", count: 3, seed: 7 })).toEqual(random);
+    expect(random).toEqual([...random].sort());
+    expect(chooseSubset(all, { kind: "ids", ids: ["e", "zz", "b"] })).toEqual(["b", "e"]);
+  });
+});
+
+describe("ImageIndex", () => {
+  const index = new ImageIndex([
+    ["images/a.png", 1],
+    ["images/sub/b.png", 2],
+    ["images/x/c.png", 3],
+    ["images/y/c.png", 4],
+  ]);
+  it("finds images by exact path or by their longest unique path tail, absolute paths included", () => {
+    expect(index.find("images/a.png")).toBe(1);
+    expect(index.find("a.png")).toBe(1);
+    expect(index.find("/data/DIOR/sub/b.png")).toBe(2);
+    expect(index.find("x/c.png")).toBe(3);
+    expect(index.find("c.png")).toBeNull();
+    expect(index.find("missing.png")).toBeNull();
+  });
+});
+
+describe("sampleGeometry", () => {
+  it("draws the scored box for one box, and maps every box of a multi-box answer with its own IoU", () => {
+    const one = sampleGeometry(records[4], null);
+    expect(one?.reference).toEqual([10, 10, 50, 50]);
+    expect(one?.boxes.map((b) => b.pixels)).toEqual([[12, 10, 50, 50]]);
+    expect(one?.ious.get(0)).toBe(0.55);
+    const two = sampleGeometry({ ...records[0], answer: "[10, 10, 50, 50] and [30, 30, 70, 70]" }, null);
+    expect(two?.written.status).toBe("malformed");
+    expect(two?.boxes).toHaveLength(2);
+    expect(two?.ious.get(0)).toBeCloseTo(1, 12);
+    expect(parseProblem(two?.written ?? { status: "no-box" })).toMatch(/holds 8 numbers .* needs exactly 4/);
+  });
+  it("shows the resize chain: 112 px seen as 112 px, read as pixels of 112 at factor 28", () => {
+    const g = sampleGeometry({ ...records[0], image_size: [800, 600] }, null);
+    expect(g?.modelSaw).toEqual({ width: 800, height: 608 });
+    expect(g?.assumed).toEqual({ width: 812, height: 588 });
+  });
+});
+
+describe("exports", () => {
+  const marks = new Map<string, ReviewMark>([
+    ["1:img-1.png", { verdict: "wrong-reference", note: 'says "near", 2 m' }],
+  ]);
+  it("writes records as results.jsonl with the marks, and CSV with quoted cells", () => {
+    const jsonl = recordsJsonl(records.slice(0, 2), marks)
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(jsonl[0].review).toBeUndefined();
+    expect(jsonl[1].review).toEqual({ verdict: "wrong-reference", note: 'says "near", 2 m' });
+    const csv = recordsCsv(records.slice(1, 4), marks, 0.5).split("\r\n");
+    expect(csv[0]).toBe(
+      "id,index,image,model,iou,outcome,threshold,bucket,box_reading,reference_box,predicted_box,answer,verdict,note",
+    );
+    expect(csv[1]).toBe(
+      '1:img-1.png,1,img-1.png,m,0.2,miss,0.5,M,pixels 28,"[10, 10, 50, 50]",30 30 70 70,"[30, 30, 70, 70]",wrong-reference,"says ""near"", 2 m"',
+    );
+    expect(csv[2]).toContain(",miss (no-box),");
+    expect(csv[3]).toContain(",miss (malformed),");
+  });
+  it("writes a georeferenced sample's reference and prediction as GeoJSON with the IoU", () => {
+    const georef = georefForWorldWindow({ left: 1000, top: 1000, width: 112, height: 112 }, 17);
+    const geometry = sampleGeometry(records[4], null);
+    if (!geometry) throw new Error("no geometry");
+    const collection = sampleGeoJson(records[4], geometry, georef);
+    expect(collection.features.map((f) => f.properties?.role)).toEqual(["prediction", "reference"]);
+    expect(collection.features[0].properties).toMatchObject({
+      iou: 0.55,
+      pixels: [12, 10, 50, 50],
+      sample: "4:img-4.png",
+    });
+    expect(collection.features[1].properties).toMatchObject({ pixels: [10, 10, 50, 50] });
+  });
+});
+
+describe("compareWithReference", () => {
+  it("places a drawn rectangle in crop pixels, clipped, with each box's IoU, and refuses one off the crop", () => {
+    const georef = georefForWorldWindow({ left: 70000, top: 45000, width: 200, height: 100 }, 17);
+    const corner = (x: number, y: number) => pixelToLngLat(georef, [x, y]);
+    const [west, north] = corner(-20, 10);
+    const [east, south] = corner(100, 60);
+    const boxes = findBoxes("[0, 10, 100, 60] [150, 10, 190, 60]", {
+      convention: "pixels",
+      input: { width: 200, height: 100, scaleX: 1, scaleY: 1 },
+      cropWidth: 200,
+      cropHeight: 100,
+    });
+    const reading = compareWithReference({ west, south, east, north }, georef, boxes);
+    if (!reading.valid) throw new Error(reading.reason);
+    expect(reading.comparison.pixels).toEqual([0, 10, 100, 60]);
+    expect(reading.comparison.ious.get(0)).toBeCloseTo(1, 9);
+    expect(reading.comparison.ious.get(1)).toBe(0);
+    const [w2, n2] = corner(300, 0);
+    const [e2, s2] = corner(320, 50);
+    expect(compareWithReference({ west: w2, south: s2, east: e2, north: n2 }, georef, boxes).valid).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * The sample list's rows: what each grounding record says about the model's box, read once when records load so that
+ * filtering 10,000 of them is a pass over plain fields.
+ */
+import { type Box, readPrediction, type SizeBucket } from "../eval/metrics/grounding";
+import type { SampleRecord } from "../eval/record-format";
+
+/**
+ * How the answer's box was read: a box, no box at all, a malformed one (GeoZero's reading finds a bracketed span that
+ * is not four numbers), or a sample that counts nowhere because its reference is no box.
+ */
+export type ParseStatus = "box" | "no-box" | "malformed" | "no-reference";
+
+export interface InspectRow {
+  id: string;
+  index: number;
+  image: string;
+  /** The record's IoU; null when its reference is no box. */
+  iou: number | null;
+  bucket: SizeBucket | null;
+  parse: ParseStatus;
+  /** The scored box in original-image pixels, when there is one. */
+  predicted: Box | null;
+  /** Lower-case id, image, instruction and answer, for the text filter. */
+  haystack: string;
+}
+
+export function toRow(record: SampleRecord): InspectRow {
+  const hasReference = record.score !== null && record.bucket !== undefined;
+  return {
+    id: record.id,
+    index: record.index,
+    image: record.image,
+    iou: hasReference ? record.score : null,
+    bucket: hasReference ? (record.bucket ?? null) : null,
+    parse: hasReference ? readPrediction(record.answer).status : "no-reference",
+    predicted: record.predicted_box ?? null,
+    haystack: `${record.id}\n${record.image}\n${record.instruction ?? ""}\n${record.answer}`.toLowerCase(),
+  };
+}
+
+/** A row's outcome at a threshold: a hit, a miss, or not counted (no reference box). */
+export type Outcome = "hit" | "miss" | "uncounted";
+
+export function outcomeOf(row: InspectRow, threshold: number): Outcome {
+  if (row.iou === null) return "uncounted";
+  return row.predicted !== null && row.iou >= threshold ? "hit" : "miss";
+}
+
+/** What a parse status means, for the list and the sample view. */
+export const PARSE_LABELS: Record<ParseStatus, string> = {
+  box: "box",
+  "no-box": "no box",
+  malformed: "malformed box",
+  "no-reference": "no reference box",
+};

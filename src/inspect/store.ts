@@ -1,0 +1,126 @@
+/**
+ * The Inspect view's state: the records and their rows, what is open, the reviewer's marks, the list's filter and
+ * threshold with the order they give, the selected sample, problems found while opening, and the run here. Side
+ * effects live in `actions.ts`; this store only holds and derives.
+ */
+import { create } from "zustand";
+import type { AnnotationEntry } from "../eval/annotations";
+import { HIT_THRESHOLD } from "../eval/metrics/grounding";
+import type { RecordLineProblem, ReviewMark, SampleRecord } from "../eval/record-format";
+import { DEFAULT_FILTER, filterRows, type RowFilter } from "./filter";
+import type { ImageIndex } from "./images";
+import type { IdMismatch } from "./matching";
+import { type InspectRow, toRow } from "./rows";
+import type { RunSettings } from "./run-settings";
+
+/** Which page of the app is open. */
+export type Page = "map" | "inspect";
+
+/** An opened images folder: images and world files by their path in it. */
+export interface OpenedFolder {
+  name: string;
+  images: ImageIndex<File>;
+  worldFiles: ImageIndex<File>;
+}
+
+/** What went wrong or did not fit while opening, by source; each says what to do. */
+export interface OpenProblems {
+  /** A file that could not be read at all (not JSON, wrong task…). */
+  file: { name: string; message: string } | null;
+  /** Lines of the results file that are no record, skipped. */
+  lines: { problems: RecordLineProblem[]; count: number } | null;
+  /** Records that name no sample of the annotation file. */
+  mismatch: IdMismatch | null;
+  /** Images the annotation file (or the records) name that the folder lacks. */
+  missingImages: string[];
+}
+
+export const NO_PROBLEMS: OpenProblems = { file: null, lines: null, mismatch: null, missingImages: [] };
+
+/** The run in the browser. */
+export type RunState =
+  | { status: "idle" }
+  | { status: "running"; settings: RunSettings; controller: AbortController }
+  | { status: "paused"; settings: RunSettings; reason: "stopped" | "reloaded" }
+  | { status: "finished"; settings: RunSettings }
+  | { status: "failed"; settings: RunSettings; message: string };
+
+export interface InspectState {
+  page: Page;
+  records: SampleRecord[];
+  rows: InspectRow[];
+  resultsName: string | null;
+  annotations: { name: string; entries: AnnotationEntry[] } | null;
+  folder: OpenedFolder | null;
+  marks: Map<string, ReviewMark>;
+  filter: RowFilter;
+  threshold: number;
+  /** Positions in `rows` the filter keeps, in its order. */
+  order: number[];
+  selectedId: string | null;
+  problems: OpenProblems;
+  /** A results file being read: bytes so far of the total. */
+  reading: { name: string; bytes: number; total: number } | null;
+  /** Records being written to the workspace (IndexedDB) after a file was read; the view works meanwhile. */
+  keeping: number | null;
+  run: RunState;
+  /** Why the workspace could not be kept (IndexedDB), if so. */
+  storageError: string | null;
+  setPage(page: Page): void;
+  setRecords(records: SampleRecord[], resultsName: string | null): void;
+  addRecord(record: SampleRecord): void;
+  setFilter(filter: Partial<RowFilter>): void;
+  setThreshold(threshold: number): void;
+  select(id: string | null): void;
+  set(partial: Partial<InspectState>): void;
+}
+
+function ordered(rows: InspectRow[], filter: RowFilter, threshold: number) {
+  return { order: filterRows(rows, filter, threshold) };
+}
+
+export const useInspectStore = create<InspectState>()((set, get) => ({
+  page: "map",
+  records: [],
+  rows: [],
+  resultsName: null,
+  annotations: null,
+  folder: null,
+  marks: new Map(),
+  filter: DEFAULT_FILTER,
+  threshold: HIT_THRESHOLD,
+  order: [],
+  selectedId: null,
+  problems: NO_PROBLEMS,
+  reading: null,
+  keeping: null,
+  run: { status: "idle" },
+  storageError: null,
+  setPage: (page) => set({ page }),
+  setRecords: (records, resultsName) => {
+    const rows = records.map(toRow);
+    set({ records, rows, resultsName, ...ordered(rows, get().filter, get().threshold) });
+  },
+  addRecord: (record) => {
+    const records = [...get().records.filter((r) => r.id !== record.id), record].sort((a, b) => a.index - b.index);
+    const rows = records.map(toRow);
+    set({ records, rows, ...ordered(rows, get().filter, get().threshold) });
+  },
+  setFilter: (partial) => {
+    const filter = { ...get().filter, ...partial };
+    set({ filter, ...ordered(get().rows, filter, get().threshold) });
+  },
+  setThreshold: (threshold) => set({ threshold, ...ordered(get().rows, get().filter, threshold) }),
+  select: (selectedId) => set({ selectedId }),
+  set: (partial) => set(partial),
+}));
+
+/** The selected record, or null. */
+export function selectedRecord(state: Pick<InspectState, "records" | "selectedId">): SampleRecord | null {
+  return state.records.find((r) => r.id === state.selectedId) ?? null;
+}
+
+/** The ids the list shows, in its order. */
+export function orderedIds(state: Pick<InspectState, "rows" | "order">): string[] {
+  return state.order.map((i) => state.rows[i].id);
+}

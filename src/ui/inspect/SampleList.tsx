@@ -1,0 +1,171 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useRef } from "react";
+import { useShallow } from "zustand/react/shallow";
+import type { SizeBucket } from "../../eval/metrics/grounding";
+import type { OutcomeFilter, ParseFilter, SortOrder } from "../../inspect/filter";
+import { outcomeOf, PARSE_LABELS } from "../../inspect/rows";
+import { useInspectStore } from "../../inspect/store";
+
+const ROW_HEIGHT = 30;
+const BUCKETS: SizeBucket[] = ["S", "M", "L"];
+
+/** The filter controls and the IoU threshold slider. */
+function ListControls() {
+  const { filter, threshold, setFilter, setThreshold, order, rows } = useInspectStore(
+    useShallow(({ filter, threshold, setFilter, setThreshold, order, rows }) => ({
+      filter,
+      threshold,
+      setFilter,
+      setThreshold,
+      order,
+      rows,
+    })),
+  );
+  const toggleBucket = (bucket: SizeBucket) =>
+    setFilter({
+      buckets: filter.buckets.includes(bucket)
+        ? filter.buckets.filter((b) => b !== bucket)
+        : [...filter.buckets, bucket],
+    });
+  return (
+    <div className="list-controls">
+      <label className="row threshold">
+        IoU threshold
+        <input
+          type="range"
+          min={0.05}
+          max={0.95}
+          step={0.05}
+          value={threshold}
+          data-testid="threshold"
+          onChange={(e) => setThreshold(Number(e.target.value))}
+        />
+        <output data-testid="threshold-value">{threshold.toFixed(2)}</output>
+      </label>
+      <div className="row">
+        <select
+          aria-label="Outcome"
+          data-testid="filter-outcome"
+          value={filter.outcome}
+          onChange={(e) => setFilter({ outcome: e.target.value as OutcomeFilter })}
+        >
+          <option value="all">hits and misses</option>
+          <option value="hit">hits</option>
+          <option value="miss">misses</option>
+        </select>
+        <select
+          aria-label="Parse"
+          data-testid="filter-parse"
+          value={filter.parse}
+          onChange={(e) => setFilter({ parse: e.target.value as ParseFilter })}
+        >
+          <option value="all">any answer</option>
+          <option value="failures">parse failures</option>
+          <option value="no-box">no box</option>
+          <option value="malformed">malformed box</option>
+        </select>
+        <select
+          aria-label="Sort"
+          data-testid="sort"
+          value={filter.sort}
+          onChange={(e) => setFilter({ sort: e.target.value as SortOrder })}
+        >
+          <option value="worst">worst IoU first</option>
+          <option value="best">best IoU first</option>
+          <option value="index">file order</option>
+        </select>
+      </div>
+      <div className="row">
+        {BUCKETS.map((bucket) => (
+          <label key={bucket}>
+            <input
+              type="checkbox"
+              data-testid={`filter-bucket-${bucket}`}
+              checked={filter.buckets.includes(bucket)}
+              onChange={() => toggleBucket(bucket)}
+            />
+            {bucket}
+          </label>
+        ))}
+        <input
+          type="search"
+          placeholder="Filter text"
+          aria-label="Filter text"
+          data-testid="filter-text"
+          value={filter.text}
+          onChange={(e) => setFilter({ text: e.target.value })}
+        />
+      </div>
+      <p className="hint" data-testid="list-count">
+        {order.length} of {rows.length} samples · j/k or arrows to step · 1 correct, 2 wrong reference, 3 ambiguous, 0
+        clears
+      </p>
+    </div>
+  );
+}
+
+/** Every record (virtualised: thousands scroll smoothly) with id, IoU, outcome at the threshold, bucket and parse. */
+export function SampleList() {
+  const { rows, order, selectedId, threshold, marks, select } = useInspectStore(
+    useShallow(({ rows, order, selectedId, threshold, marks, select }) => ({
+      rows,
+      order,
+      selectedId,
+      threshold,
+      marks,
+      select,
+    })),
+  );
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: order.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+  });
+  // Follows the selection (keyboard review), not filter or sort changes: scrolling forces a layout of the list.
+  const position = useRef({ order, rows });
+  position.current = { order, rows };
+  useEffect(() => {
+    const { order, rows } = position.current;
+    const at = order.findIndex((i) => rows[i].id === selectedId);
+    if (at >= 0) virtualizer.scrollToIndex(at, { align: "auto" });
+  }, [selectedId, virtualizer]);
+
+  return (
+    <section className="inspect-list" aria-label="Samples">
+      <ListControls />
+      <div ref={scroller} className="list-scroller" data-testid="sample-list">
+        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[order[item.index]];
+            const outcome = outcomeOf(row, threshold);
+            const mark = marks.get(row.id)?.verdict;
+            return (
+              <button
+                type="button"
+                key={row.id}
+                data-testid="sample-row"
+                data-id={row.id}
+                data-outcome={outcome}
+                aria-current={row.id === selectedId}
+                className={`sample-row ${outcome}${row.id === selectedId ? " selected" : ""}`}
+                style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                onClick={() => select(row.id)}
+              >
+                <span className="row-iou">{row.iou === null ? "–" : row.iou.toFixed(3)}</span>
+                <span className={`row-outcome ${outcome}`}>{outcome}</span>
+                <span className="row-bucket">{row.bucket ?? "·"}</span>
+                <span className="row-id" title={row.id}>
+                  {row.id}
+                </span>
+                {row.parse !== "box" && <span className="row-parse">{PARSE_LABELS[row.parse]}</span>}
+                {mark && <span className="row-mark">{mark}</span>}
+              </button>
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}
