@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { type BrowserContext, chromium, type Page } from "@playwright/test";
 import { build, preview } from "vite";
 import { cropExactly, cropPng } from "../../e2e/support/model";
@@ -279,7 +279,8 @@ export async function runInBrowser(options: {
     preview: { host: "127.0.0.1", port: 0 },
   });
   const url = server.resolvedUrls?.local[0] ?? "";
-  const profile = await mkdtemp(join(options.profileRoot, "profile-"));
+  // Absolute: Chromium's processes carry it in their command line, which is how the memory sampler finds them.
+  const profile = resolve(await mkdtemp(join(options.profileRoot, "profile-")));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: browserExecutable(),
     args: [...chromiumArgs, "--enable-precise-memory-info"],
