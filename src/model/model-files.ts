@@ -220,6 +220,7 @@ export async function ensureModelFiles(
     available !== null && stillToStore > available ? { neededBytes: stillToStore, availableBytes: available } : null;
   if (notCached) onProgress({ status: "not-cached", ...notCached });
   let downloadedBytes = 0;
+  const storedNow: string[] = [];
   for (const file of missing) {
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
@@ -238,8 +239,10 @@ export async function ensureModelFiles(
     if (!notCached) {
       const stored = await downloadToCache(cache, url, file, onBytes, signal);
       if (stored === null) continue;
-      if (stored) blob = (await (await cache.match(url))?.blob()) ?? null;
-      else {
+      if (stored) {
+        storedNow.push(url);
+        blob = (await (await cache.match(url))?.blob()) ?? null;
+      } else {
         notCached = { neededBytes: stillToStore, availableBytes: await availableStorage() };
         onProgress({ status: "not-cached", ...notCached });
       }
@@ -250,6 +253,9 @@ export async function ensureModelFiles(
     downloadedBytes += blob.size;
     stillToStore -= file.bytes ?? 0;
   }
+  // A model that cannot be kept whole is fetched again next time: what this load stored would only hold quota.
+  // Blobs already read from those entries stay readable.
+  if (notCached) await Promise.all(storedNow.map((url) => cache.delete(url)));
   return { blobs, downloadedBytes, cachedBytes, notCached };
 }
 
