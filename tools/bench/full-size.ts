@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import sharp from "sharp";
 import type { ModelManifest } from "../../src/model/manifest";
@@ -164,6 +164,8 @@ export const fullSizeBench: BenchPart = {
         cpus: cpus().length,
         memoryBytes: totalmem(),
         node: process.version,
+        // Timings stretch with whatever else the machine runs: the 1-minute load average as the run starts and ends.
+        loadAverage: { atStart: loadavg()[0], atEnd: 0 },
       },
     };
     const started = performance.now();
@@ -210,6 +212,7 @@ export const fullSizeBench: BenchPart = {
         );
       results.browser = { weightsBytes, ...browser };
     }
+    (results.measuredOn as { loadAverage: { atEnd: number } }).loadAverage.atEnd = loadavg()[0];
     await mkdir("docs/benchmarks", { recursive: true });
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`figures written to ${RESULTS}`);
