@@ -137,7 +137,7 @@ function decodingOf(kind: string, maxNewTokens: number): Decoding {
 function PixelBudgetFields() {
   const { budget, set } = useModelStore();
   return (
-    <div className="row settings">
+    <div className="row settings pixel-budget">
       <label>
         Min pixels
         <input
@@ -175,14 +175,21 @@ function RunView() {
         <pre data-testid="think-text">{answer.think}</pre>
       </details>
       {run.status === "running" && run.beams && (
-        <p className="hint" data-testid="beam-progress">
+        <p className="hint beam-progress" data-testid="beam-progress">
           Beam search, step {run.beams.step}: best so far “{run.beams.finishedText ?? run.beams.bestText}”
         </p>
       )}
       <AnswerView
         answer={answer.answer}
         question={run.question}
-        frame={{ crop: run.crop.image, input: run.input, model: run.model }}
+        frame={{
+          crop: run.crop.image,
+          input: run.input,
+          model: run.model,
+          resultId: run.id,
+          task: run.task,
+          classes: run.classes,
+        }}
       />
       <p className="hint" data-testid="run-stats">
         {run.status === "running"
