@@ -2,7 +2,7 @@
 export type Step = "map" | "imagery" | "selection" | "ask" | "history";
 
 const STEPS: Array<[Step, string]> = [
-  ["map", "Map"],
+  ["map", "Full map"],
   ["imagery", "Imagery"],
   ["selection", "Selection"],
   ["ask", "Ask"],
@@ -14,6 +14,11 @@ export function stepElementId(step: Step): string {
   return `step-${step}`;
 }
 
+/** Where a tab scrolls to: the step's start, or for Ask its panel (the Model panel sits right above it). */
+function scrollTargetId(step: Step): string {
+  return step === "ask" ? "ask-panel" : stepElementId(step);
+}
+
 /**
  * Tabs over the steps. On a phone a tab shows its step in the sheet ("Map" folds the sheet away); on a wide screen,
  * where every step shows, it scrolls the sidebar to the step, so Ask is one click away however long the page is.
@@ -21,7 +26,7 @@ export function stepElementId(step: Step): string {
 export function StepTabs({ current, onPick }: { current: Step; onPick(step: Step): void }) {
   const pick = (step: Step) => {
     onPick(step);
-    requestAnimationFrame(() => document.getElementById(stepElementId(step))?.scrollIntoView({ block: "start" }));
+    requestAnimationFrame(() => document.getElementById(scrollTargetId(step))?.scrollIntoView({ block: "start" }));
   };
   return (
     <nav className="segmented step-tabs" aria-label="Steps">

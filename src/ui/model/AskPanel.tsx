@@ -20,7 +20,7 @@ export function AskPanel() {
   const input = crop && !budgetProblem ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
 
   return (
-    <section className="panel" aria-labelledby="ask-heading">
+    <section className="panel" id="ask-panel" aria-labelledby="ask-heading">
       <h2 id="ask-heading">Ask</h2>
       <label className="row">
         <input
@@ -122,6 +122,7 @@ export function AskPanel() {
         )}
       </div>
       {!crop && <p className="hint">Crop a selection first.</p>}
+      {state.load.status !== "ready" && <p className="hint">Load a model first, in the Model panel above.</p>}
       {run && <RunView />}
     </section>
   );
