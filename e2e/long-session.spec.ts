@@ -37,8 +37,12 @@ function sidebarLayout(
 ): Promise<{ height: number; scrollWidth: number; width: number; overflowing: string[] }> {
   return page.getByTestId("sidebar").evaluate((sidebar) => {
     const right = sidebar.getBoundingClientRect().left + sidebar.clientWidth;
+    // An element past the edge, or text running out of its box where nothing clips it (ellipses clip on purpose).
+    const overflows = (el: Element) =>
+      el.getBoundingClientRect().right > right + 0.5 ||
+      (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === "visible");
     const overflowing = [...sidebar.querySelectorAll("*")]
-      .filter((el) => el.getClientRects().length > 0 && el.getBoundingClientRect().right > right + 0.5)
+      .filter((el) => el.getClientRects().length > 0 && overflows(el))
       .map((el) => `${el.tagName.toLowerCase()}[${el.getAttribute("data-testid") ?? el.className}]`);
     return { height: sidebar.scrollHeight, scrollWidth: sidebar.scrollWidth, width: sidebar.clientWidth, overflowing };
   });
