@@ -189,7 +189,8 @@ function RunView() {
           model: run.model,
           resultId: run.id,
           task: run.task,
-          classes: run.classes,
+          // Read against the classes once written: a half-streamed answer is no class yet.
+          classes: run.status === "running" ? undefined : run.classes,
         }}
       />
       <p className="hint" data-testid="run-stats">
