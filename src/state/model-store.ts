@@ -31,6 +31,8 @@ export type LoadState =
 export interface Run {
   id: string;
   task: TaskId;
+  /** The classes a classification asked to choose from. */
+  classes?: readonly string[];
   /** The instruction as sent to the model. */
   question: string;
   /** The crop asked about (it stays with the run when a new crop is made). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, parseClassList } from "./class-lists";
+import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, matchClass, parseClassList } from "./class-lists";
 
 describe("benchmark class lists", () => {
   const expectedCounts: Record<string, number> = {
@@ -47,5 +47,27 @@ describe("the user's class list", () => {
   it("is returned for the custom id, and an unknown id is refused with the known ones", () => {
     expect(classesFor(CUSTOM_CLASS_LIST_ID, ["a", "b"])).toEqual(["a", "b"]);
     expect(() => classesFor("nope", [])).toThrow(/Unknown class list "nope".*aid.*custom/);
+  });
+});
+
+describe("reading a classification answer against its classes", () => {
+  const classes = ["forest", "river", "dense residential", "residential"];
+
+  it("names the class when the answer is one, as the evaluation's exact match reads it", () => {
+    expect(matchClass("Forest.", classes)).toEqual({ status: "class", name: "forest" });
+    expect(matchClass("  dense   residential ", classes)).toEqual({ status: "class", name: "dense residential" });
+  });
+
+  it("says when the answer is not one of the classes, with the classes it mentions, longest first", () => {
+    expect(matchClass("It looks like dense residential housing", classes)).toEqual({
+      status: "not-a-class",
+      mentioned: ["dense residential", "residential"],
+    });
+    expect(matchClass("a lake", classes)).toEqual({ status: "not-a-class", mentioned: [] });
+    expect(matchClass("riverside", classes)).toEqual({ status: "not-a-class", mentioned: [] });
+  });
+
+  it("treats an empty answer as no answer", () => {
+    expect(matchClass(" . ", classes)).toEqual({ status: "empty" });
   });
 });

@@ -3,6 +3,8 @@
  * so the model is asked with the same names its evaluation compares against.
  */
 
+import { normalizeText } from "../eval/metrics/normalize";
+
 /** A named list of scene classes. */
 export interface ClassList {
   id: string;
@@ -284,4 +286,26 @@ export function classesFor(listId: string, customClasses: readonly string[]): re
     throw new Error(`Unknown class list "${listId}". Should be one of: ${known}.`);
   }
   return list.classes;
+}
+
+/** How a classification answer reads against the classes asked about. */
+export type ClassMatch =
+  | { status: "class"; name: string }
+  | { status: "not-a-class"; mentioned: string[] }
+  | { status: "empty" };
+
+/**
+ * Reads an answer as the evaluation scores it: one of the classes when its normalised text equals the class's
+ * (GeoZero's exact match). Otherwise the classes the answer mentions, longest first, so the user sees what it meant.
+ */
+export function matchClass(answer: string, classes: readonly string[]): ClassMatch {
+  const said = normalizeText(answer).trim();
+  if (said === "") return { status: "empty" };
+  const exact = classes.find((name) => normalizeText(name).trim() === said);
+  if (exact !== undefined) return { status: "class", name: exact };
+  const words = ` ${said} `;
+  const mentioned = classes
+    .filter((name) => words.includes(` ${normalizeText(name).trim()} `))
+    .sort((a, b) => b.length - a.length);
+  return { status: "not-a-class", mentioned };
 }

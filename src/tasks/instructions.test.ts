@@ -27,6 +27,15 @@ describe("task instructions in GeoZero's prompt shape", () => {
     expect(all).toMatch(/^\[grounding\] Detect every storage tank in the image\./);
   });
 
+  it("agrees with the object's number: every storage tank, all red buildings", () => {
+    const detect = (target: string) => buildInstruction({ task: "grounding", target, several: true });
+    expect(detect("red buildings")).toMatch(/^\[grounding\] Detect all red buildings in the image\./);
+    expect(detect("people")).toMatch(/^\[grounding\] Detect all people in the image\./);
+    for (const singular of ["storage tank", "bus", "swimming pool", "tennis", "overpass", "sheep"]) {
+      expect(detect(singular)).toMatch(new RegExp(`^\\[grounding\\] Detect every ${singular} in the image\\.`));
+    }
+  });
+
   it("asks for a one-sentence caption, the shape of the caption benchmarks' references", () => {
     expect(buildInstruction({ task: "caption" })).toBe(`${TASK_TAGS.caption} Describe the image in one sentence.`);
   });

@@ -54,10 +54,25 @@ export function buildInstruction(request: TaskRequest): string {
     case "grounding": {
       const target = requireText(request.target, "Name the object to locate first (for example: the storage tank).");
       return request.several
-        ? `${TASK_TAGS.grounding} Detect every ${target} in the image. Output the bounding box of each as [x1, y1, x2, y2].`
+        ? `${TASK_TAGS.grounding} Detect ${everyInstanceOf(target)} in the image. Output the bounding box of each as [x1, y1, x2, y2].`
         : `${TASK_TAGS.grounding} Output the bounding box of ${target} in the image as [x1, y1, x2, y2].`;
     }
   }
+}
+
+/** Plurals that do not end in "s"; the singular-or-plural "sheep", "deer" and "aircraft" read well after "every". */
+const IRREGULAR_PLURALS = new Set(["people", "children", "men", "women", "cattle", "geese", "mice", "oxen"]);
+
+/** Whether a noun phrase names several things, judged by its last word: "red buildings", "people", not "bus". */
+export function isPluralPhrase(phrase: string): boolean {
+  const last = phrase.trim().split(/\s+/).at(-1)?.toLowerCase() ?? "";
+  if (IRREGULAR_PLURALS.has(last)) return true;
+  return /[^isu]s$/.test(last);
+}
+
+/** "every storage tank", "all red buildings": the quantifier that agrees with the phrase's number. */
+export function everyInstanceOf(target: string): string {
+  return isPluralPhrase(target) ? `all ${target}` : `every ${target}`;
 }
 
 function requireText(text: string, problem: string): string {

@@ -4,7 +4,7 @@ import { useHistoryStore } from "../state/history-store";
 import { useAppStore } from "../state/store";
 import { boxesToGeoJson } from "../tasks/geojson";
 import { TASK_LABELS } from "../tasks/instructions";
-import { downloadGeoJson } from "./download";
+import { downloadGeoJson, resultFileName } from "./download";
 import { exportCropWithWorldFile } from "./export-crop";
 import { activeMapView } from "./MapPanel";
 
@@ -64,23 +64,19 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
   return (
     <li className="history-item" data-testid="history-item" data-id={entry.id}>
       <img src={thumbnailUrl} alt="Crop asked about" className="thumbnail" />
-      <div>
-        <p className="hint">
+      <div className="history-body">
+        <p className="history-line" data-testid="history-question" title={entry.question}>
+          {entry.question}
+        </p>
+        <p className="history-line history-answer" data-testid="history-answer">
+          {entry.answer}
+        </p>
+        <p className="hint history-line">
           {TASK_LABELS[entry.task]} · {entry.model || "model"} · {new Date(entry.createdAt).toLocaleString()}
-          {entry.status === "stopped" ? " · stopped" : ""}
+          {entry.status === "stopped" ? " · stopped" : ""} · {entry.crop.width} × {entry.crop.height} px · zoom{" "}
+          {entry.crop.zoom} · {kept} box{kept === 1 ? "" : "es"}
         </p>
-        <p data-testid="history-question">{entry.question}</p>
-        {entry.think && (
-          <details>
-            <summary>Reasoning</summary>
-            <pre data-testid="history-think">{entry.think}</pre>
-          </details>
-        )}
-        <pre data-testid="history-answer">{entry.answer}</pre>
-        <p className="hint">
-          {entry.crop.width} × {entry.crop.height} px · zoom {entry.crop.zoom} · {kept} box{kept === 1 ? "" : "es"}
-        </p>
-        <div className="row">
+        <div className="history-actions">
           <button type="button" data-testid="history-show" onClick={() => showOnMap(entry)}>
             Show on map
           </button>
@@ -88,7 +84,7 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
             <button
               type="button"
               data-testid="history-export-geojson"
-              onClick={() => downloadGeoJson(entryGeoJson(entry), `geozero-${entry.id}.geojson`)}
+              onClick={() => downloadGeoJson(entryGeoJson(entry), resultFileName(entry.id, "geojson"))}
             >
               GeoJSON
             </button>
@@ -104,6 +100,19 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
             Delete
           </button>
         </div>
+        <details className="history-full" data-testid="history-full">
+          <summary>Full question and answer</summary>
+          <h3>Question</h3>
+          <pre>{entry.question}</pre>
+          {entry.think && (
+            <>
+              <h3>Reasoning</h3>
+              <pre data-testid="history-think">{entry.think}</pre>
+            </>
+          )}
+          <h3>Answer</h3>
+          <pre>{entry.answer}</pre>
+        </details>
       </div>
     </li>
   );

@@ -9,6 +9,12 @@ export function activeMapView(): MapView | null {
   return activeMap;
 }
 
+/** An answer's boxes belong to the imagery it was asked about: they leave the map when the source changes. */
+function clearAnswerBoxes(view: MapView): void {
+  void view.showBoxes({ type: "FeatureCollection", features: [] });
+  view.showLabels([]);
+}
+
 /** The map, kept in step with the store. */
 export function MapPanel() {
   const container = useRef<HTMLDivElement>(null);
@@ -31,7 +37,12 @@ export function MapPanel() {
     });
     viewRef.current = view;
     activeMap = view;
+    // Synchronous with the switch, so boxes drawn right after it for the new source (a history entry's) stay.
+    const unsubscribe = useAppStore.subscribe((state, previous) => {
+      if (state.sourceId !== previous.sourceId) clearAnswerBoxes(view);
+    });
     return () => {
+      unsubscribe();
       view.destroy();
       viewRef.current = null;
       activeMap = null;

@@ -12,3 +12,8 @@ export function downloadBlob(blob: Blob, fileName: string): void {
 export function downloadGeoJson(collection: GeoJSON.FeatureCollection, fileName: string): void {
   downloadBlob(new Blob([JSON.stringify(collection, null, 2)], { type: "application/geo+json" }), fileName);
 }
+
+/** The file name of a result's export, the same from the Ask panel and the history: `geozero-<result id>.<ext>`. */
+export function resultFileName(resultId: string, extension: string): string {
+  return `geozero-${resultId}.${extension}`;
+}

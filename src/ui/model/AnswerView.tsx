@@ -5,10 +5,12 @@ import { compareWithReference } from "../../inspect/reference";
 import { useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { type BoxConvention, type FoundBox, findBoxes } from "../../tasks/boxes";
+import { matchClass } from "../../tasks/class-lists";
 import { boxColour, boxesToGeoJson } from "../../tasks/geojson";
 import type { ModelInput } from "../../tasks/model-input-size";
+import type { TaskId } from "../../tasks/prompts";
 import { highlightBoxes } from "../box-text";
-import { downloadGeoJson } from "../download";
+import { downloadGeoJson, resultFileName } from "../download";
 import { activeMapView } from "../MapPanel";
 import { ReferenceControls } from "./ReferenceControls";
 
@@ -17,6 +19,11 @@ export interface AnswerFrame {
   crop: CroppedImage;
   input: ModelInput;
   model: string;
+  /** The result's id, which its exports are named after. */
+  resultId: string;
+  task: TaskId;
+  /** The classes a classification asked to choose from. */
+  classes?: readonly string[];
 }
 
 /**
@@ -24,7 +31,7 @@ export interface AnswerFrame {
  * mapped from the model's image back to the crop through the run's recorded input size.
  */
 export function AnswerView({ answer, question, frame }: { answer: string; question: string; frame: AnswerFrame }) {
-  const { crop, input, model } = frame;
+  const { crop, input, model, resultId, task } = frame;
   const { boxConvention, highlightedBox, set } = useModelStore();
   const boxes = useMemo(
     () => findBoxes(answer, { convention: boxConvention, input, cropWidth: crop.width, cropHeight: crop.height }),
@@ -72,6 +79,7 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
           testIdPrefix: "box-",
         })}
       </pre>
+      {frame.classes && <ClassVerdict answer={answer} classes={frame.classes} />}
       {boxes.some((b) => b.warning) && (
         <ul className="warnings" data-testid="box-warnings">
           {boxes
@@ -84,28 +92,49 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
         </ul>
       )}
       {boxes.some((b) => b.pixels) && <ReferenceControls reading={reference} />}
-      <div className="row">
-        <label className="row">
-          Boxes in
-          <select
-            data-testid="box-convention"
-            value={boxConvention}
-            onChange={(e) => set({ boxConvention: e.target.value as BoxConvention })}
-          >
-            <option value="pixels">pixels of the model's image (GeoZero)</option>
-            <option value="relative-1000">0–1000 relative (Qwen3-VL)</option>
-          </select>
-        </label>
-        {collection.features.length > 0 && (
-          <button
-            type="button"
-            data-testid="export-geojson"
-            onClick={() => downloadGeoJson(collection, "geozero-boxes.geojson")}
-          >
-            Export GeoJSON
-          </button>
-        )}
-      </div>
+      {(task === "grounding" || boxes.length > 0) && (
+        <div className="row answer-actions">
+          <label className="row">
+            Boxes in
+            <select
+              data-testid="box-convention"
+              value={boxConvention}
+              onChange={(e) => set({ boxConvention: e.target.value as BoxConvention })}
+            >
+              <option value="pixels">pixels of the model's image (GeoZero)</option>
+              <option value="relative-1000">0–1000 relative (Qwen3-VL)</option>
+            </select>
+          </label>
+          {collection.features.length > 0 && (
+            <button
+              type="button"
+              data-testid="export-geojson"
+              onClick={() => downloadGeoJson(collection, resultFileName(resultId, "geojson"))}
+            >
+              Export GeoJSON
+            </button>
+          )}
+        </div>
+      )}
     </div>
+  );
+}
+
+/** Whether a classification answer is one of the classes asked about, as the evaluation would score it. */
+function ClassVerdict({ answer, classes }: { answer: string; classes: readonly string[] }) {
+  const match = matchClass(answer, classes);
+  if (match.status === "empty") return null;
+  if (match.status === "class") {
+    return (
+      <p className="hint" data-testid="class-verdict" data-status="class">
+        One of the classes: {match.name}.
+      </p>
+    );
+  }
+  const mentioned = match.mentioned.length > 0 ? ` It mentions ${match.mentioned.join(", ")}.` : "";
+  return (
+    <p className="warning" data-testid="class-verdict" data-status="not-a-class">
+      Not one of the {classes.length} classes asked about, so the evaluation would score it wrong.{mentioned}
+    </p>
   );
 }

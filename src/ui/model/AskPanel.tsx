@@ -20,7 +20,7 @@ export function AskPanel() {
   const input = crop && !budgetProblem ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
 
   return (
-    <section className="panel" aria-labelledby="ask-heading">
+    <section className="panel" id="ask-panel" aria-labelledby="ask-heading">
       <h2 id="ask-heading">Ask</h2>
       <label className="row">
         <input
@@ -122,6 +122,7 @@ export function AskPanel() {
         )}
       </div>
       {!crop && <p className="hint">Crop a selection first.</p>}
+      {state.load.status !== "ready" && <p className="hint">Load a model first, in the Model panel above.</p>}
       {run && <RunView />}
     </section>
   );
@@ -137,7 +138,7 @@ function decodingOf(kind: string, maxNewTokens: number): Decoding {
 function PixelBudgetFields() {
   const { budget, set } = useModelStore();
   return (
-    <div className="row settings">
+    <div className="row settings pixel-budget">
       <label>
         Min pixels
         <input
@@ -175,14 +176,22 @@ function RunView() {
         <pre data-testid="think-text">{answer.think}</pre>
       </details>
       {run.status === "running" && run.beams && (
-        <p className="hint" data-testid="beam-progress">
+        <p className="hint beam-progress" data-testid="beam-progress">
           Beam search, step {run.beams.step}: best so far “{run.beams.finishedText ?? run.beams.bestText}”
         </p>
       )}
       <AnswerView
         answer={answer.answer}
         question={run.question}
-        frame={{ crop: run.crop.image, input: run.input, model: run.model }}
+        frame={{
+          crop: run.crop.image,
+          input: run.input,
+          model: run.model,
+          resultId: run.id,
+          task: run.task,
+          // Read against the classes once written: a half-streamed answer is no class yet.
+          classes: run.status === "running" ? undefined : run.classes,
+        }}
       />
       <p className="hint" data-testid="run-stats">
         {run.status === "running"

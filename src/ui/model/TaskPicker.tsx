@@ -3,6 +3,7 @@ import { setCustomClasses, useModelStore } from "../../state/model-store";
 import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, parseClassList } from "../../tasks/class-lists";
 import { buildInstruction, defaultBoxConvention, TASK_LABELS, type TaskRequest } from "../../tasks/instructions";
 import { TASK_DECODING, type TaskId } from "../../tasks/prompts";
+import { LongText } from "../LongText";
 
 const TASKS = Object.keys(TASK_LABELS) as TaskId[];
 
@@ -89,9 +90,7 @@ export function TaskPicker() {
         </>
       )}
       {instruction.ok ? (
-        <p className="hint instruction" data-testid="instruction">
-          Sends: {instruction.text}
-        </p>
+        <LongText className="hint instruction" testId="instruction" prefix="Sends: " text={instruction.text} />
       ) : (
         <p className="hint" data-testid="instruction-problem">
           {instruction.problem}

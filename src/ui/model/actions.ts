@@ -9,6 +9,7 @@ import { type Run, useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { AnswerStream } from "../../tasks/answer";
 import { findBoxes } from "../../tasks/boxes";
+import { classesFor } from "../../tasks/class-lists";
 import { modelInputFor, recordedModelInput } from "../../tasks/model-input-size";
 import type { TaskId } from "../../tasks/prompts";
 import { thumbnailOf } from "../thumbnail";
@@ -149,6 +150,7 @@ function startRun(
     run: {
       id: `${Date.now().toString(36)}-${runCount}`,
       task,
+      classes: task === "scene_cls" ? classesFor(model().classListId, model().customClasses) : undefined,
       question,
       crop,
       input: modelInputFor(crop.image.width, crop.image.height, model().budget),
