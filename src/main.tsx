@@ -10,7 +10,7 @@ import { installTestHooks } from "./ui/test-hooks";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html lacks the #root element the app mounts into.");
-installTestHooks();
+if (__TEST_HOOKS__) installTestHooks();
 const { cogUrl } = decodeUrlState(window.location.hash);
 restoreFromUrl(window.location.hash);
 if (cogUrl) void openGeoTiffUrl(cogUrl, false);
