@@ -1,11 +1,9 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { releaseRasterSources } from "./imagery/raster/client";
-import { currentSource, useAppStore } from "./state/store";
+import { openGeoTiffUrl, releaseUnusedRasters } from "./app/imagery";
 import { decodeUrlState } from "./state/url-state";
 import { keepUrlInSync, restoreFromUrl } from "./state/url-sync";
 import { App } from "./ui/App";
-import { openGeoTiffUrl } from "./ui/GeoTiffOpener";
 import { installTestHooks } from "./ui/test-hooks";
 
 const root = document.getElementById("root");
@@ -15,11 +13,7 @@ const { cogUrl } = decodeUrlState(window.location.hash);
 restoreFromUrl(window.location.hash);
 if (cogUrl) void openGeoTiffUrl(cogUrl, false);
 keepUrlInSync();
-// A GeoTIFF's header, tile index and reader are released when another source is chosen.
-useAppStore.subscribe((state, previous) => {
-  const source = currentSource(state);
-  if (source.id !== currentSource(previous).id) void releaseRasterSources(source.kind === "geotiff" ? [source.id] : []);
-});
+releaseUnusedRasters();
 createRoot(root).render(
   <StrictMode>
     <App />
