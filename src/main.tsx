@@ -1,6 +1,8 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { openGeoTiffUrl, releaseUnusedRasters } from "./app/imagery";
+import { warnBeforeLeaving } from "./app/leave-guard";
+import { keepSessionCrop } from "./app/session-crop";
 import { decodeUrlState } from "./state/url-state";
 import { keepUrlInSync, restoreFromUrl } from "./state/url-sync";
 import { App } from "./ui/App";
@@ -14,6 +16,8 @@ restoreFromUrl(window.location.hash);
 if (cogUrl) void openGeoTiffUrl(cogUrl, false);
 keepUrlInSync();
 releaseUnusedRasters();
+void keepSessionCrop();
+warnBeforeLeaving();
 createRoot(root).render(
   <StrictMode>
     <App />
