@@ -164,8 +164,9 @@ export class MapView implements MapPort {
       paint: { "line-color": ["get", "colour"], "line-width": 2.5, "line-dasharray": [2, 1.5] },
     });
     map.on("click", `${BOXES}-fill`, (event) => {
+      // While a tool draws or picks, a click on a box belongs to the tool.
       const index = event.features?.[0]?.properties?.index;
-      if (typeof index === "number") this.events.onBoxClicked(index);
+      if (this.tool === "pan" && typeof index === "number") this.events.onBoxClicked(index);
     });
     map.on("mousemove", `${BOXES}-fill`, (event) => {
       const index = event.features?.[0]?.properties?.index;
