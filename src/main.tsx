@@ -2,6 +2,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { openGeoTiffUrl, releaseUnusedRasters } from "./app/imagery";
 import { warnBeforeLeaving } from "./app/leave-guard";
+import { clearBoxesWhenSourceChanges } from "./app/map-actions";
 import { keepSessionCrop } from "./app/session-crop";
 import { decodeUrlState } from "./state/url-state";
 import { keepUrlInSync, restoreFromUrl } from "./state/url-sync";
@@ -16,6 +17,7 @@ restoreFromUrl(window.location.hash);
 if (cogUrl) void openGeoTiffUrl(cogUrl, false);
 keepUrlInSync();
 releaseUnusedRasters();
+clearBoxesWhenSourceChanges();
 void keepSessionCrop();
 warnBeforeLeaving();
 createRoot(root).render(

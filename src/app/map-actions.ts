@@ -26,6 +26,16 @@ export function highlightBox(index: number | null): void {
   if (useModelStore.getState().highlightedBox !== index) useModelStore.getState().set({ highlightedBox: index });
 }
 
+/**
+ * An answer's boxes belong to the imagery it was asked about: they leave the map when the source changes. Synchronous
+ * with the switch, so boxes drawn right after it for the new source (a history entry's) stay.
+ */
+export function clearBoxesWhenSourceChanges(): () => void {
+  return useAppStore.subscribe((state, previous) => {
+    if (state.sourceId !== previous.sourceId) drawBoxes({ type: "FeatureCollection", features: [] });
+  });
+}
+
 /** What the app does with what happens on the map. */
 export function mapEvents(): MapViewEvents {
   const store = () => useAppStore.getState();

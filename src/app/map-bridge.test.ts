@@ -7,7 +7,7 @@ import { useAppStore } from "../state/store";
 import { findBoxes } from "../tasks/boxes";
 import { modelInputFor } from "../tasks/model-input-size";
 import { showHistoryEntry } from "./history";
-import { mapEvents } from "./map-actions";
+import { clearBoxesWhenSourceChanges, mapEvents } from "./map-actions";
 import { connectMap } from "./map-bridge";
 import { useMapLayers } from "./map-layers";
 
@@ -135,6 +135,21 @@ describe("the map bridge", () => {
     expect(useModelStore.getState().highlightedBox).toBeNull();
     await settle();
     expect(map.last("highlightBox")).toBeNull();
+  });
+
+  it("clears an answer's boxes when the source changes, but keeps those a kept result draws with its source", async () => {
+    const stop = clearBoxesWhenSourceChanges();
+    useAppStore.getState().selectSource("esri-world-imagery");
+    showHistoryEntry(entry());
+    await settle();
+    expect(useAppStore.getState().sourceId).toBe("sample");
+    expect(map.last("showBoxes")).toBe(2);
+    useAppStore.getState().selectSource("esri-world-imagery");
+    await settle();
+    expect(map.last("showBoxes")).toBe(0);
+    expect(useMapLayers.getState().labels).toEqual([]);
+    stop();
+    useAppStore.getState().selectSource("sample");
   });
 
   it("draws labels set in the layers' store and stops following once disconnected", async () => {
