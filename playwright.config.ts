@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { browserExecutable } from "./tools/browser/find";
+import { TEST_BUILD_MODE } from "./tools/vite/test-build";
 
 /** Flags for whichever Chromium or Chrome tools/browser/find.ts finds (`npm run find-browser` installs one if none). */
 export const chromiumArgs = [
@@ -27,7 +28,7 @@ export default defineConfig({
     viewport: { width: 1400, height: 900 },
   },
   webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    command: `npx vite build --mode ${TEST_BUILD_MODE} --logLevel warn && npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 300_000,

@@ -6,8 +6,8 @@ import { PNG } from "pngjs";
 /**
  * A synthetic tile pyramid on 127.0.0.1 whose pixels encode their own global pixel coordinates at their zoom:
  * R = x mod 256, G = y mod 256, B = (x div 256 mod 16) + 16 × (y div 256 mod 16). Routes:
- * `/cors/{z}/{x}/{y}.png` (with Access-Control-Allow-Origin: *), `/nocors/…` (without), and `/missing/…`
- * (404 for tiles whose x is odd). Files registered with `serveFile` are served at `/cog/<name>` (HTTP range requests,
+ * `/cors/{z}/{x}/{y}.png` (with Access-Control-Allow-Origin: *), `/nocors/…` (without), `/missing/…`
+ * (404 for tiles whose x is odd) and `/none/…` (404 for every tile, with CORS). Files registered with `serveFile` are served at `/cog/<name>` (HTTP range requests,
  * CORS), `/cog-norange/<name>` (whole file only, CORS) and `/cog-nocors/<name>` (ranges, no CORS header); any other
  * name is a 404. The bytes of each file's bodies are counted.
  */
@@ -101,7 +101,7 @@ export async function startTileServer(): Promise<TileServer> {
       );
       return;
     }
-    const match = /^\/(cors|nocors|missing)\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(url);
+    const match = /^\/(cors|nocors|missing|none)\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(url);
     if (!match) {
       response.writeHead(404).end("not found");
       return;
@@ -111,7 +111,7 @@ export async function startTileServer(): Promise<TileServer> {
     const y = Number(ys);
     const headers: Record<string, string> = { "content-type": "image/png" };
     if (route !== "nocors") headers["access-control-allow-origin"] = "*";
-    if (route === "missing" && x % 2 === 1) {
+    if (route === "none" || (route === "missing" && x % 2 === 1)) {
       response.writeHead(404, headers).end();
       return;
     }

@@ -58,7 +58,7 @@ export function customXyzSource(
     source: {
       kind: "xyz",
       id: `custom:${checked.template}`,
-      name: `Custom tiles (${host})`,
+      name: `Custom tiles (${shortened(checked.template.replace(/^https?:\/\//, ""), 56)})`,
       urlTemplate: checked.template,
       tileSize: 256,
       maxZoom,
@@ -66,4 +66,11 @@ export function customXyzSource(
       online: true,
     },
   };
+}
+
+/** The text, or its start and end around an ellipsis when longer than `max` characters. */
+function shortened(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`;
 }

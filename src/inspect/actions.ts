@@ -424,7 +424,7 @@ export function exportSampleGeoJson(record: SampleRecord, geometry: SampleGeomet
 /** Shows a georeferenced sample on the map: the map view opens with its boxes drawn and the view fitted. */
 export function showSampleOnMap(record: SampleRecord, geometry: SampleGeometry, georef: GeoReference): void {
   inspect().setPage("map");
-  void showOnMap(sampleGeoJson(record, geometry, georef), georef);
+  showOnMap(sampleGeoJson(record, geometry, georef), georef);
 }
 
 /** Empties the workspace (records, annotations, run); marks stay unless asked, as they are the reviewer's work. */

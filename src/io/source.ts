@@ -110,23 +110,35 @@ export class FetchSource implements ByteSource {
     return bytes;
   }
 
-  /** One request; a network failure is told apart from a missing CORS header by a no-cors probe. */
-  private async request(init: RequestInit): Promise<Response> {
-    let response: Response;
-    try {
-      response = await this.fetchFn(this.key, { ...init, mode: "cors", credentials: "omit" });
-    } catch {
-      init.signal?.throwIfAborted();
-      const reachable = await this.fetchFn(this.key, { method: "HEAD", mode: "no-cors", signal: init.signal }).then(
-        () => true,
-        () => false,
-      );
-      throw new FetchSourceError(this.key, { kind: reachable ? "no-cors" : "unreachable" });
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new FetchSourceError(this.key, { kind: "http-status", status: response.status });
-    }
-    return response;
+  private request(init: RequestInit): Promise<Response> {
+    return fetchOrProblem(this.key, init, this.fetchFn);
   }
+}
+
+/**
+ * Fetches a URL across origins; a response that is not OK and a failed fetch become a {@link FetchSourceError} with
+ * the problem as data. A network failure is told apart from a missing CORS header by a no-cors probe.
+ */
+export async function fetchOrProblem(
+  url: string,
+  init: RequestInit,
+  fetchFn: typeof fetch = (...args) => fetch(...args),
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetchFn(url, { ...init, mode: "cors", credentials: "omit" });
+  } catch {
+    init.signal?.throwIfAborted();
+    const reachable = await fetchFn(url, { method: "HEAD", mode: "no-cors", signal: init.signal }).then(
+      () => true,
+      () => false,
+    );
+    init.signal?.throwIfAborted();
+    throw new FetchSourceError(url, { kind: reachable ? "no-cors" : "unreachable" });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new FetchSourceError(url, { kind: "http-status", status: response.status });
+  }
+  return response;
 }

@@ -6,31 +6,16 @@ import { Protocol } from "pmtiles";
 import { TerraDraw, TerraDrawRectangleMode, TerraDrawRenderMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import type { BBox, TileId } from "../geo/tiles";
+import { CropError } from "../imagery/crop-error";
 import type { ImagerySource } from "../imagery/sources";
-import { createTileReader } from "../imagery/tiles/readers";
+import type { TileOutcome } from "../imagery/tile-health";
+import { createTileReader, pmtilesArchive } from "../imagery/tiles/readers";
 import type { TileReader } from "../imagery/types";
+import { expandUrlTemplate } from "../imagery/url-template";
+import type { MapLabel, MapPort, MapTool, MapViewEvents } from "./map-port";
 import { bboxPolygon, gridCells, tileAt, tilePolygon } from "./tile-grid";
 
-/** What the map tells the app. */
-export interface MapViewEvents {
-  onRectangleDrawn(bbox: BBox): void;
-  onTileClicked(tile: TileId): void;
-  onImageryError(message: string): void;
-  onViewChanged(view: { center: [number, number]; zoom: number }): void;
-  onBoxClicked?(index: number): void;
-  /** A reference rectangle was drawn with the "reference" tool. */
-  onReferenceDrawn?(bbox: BBox): void;
-}
-
-/** How the pointer acts on the map: pan, draw the selection, pick tiles, or draw a reference box on the crop. */
-export type MapTool = "pan" | "rectangle" | "tiles" | "reference";
-
-/** A text label pinned to the map, e.g. a box's IoU against the reference. */
-export interface MapLabel {
-  lngLat: [number, number];
-  text: string;
-  colour: string;
-}
+export type { MapLabel, MapTool, MapViewEvents };
 
 const IMAGERY = "imagery";
 const GRID = "tile-grid";
@@ -43,21 +28,52 @@ const IS_REFERENCE: maplibregl.FilterSpecification = ["==", ["get", "role"], "re
 const NOT_REFERENCE: maplibregl.FilterSpecification = ["!=", ["get", "role"], "reference"];
 
 let pmtilesProtocol: Protocol | undefined;
-/** Readers behind `geotiff://<id>/{z}/{x}/{y}` tile URLs. */
-const geotiffReaders = new Map<string, TileReader>();
+
+/** The source whose tiles `imagery://<id>/{z}/{x}/{y}` URLs ask for: its reader and who hears how each tile went. */
+interface ServedImagery {
+  source: ImagerySource;
+  reader: TileReader;
+  onTileRead(outcome: TileOutcome): void;
+}
+
+/** The imagery shown, by source id: one at a time, so a source's reader and caches go when another is chosen. */
+const served = new Map<string, ServedImagery>();
 
 function registerProtocols(): void {
   if (pmtilesProtocol) return;
   maplibregl.setWorkerUrl(maplibreWorkerUrl);
   pmtilesProtocol = new Protocol();
   maplibregl.addProtocol("pmtiles", pmtilesProtocol.tile);
-  maplibregl.addProtocol("geotiff", async (params, abort) => {
-    const match = /^geotiff:\/\/([^/]+)\/(\d+)\/(\d+)\/(\d+)$/.exec(params.url);
-    const reader = match ? geotiffReaders.get(decodeURIComponent(match[1])) : undefined;
-    if (!match || !reader) throw new Error(`No GeoTIFF is open for ${params.url}.`);
-    const blob = await reader.getTile(Number(match[2]), Number(match[3]), Number(match[4]), abort.signal);
+  maplibregl.addProtocol("imagery", async (params, abort) => {
+    const match = /^imagery:\/\/([^/]+)\/(\d+)\/(\d+)\/(\d+)$/.exec(params.url);
+    const imagery = match ? served.get(decodeURIComponent(match[1])) : undefined;
+    if (!match || !imagery) throw new Error(`No imagery source is shown for ${params.url}.`);
+    const blob = await readTile(imagery, [Number(match[2]), Number(match[3]), Number(match[4])], abort.signal);
     return { data: blob ? await blob.arrayBuffer() : new ArrayBuffer(0) };
   });
+}
+
+/** Reads one tile for the map and reports how it went (an abort, the map no longer wanting it, is not reported). */
+async function readTile(
+  imagery: ServedImagery,
+  [z, x, y]: [number, number, number],
+  signal: AbortSignal,
+): Promise<Blob | null> {
+  const url =
+    imagery.source.kind === "xyz"
+      ? expandUrlTemplate(imagery.source.urlTemplate, z, x, y)
+      : `${imagery.source.name} ${z}/${x}/${y}`;
+  try {
+    const blob = await imagery.reader.getTile(z, x, y, signal);
+    imagery.onTileRead(blob ? { kind: "tile" } : { kind: "missing", url });
+    return blob;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const problem = error instanceof CropError ? error.problem : null;
+    const reason = error instanceof CropError ? error.reason : error instanceof Error ? error.message : String(error);
+    imagery.onTileRead({ kind: "failed", url, problem, reason });
+    throw error;
+  }
 }
 
 function emptyCollection(): GeoJSON.FeatureCollection {
@@ -68,13 +84,14 @@ function emptyCollection(): GeoJSON.FeatureCollection {
  * The MapLibre map behind a small interface: imagery, the drawing tool, the tile grid and the selection outline.
  * Nothing outside `src/map` touches MapLibre or terra-draw objects.
  */
-export class MapView {
+export class MapView implements MapPort {
   readonly map: maplibregl.Map;
   private draw: TerraDraw | undefined;
   private tool: MapTool = "pan";
   private gridZoom: number | null = null;
   private ready: Promise<void>;
   private labels: maplibregl.Marker[] = [];
+  private shownSource: ImagerySource | null = null;
 
   constructor(
     container: HTMLElement,
@@ -147,9 +164,15 @@ export class MapView {
       paint: { "line-color": ["get", "colour"], "line-width": 2.5, "line-dasharray": [2, 1.5] },
     });
     map.on("click", `${BOXES}-fill`, (event) => {
+      // While a tool draws or picks, a click on a box belongs to the tool.
       const index = event.features?.[0]?.properties?.index;
-      if (typeof index === "number") this.events.onBoxClicked?.(index);
+      if (this.tool === "pan" && typeof index === "number") this.events.onBoxClicked(index);
     });
+    map.on("mousemove", `${BOXES}-fill`, (event) => {
+      const index = event.features?.[0]?.properties?.index;
+      if (typeof index === "number") this.events.onBoxHovered(index);
+    });
+    map.on("mouseleave", `${BOXES}-fill`, () => this.events.onBoxHovered(null));
     map.on("moveend", () => {
       this.refreshGrid();
       const c = map.getCenter();
@@ -159,10 +182,13 @@ export class MapView {
       if (this.tool !== "tiles" || this.gridZoom === null) return;
       this.events.onTileClicked(tileAt(event.lngLat.lng, event.lngLat.lat, this.gridZoom));
     });
+    // Tiles read through the imagery protocol report themselves; PMTiles archives fail here.
     map.on("error", (event: maplibregl.ErrorEvent) => {
       const sourceId = (event as { sourceId?: string }).sourceId;
-      if (sourceId !== IMAGERY) return;
-      this.events.onImageryError(event.error?.message ?? "a tile could not be loaded");
+      const source = this.shownSource;
+      if (sourceId !== IMAGERY || source?.kind !== "pmtiles") return;
+      const reason = event.error?.message ?? "a tile could not be loaded";
+      this.events.onTileRead(source.id, { kind: "failed", url: source.url, problem: null, reason });
     });
     this.draw = new TerraDraw({
       adapter: new TerraDrawMapLibreGLAdapter({ map }),
@@ -194,7 +220,7 @@ export class MapView {
       east: Math.max(...lngs),
       north: Math.max(...lats),
     };
-    if (this.tool === "reference") this.events.onReferenceDrawn?.(bbox);
+    if (this.tool === "reference") this.events.onReferenceDrawn(bbox);
     else this.events.onRectangleDrawn(bbox);
   }
 
@@ -209,7 +235,13 @@ export class MapView {
     const map = this.map;
     if (map.getLayer(IMAGERY)) map.removeLayer(IMAGERY);
     if (map.getSource(IMAGERY)) map.removeSource(IMAGERY);
-    if (source.kind === "geotiff") geotiffReaders.set(source.id, createTileReader(source));
+    served.clear();
+    this.shownSource = source;
+    if (source.kind === "pmtiles") pmtilesProtocol?.add(pmtilesArchive(source.url));
+    else {
+      const onTileRead = (outcome: TileOutcome) => this.events.onTileRead(source.id, outcome);
+      served.set(source.id, { source, reader: createTileReader(source), onTileRead });
+    }
     map.addSource(IMAGERY, rasterSource(source));
     map.addLayer(
       { id: IMAGERY, type: "raster", source: IMAGERY },
@@ -307,6 +339,7 @@ export class MapView {
 
   /** Frees the map and its GPU resources. */
   destroy(): void {
+    if (this.shownSource) served.delete(this.shownSource.id);
     this.draw?.stop();
     this.map.remove();
   }
@@ -317,23 +350,21 @@ function rasterSource(source: ImagerySource): RasterSourceSpecification {
   switch (source.kind) {
     case "pmtiles":
       return { ...common, url: `pmtiles://${new URL(source.url, window.location.href).href}` };
-    case "xyz": {
-      const tms = source.urlTemplate.includes("{-y}");
-      return {
-        ...common,
-        tiles: [source.urlTemplate.replace("{-y}", "{y}")],
-        scheme: tms ? "tms" : "xyz",
-        maxzoom: source.maxZoom,
-      };
-    }
+    case "xyz":
+      // The reader fills the template, `{-y}` included: the map asks in XYZ rows.
+      return { ...common, tiles: [imageryTileUrl(source)], maxzoom: source.maxZoom };
     case "geotiff": {
       const { west, south, east, north } = source.info.bbox;
       return {
         ...common,
-        tiles: [`geotiff://${encodeURIComponent(source.id)}/{z}/{x}/{y}`],
+        tiles: [imageryTileUrl(source)],
         maxzoom: source.maxZoom,
         bounds: [west, south, east, north],
       };
     }
   }
+}
+
+function imageryTileUrl(source: ImagerySource): string {
+  return `imagery://${encodeURIComponent(source.id)}/{z}/{x}/{y}`;
 }

@@ -2,8 +2,9 @@ import { create } from "zustand";
 import type { BBox, TileId } from "../geo/tiles";
 import { planSourceCrop } from "../imagery/crop-plan";
 import { type ImagerySource, ONLINE_SOURCES, SAMPLE_SOURCE } from "../imagery/sources";
+import type { ImageryProblem } from "../imagery/tile-health";
 import type { CropProgress, CroppedImage } from "../imagery/types";
-import type { MapTool } from "../map/map-view";
+import type { MapTool } from "../map/map-port";
 import { pickedTilesBBox, toggleTile } from "../map/tile-grid";
 
 /** How the selection was made. */
@@ -20,7 +21,8 @@ export type CropState =
 export interface AppState {
   sources: ImagerySource[];
   sourceId: string;
-  sourceError: string | null;
+  /** Why a source shows no imagery, by source id (the list marks it; the panel words it for the current one). */
+  sourceProblems: Record<string, ImageryProblem>;
   tool: MapTool;
   gridZoom: number;
   selection: Selection;
@@ -41,7 +43,7 @@ export interface AppState {
   reference: BBox | null;
   addSource(source: ImagerySource): void;
   selectSource(id: string): void;
-  setSourceError(message: string | null): void;
+  setSourceProblem(id: string, problem: ImageryProblem | null): void;
   setTool(tool: MapTool): void;
   setGridZoom(zoom: number): void;
   setRectangle(bbox: BBox): void;
@@ -78,7 +80,7 @@ export function currentPlan(state: AppState): ReturnType<typeof planSourceCrop> 
 export const useAppStore = create<AppState>()((set) => ({
   sources: [SAMPLE_SOURCE, ...ONLINE_SOURCES],
   sourceId: SAMPLE_SOURCE.id,
-  sourceError: null,
+  sourceProblems: {},
   tool: "pan",
   gridZoom: 16,
   selection: { kind: "none" },
@@ -93,10 +95,13 @@ export const useAppStore = create<AppState>()((set) => ({
     set((s) => ({
       sources: [...s.sources.filter((x) => x.id !== source.id), source],
       sourceId: source.id,
-      sourceError: null,
     })),
-  selectSource: (id) => set({ sourceId: id, sourceError: null }),
-  setSourceError: (message) => set({ sourceError: message }),
+  selectSource: (id) => set({ sourceId: id }),
+  setSourceProblem: (id, problem) =>
+    set((s) => {
+      const { [id]: _, ...others } = s.sourceProblems;
+      return { sourceProblems: problem ? { ...others, [id]: problem } : others };
+    }),
   setTool: (tool) => set({ tool }),
   setGridZoom: (gridZoom) =>
     set((s) => ({ gridZoom, selection: s.selection.kind === "tiles" ? { kind: "none" } : s.selection })),

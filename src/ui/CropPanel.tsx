@@ -1,8 +1,8 @@
+import { runCrop } from "../app/imagery";
 import { crsLabel, groundSampleDistance } from "../geo/georef";
-import { cropInWorker } from "../imagery/crop";
 import type { CropProgress } from "../imagery/types";
 import { formatBytes } from "../model/manifest";
-import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
+import { currentPlan, useAppStore } from "../state/store";
 import { exportCropWithWorldFile } from "./export-crop";
 import { formatGsd } from "./format";
 
@@ -19,40 +19,6 @@ function progressText(progress: CropProgress): string {
     case "done":
       return "Done";
   }
-}
-
-async function runCrop(): Promise<void> {
-  const state = useAppStore.getState();
-  const bbox = selectionBBox(state.selection);
-  const plan = currentPlan(state);
-  if (!bbox || !plan?.result.valid) return;
-  const controller = new AbortController();
-  const source = currentSource(state);
-  state.setCrop({
-    status: "running",
-    progress:
-      plan.result.plan.kind === "raster"
-        ? { status: "reading", bytesRead: 0 }
-        : { status: "fetching", done: 0, total: plan.result.plan.tiles.length },
-    controller,
-  });
-  try {
-    const image = await cropInWorker(
-      source,
-      bbox,
-      plan.zoom,
-      (progress) => useAppStore.getState().setCrop({ status: "running", progress, controller }),
-      controller.signal,
-    );
-    useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
-  } catch (error) {
-    const aborted = error instanceof Error && error.name === "AbortError";
-    useAppStore.getState().setCrop(aborted ? { status: "idle" } : { status: "failed", message: errorText(error) });
-  }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The crop button, its progress and the preview of the last cropped image. */

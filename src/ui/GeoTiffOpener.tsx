@@ -1,71 +1,8 @@
 import { type DragEvent, type FormEvent, useState, useSyncExternalStore } from "react";
-import { crsLabel } from "../geo/georef";
+import { openGeoTiffUrl, openUserGeoTiff } from "../app/imagery";
 import { onRasterBytesRead, rasterBytesRead } from "../imagery/raster/bytes-read";
-import { openRasterSource } from "../imagery/raster/client";
-import type { RasterLocation } from "../imagery/types";
 import { formatBytes } from "../model/manifest";
 import { currentSource, useAppStore } from "../state/store";
-
-/**
- * Opens a GeoTIFF or COG (a local file or an http(s) URL) in the imagery worker, places it as the imagery source and,
- * unless told not to, moves the map to it. A file the app cannot use leaves the current source as it was.
- */
-async function openRasterAsSource(id: string, name: string, location: RasterLocation, focus: boolean): Promise<void> {
-  const store = useAppStore.getState();
-  store.setFileError(null);
-  let result: Awaited<ReturnType<typeof openRasterSource>>;
-  try {
-    result = await openRasterSource({ id, name, location });
-  } catch (error) {
-    store.setFileError(`${name} could not be opened: ${error instanceof Error ? error.message : String(error)}`);
-    return;
-  }
-  if (!result.valid) {
-    store.setFileError(result.reason);
-    return;
-  }
-  const { info } = result;
-  const crs = info.georef.crs;
-  store.addSource({
-    kind: "geotiff",
-    id,
-    name: `${name} (${crsLabel(info.georef)})`,
-    location,
-    info,
-    tileSize: 256,
-    maxZoom: info.maxZoom,
-    attribution: `${location.kind === "url" ? "GeoTIFF at" : "Your file"} ${name} · ${crs.name}${crs.note ? ` (${crs.note})` : ""}`,
-    online: location.kind === "url",
-  });
-  if (focus) store.setFocus(info.bbox);
-}
-
-/** Opens the user's GeoTIFF or COG file. */
-export function openUserGeoTiff(file: File): Promise<void> {
-  return openRasterAsSource(
-    `geotiff:${file.name}:${file.size}:${file.lastModified}`,
-    file.name,
-    { kind: "file", file },
-    true,
-  );
-}
-
-/** Opens a GeoTIFF or COG by URL, read by HTTP range requests; `focus: false` keeps the view (a shared link's). */
-export function openGeoTiffUrl(url: string, focus = true): Promise<void> {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    useAppStore.getState().setFileError(`"${url}" is not a URL; enter an http(s) address of a GeoTIFF or COG.`);
-    return Promise.resolve();
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    useAppStore.getState().setFileError(`${url} is not an http(s) URL; the app reads COGs over HTTP(S) only.`);
-    return Promise.resolve();
-  }
-  const name = decodeURIComponent(parsed.pathname.split("/").pop() || parsed.host);
-  return openRasterAsSource(`cog:${parsed.href}`, name, { kind: "url", url: parsed.href }, focus);
-}
 
 /** Bytes read from the current GeoTIFF source against its size: a COG is read by range, never whole. */
 function BytesRead() {

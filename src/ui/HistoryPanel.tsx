@@ -1,33 +1,10 @@
 import { useEffect, useMemo } from "react";
+import { historyEntryGeoJson, showHistoryEntry } from "../app/history";
 import type { HistoryEntry } from "../state/history-db";
 import { useHistoryStore } from "../state/history-store";
-import { useAppStore } from "../state/store";
-import { boxesToGeoJson } from "../tasks/geojson";
 import { TASK_LABELS } from "../tasks/instructions";
 import { downloadGeoJson, resultFileName } from "./download";
 import { exportCropWithWorldFile } from "./export-crop";
-import { activeMapView } from "./MapPanel";
-
-/** The entry's boxes as GeoJSON with question, answer and model as properties. */
-function entryGeoJson(entry: HistoryEntry) {
-  return boxesToGeoJson(entry.boxes, entry.crop.georef, {
-    question: entry.question,
-    answer: entry.answer,
-    model: entry.model,
-  });
-}
-
-/** Shows a kept result on the map: its crop outlined as the selection, its boxes drawn, the view fitted. */
-function showOnMap(entry: HistoryEntry): void {
-  const store = useAppStore.getState();
-  if (store.sources.some((s) => s.id === entry.crop.sourceId)) store.selectSource(entry.crop.sourceId);
-  store.setRectangle(entry.crop.bbox);
-  store.setCropZoom(entry.crop.zoom);
-  const map = activeMapView();
-  if (!map) return;
-  void map.showBoxes(entryGeoJson(entry));
-  map.fitBBox(entry.crop.bbox);
-}
 
 /** Results kept per question across reloads: show again, export, delete. */
 export function HistoryPanel() {
@@ -77,14 +54,14 @@ function HistoryItem({ entry }: { entry: HistoryEntry }) {
           {entry.crop.zoom} · {kept} box{kept === 1 ? "" : "es"}
         </p>
         <div className="history-actions">
-          <button type="button" data-testid="history-show" onClick={() => showOnMap(entry)}>
+          <button type="button" data-testid="history-show" onClick={() => showHistoryEntry(entry)}>
             Show on map
           </button>
           {kept > 0 && (
             <button
               type="button"
               data-testid="history-export-geojson"
-              onClick={() => downloadGeoJson(entryGeoJson(entry), resultFileName(entry.id, "geojson"))}
+              onClick={() => downloadGeoJson(historyEntryGeoJson(entry), resultFileName(entry.id, "geojson"))}
             >
               GeoJSON
             </button>

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { BBox } from "../geo/tiles";
 import { snapBBoxToModelSize } from "../imagery/crop-plan";
-import type { MapTool } from "../map/map-view";
+import type { MapTool } from "../map/map-port";
 import { useModelStore } from "../state/model-store";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
 import { currentLink } from "../state/url-sync";

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { customXyzSource } from "../imagery/sources";
+import { addCustomSource, type CustomSourceResult } from "../app/imagery";
+import { imageryProblemText } from "../imagery/tile-health";
 import { currentSource, useAppStore } from "../state/store";
 import { GeoTiffOpener } from "./GeoTiffOpener";
 
@@ -7,21 +8,15 @@ import { GeoTiffOpener } from "./GeoTiffOpener";
 export function SourcePanel() {
   const sources = useAppStore((s) => s.sources);
   const source = useAppStore(currentSource);
-  const sourceError = useAppStore((s) => s.sourceError);
+  const problems = useAppStore((s) => s.sourceProblems);
   const selectSource = useAppStore((s) => s.selectSource);
-  const addSource = useAppStore((s) => s.addSource);
   const [template, setTemplate] = useState("");
-  const [templateError, setTemplateError] = useState<string | null>(null);
+  const [added, setAdded] = useState<CustomSourceResult | null>(null);
+  const problem = problems[source.id];
 
   const addCustom = (event: FormEvent) => {
     event.preventDefault();
-    const result = customXyzSource(template);
-    if (!result.valid) {
-      setTemplateError(result.reason);
-      return;
-    }
-    setTemplateError(null);
-    addSource(result.source);
+    setAdded(addCustomSource(template));
   };
 
   return (
@@ -37,15 +32,16 @@ export function SourcePanel() {
           <option key={s.id} value={s.id}>
             {s.name}
             {s.online ? " · online" : ""}
+            {problems[s.id] ? " · not loading" : ""}
           </option>
         ))}
       </select>
       <p className="hint" data-testid="source-attribution">
         {source.attribution}
       </p>
-      {sourceError && (
+      {problem && (
         <p className="error" role="alert" data-testid="source-error">
-          {source.name}: {sourceError}
+          {imageryProblemText(source.name, problem)}
         </p>
       )}
       <form onSubmit={addCustom} className="row">
@@ -60,9 +56,14 @@ export function SourcePanel() {
           Add
         </button>
       </form>
-      {templateError && (
+      {added?.kind === "invalid" && (
         <p className="error" data-testid="custom-error">
-          {templateError}
+          {added.reason}
+        </p>
+      )}
+      {added?.kind === "already-listed" && (
+        <p className="hint" data-testid="custom-already-listed">
+          Already listed as “{added.name}”; chosen.
         </p>
       )}
       <GeoTiffOpener />

@@ -1,15 +1,22 @@
 import { cropInWorker } from "../imagery/crop";
+import type { MapView } from "../map/map-view";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
-import { activeMapView } from "./MapPanel";
 import { replayAnswer } from "./model/actions";
+
+let mapView: MapView | null = null;
+
+/** Lets the tests reach the map view in use (test builds only: the app itself never looks it up). */
+export function exposeMapViewForTests(view: MapView | null): void {
+  mapView = view;
+}
 
 /**
  * Handles the browser tests use to reach the app's real code paths (the same functions the UI calls): the store,
- * the map view and the crop entry point. They change no behaviour.
+ * the map view and the crop entry point. They change no behaviour, and only test builds install them.
  */
 export function installTestHooks(): void {
   Object.assign(window, {
-    __geozero: { store: useAppStore, modelStore: useModelStore, map: activeMapView, cropInWorker, replayAnswer },
+    __geozero: { store: useAppStore, modelStore: useModelStore, map: () => mapView, cropInWorker, replayAnswer },
   });
 }

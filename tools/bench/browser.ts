@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from "@playwright/test";
 import { build, createServer, preview, type ViteDevServer } from "vite";
 import { chromiumArgs } from "../../playwright.config";
 import { browserExecutable } from "../browser/find";
+import { TEST_BUILD_MODE } from "../vite/test-build.ts";
 
 /** A page on the app, and how to close everything. */
 export interface BrowserBench {
@@ -19,7 +20,11 @@ export interface BrowserBench {
 
 /** Starts Vite and Chromium (with any extra flags) and opens the app. */
 export async function openAppPage(extraArgs: string[] = []): Promise<BrowserBench> {
-  const server: ViteDevServer = await createServer({ logLevel: "warn", server: { host: "127.0.0.1", port: 0 } });
+  const server: ViteDevServer = await createServer({
+    mode: TEST_BUILD_MODE,
+    logLevel: "warn",
+    server: { host: "127.0.0.1", port: 0 },
+  });
   await server.listen();
   const bench = await openPage(server.resolvedUrls?.local[0] ?? "", extraArgs);
   return { ...bench, close: () => bench.close().then(() => server.close()) };
@@ -31,7 +36,7 @@ export async function openAppPage(extraArgs: string[] = []): Promise<BrowserBenc
  */
 export async function openBuiltAppPage(): Promise<BrowserBench> {
   const outDir = mkdtempSync(join(tmpdir(), "bench-build-"));
-  await build({ logLevel: "warn", build: { outDir, sourcemap: false } });
+  await build({ mode: TEST_BUILD_MODE, logLevel: "warn", build: { outDir, sourcemap: false } });
   const server = await preview({ logLevel: "warn", build: { outDir }, preview: { host: "127.0.0.1", port: 0 } });
   const bench = await openPage(server.resolvedUrls?.local[0] ?? "", []);
   return {

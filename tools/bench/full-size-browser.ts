@@ -14,6 +14,7 @@ import { cropExactly, cropPng } from "../../e2e/support/model";
 import { chromiumArgs } from "../../playwright.config";
 import type { useModelStore } from "../../src/state/model-store";
 import { browserExecutable } from "../browser/find";
+import { TEST_BUILD_MODE } from "../vite/test-build.ts";
 import { workerHeapProbe } from "./inference-browser";
 
 type Hooks = { __geozero: { modelStore: typeof useModelStore } };
@@ -272,7 +273,7 @@ export async function runInBrowser(options: {
   profileRoot: string;
   distDir: string;
 }): Promise<BrowserRun> {
-  await build({ logLevel: "warn", build: { outDir: options.distDir, emptyOutDir: true } });
+  await build({ mode: TEST_BUILD_MODE, logLevel: "warn", build: { outDir: options.distDir, emptyOutDir: true } });
   const server = await preview({
     logLevel: "warn",
     build: { outDir: options.distDir },

@@ -1,4 +1,6 @@
 import { PMTiles, TileType } from "pmtiles";
+import { PmtilesByteSource } from "../../io/pmtiles-source";
+import { type FetchProblem, FetchSource, FetchSourceError, fetchOrProblem } from "../../io/source";
 import { CropError } from "../crop-error";
 import type { TileReader, TileSourceSpec } from "../types";
 import { expandUrlTemplate } from "../url-template";
@@ -33,22 +35,32 @@ export class XyzTileReader implements TileReader {
     const url = expandUrlTemplate(this.spec.urlTemplate, z, x, y);
     let response: Response;
     try {
-      response = await this.fetchFn(url, { mode: "cors", credentials: "omit", signal });
+      response = await fetchOrProblem(url, { signal }, this.fetchFn);
     } catch (error) {
-      signal?.throwIfAborted();
-      throw new CropError(
-        this.spec.name,
-        { z, x, y },
-        `the browser could not read ${url} (${error instanceof Error ? error.message : String(error)}). ` +
-          "Either the tile server does not allow cross-origin reads (no CORS header) or it cannot be reached. " +
-          "Use a CORS-enabled source, the offline archive, or pack the area into a PMTiles file with `npm run pack-area`.",
-      );
+      if (!(error instanceof FetchSourceError)) throw error;
+      const { problem } = error;
+      if (problem.kind === "http-status" && problem.status === 404) return null;
+      throw new CropError(this.spec.name, { z, x, y }, tileProblemText(url, problem), problem);
     }
-    if (response.status === 404 || response.status === 204) return null;
-    if (!response.ok) {
-      throw new CropError(this.spec.name, { z, x, y }, `HTTP ${response.status} ${response.statusText} for ${url}.`);
-    }
+    if (response.status === 204) return null;
     return response.blob();
+  }
+}
+
+/** Why a tile could not be read, and what to do. */
+function tileProblemText(url: string, problem: FetchProblem): string {
+  switch (problem.kind) {
+    case "no-cors":
+      return (
+        `the tile server does not allow cross-origin reads (no CORS header) for ${url}. ` +
+        "Use a CORS-enabled source, the offline archive, or pack the area into a PMTiles file with `npm run pack-area`."
+      );
+    case "unreachable":
+      return `${url} cannot be reached; check the template's host and the network.`;
+    case "http-status":
+      return `the server answered HTTP ${problem.status} for ${url}; check the template and that the server serves tiles to this page.`;
+    default:
+      return new FetchSourceError(url, problem).message;
   }
 }
 
@@ -59,11 +71,16 @@ const pmtilesMime: Partial<Record<TileType, string>> = {
   [TileType.Avif]: "image/avif",
 };
 
+/** A PMTiles archive at a URL (relative to the page), read by range through the project's `FetchSource`. */
+export function pmtilesArchive(url: string): PMTiles {
+  return new PMTiles(new PmtilesByteSource(new FetchSource(new URL(url, globalThis.location?.href).href)));
+}
+
 /** Reads raster tiles from a PMTiles archive by HTTP range requests. */
 export class PmtilesTileReader implements TileReader {
   private readonly archive: PMTiles;
   constructor(private readonly spec: Extract<TileSourceSpec, { kind: "pmtiles" }>) {
-    this.archive = new PMTiles(new URL(spec.url, globalThis.location?.href).href);
+    this.archive = pmtilesArchive(spec.url);
   }
 
   async getTile(z: number, x: number, y: number, signal?: AbortSignal): Promise<Blob | null> {

@@ -1,4 +1,5 @@
 import { useEffect, useMemo } from "react";
+import { drawBoxes, highlightBox, moveMapTo } from "../../app/map-actions";
 import { pixelRectToBBox, pixelToLngLat } from "../../geo/georef";
 import type { CroppedImage } from "../../imagery/types";
 import { compareWithReference } from "../../inspect/reference";
@@ -11,7 +12,6 @@ import type { ModelInput } from "../../tasks/model-input-size";
 import type { TaskId } from "../../tasks/prompts";
 import { highlightBoxes } from "../box-text";
 import { downloadGeoJson, resultFileName } from "../download";
-import { activeMapView } from "../MapPanel";
 import { ReferenceControls } from "./ReferenceControls";
 
 /** What an answer is read against: the crop it was asked about and the image the model saw. */
@@ -49,22 +49,17 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
   );
 
   useEffect(() => {
-    void activeMapView()?.showBoxes(collection);
     const labels = boxes.flatMap((box) => {
       const value = comparison?.ious.get(box.index);
       if (!box.pixels || value === undefined) return [];
       const lngLat = pixelToLngLat(crop.georef, [box.pixels[0], box.pixels[1]]);
       return [{ lngLat, text: `IoU ${value.toFixed(2)}`, colour: boxColour(box.index) }];
     });
-    activeMapView()?.showLabels(labels);
+    drawBoxes(collection, labels);
   }, [collection, boxes, comparison, crop]);
-  useEffect(() => {
-    activeMapView()?.highlightBox(highlightedBox);
-  }, [highlightedBox]);
 
   const zoomTo = (box: FoundBox) => {
-    if (!box.pixels) return;
-    activeMapView()?.fitBBox(pixelRectToBBox(crop.georef, box.pixels));
+    if (box.pixels) moveMapTo(pixelRectToBBox(crop.georef, box.pixels));
   };
 
   return (
@@ -73,7 +68,7 @@ export function AnswerView({ answer, question, frame }: { answer: string; questi
       <pre data-testid="answer-text">
         {highlightBoxes(answer, boxes, {
           active: highlightedBox,
-          onHover: (index) => set({ highlightedBox: index }),
+          onHover: highlightBox,
           onClick: zoomTo,
           ious: comparison?.ious,
           testIdPrefix: "box-",

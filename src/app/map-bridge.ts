@@ -1,0 +1,82 @@
+import type { MapPort } from "../map/map-port";
+import { useModelStore } from "../state/model-store";
+import { type AppState, currentSource, selectionBBox, useAppStore } from "../state/store";
+import { useMapLayers } from "./map-layers";
+
+/** Runs `apply` now and whenever `pick` of the state changes (by identity). */
+function follow<S, T>(
+  store: { getState(): S; subscribe(listener: (state: S, previous: S) => void): () => void },
+  pick: (state: S) => T,
+  apply: (value: T) => void,
+): () => void {
+  apply(pick(store.getState()));
+  return store.subscribe((state, previous) => {
+    const value = pick(state);
+    if (value !== pick(previous)) apply(value);
+  });
+}
+
+/** Runs `apply` once the map is ready; it reads the stores then, so a later change is not undone by an earlier one. */
+function whenReady(view: MapPort, apply: () => void): void {
+  void view.whenReady().then(apply);
+}
+
+function fitToFocus(view: MapPort, state: AppState): void {
+  const { focus } = state;
+  if (!focus) return;
+  void view.whenReady().then(() => {
+    // A newer focus may have replaced this one while the map was getting ready.
+    if (useAppStore.getState().focus !== focus) return;
+    view.fitBBox(focus, currentSource(useAppStore.getState()).maxZoom);
+    useAppStore.getState().setFocus(null);
+  });
+}
+
+/**
+ * Keeps a map in step with the stores: imagery, tool, grid, selection, the area to move to, the drawn boxes, their
+ * labels and the highlighted box. Returns the function that stops it.
+ */
+export function connectMap(view: MapPort): () => void {
+  const unsubscribers = [
+    follow(useAppStore, currentSource, (source) => void view.setImagery(source)),
+    follow(
+      useAppStore,
+      (s) => `${s.tool}:${s.gridZoom}`,
+      () =>
+        whenReady(view, () => {
+          const { tool, gridZoom } = useAppStore.getState();
+          view.setTool(tool);
+          view.setGridZoom(tool === "tiles" ? gridZoom : null);
+        }),
+    ),
+    follow(
+      useAppStore,
+      (s) => s.selection,
+      (selection) =>
+        void view.showSelection(selectionBBox(selection), selection.kind === "tiles" ? selection.tiles : []),
+    ),
+    follow(
+      useAppStore,
+      (s) => s.focus,
+      () => fitToFocus(view, useAppStore.getState()),
+    ),
+    follow(
+      useMapLayers,
+      (s) => s.boxes,
+      (boxes) => void view.showBoxes(boxes),
+    ),
+    follow(
+      useMapLayers,
+      (s) => s.labels,
+      () => whenReady(view, () => view.showLabels(useMapLayers.getState().labels)),
+    ),
+    follow(
+      useModelStore,
+      (s) => s.highlightedBox,
+      () => whenReady(view, () => view.highlightBox(useModelStore.getState().highlightedBox)),
+    ),
+  ];
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
+}
