@@ -1,3 +1,5 @@
+import { registerErrorType } from "../io/error-data";
+
 /** A crop that failed at one tile: names the source, the tile and the reason. */
 export class CropError extends Error {
   override readonly name = "CropError";
@@ -9,3 +11,5 @@ export class CropError extends Error {
     super(`${source}${tile ? ` tile ${tile.z}/${tile.x}/${tile.y}` : ""}: ${reason}`);
   }
 }
+
+registerErrorType("CropError", CropError);

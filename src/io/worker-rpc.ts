@@ -51,7 +51,7 @@ export class WorkerClient<M extends MessageMap> {
   /** Sends one request; the signal aborts it in the worker too. */
   call<K extends keyof M & string>(type: K, request: M[K]["request"], options: CallOptions<M[K]["event"]> = {}) {
     const { signal, onEvent, transfer } = options;
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise<M[K]["response"]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onEvent: onEvent as ((event: unknown) => void) | undefined });

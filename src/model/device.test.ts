@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GpuLimitError, gpuLimitProblem } from "./device";
+import { gpuLimitProblem } from "./device";
+import { GpuLimitError } from "./model-errors";
 import type { ModelManifest } from "./manifest";
 
 const GIB = 2 ** 30;

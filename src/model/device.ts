@@ -5,26 +5,8 @@ export interface DeviceReport {
   crossOriginIsolated: boolean;
 }
 
-import { formatBytes, type ModelManifest, type SessionDtypes, uniformDtypes } from "./manifest";
-
-/**
- * A weight larger than one WebGPU buffer may be on this adapter (each initializer becomes one buffer; ONNX Runtime
- * splits bindings, not buffers): names the limit, its value, and the weight.
- */
-export class GpuLimitError extends Error {
-  override readonly name = "GpuLimitError";
-  readonly limit = "maxBufferSize";
-  constructor(
-    readonly available: number,
-    readonly needed: number,
-    readonly tensor: string,
-    readonly file: string,
-  ) {
-    super(
-      `This GPU holds at most ${formatBytes(available)} in one buffer (its WebGPU maxBufferSize is ${available} bytes), but the model's largest weight, ${tensor} in ${file}, is ${formatBytes(needed)} (${needed} bytes). Load the model at a 4-bit dtype, whose weights are smaller, or on WASM.`,
-    );
-  }
-}
+import { type ModelManifest, type SessionDtypes, uniformDtypes } from "./manifest";
+import { GpuLimitError } from "./model-errors";
 
 /** The first weight of the files to load that one buffer of the adapter cannot hold, or null when all fit. */
 export function gpuLimitProblem(

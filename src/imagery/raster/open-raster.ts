@@ -5,6 +5,7 @@ import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/geore
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
 import type { BBox } from "../../geo/tiles";
 import { type ByteSource, type FetchProblem, FetchSourceError } from "../../io/source";
+import { registerErrorType } from "../../io/error-data";
 import { RangeReader } from "./range-reader";
 
 /** One resolution level of a raster: full resolution first, then each overview, finest to coarsest. */
@@ -59,6 +60,7 @@ export class RasterReadError extends Error {
     super(refusal.reason);
   }
 }
+registerErrorType("RasterReadError", RasterReadError);
 
 /** The refusal for a problem, with the sentence that names the file, the problem and the fix. */
 export function refuse(name: string, problem: RasterProblem): RasterRefusal {
