@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { describeModelFailure, type FailureContext, smallerDtype } from "./errors";
-import { sha256Hex, verifyFile } from "./model-files";
 import {
   assertQwen3VlConfig,
   CacheReorderMissingError,
@@ -10,6 +9,7 @@ import {
   OutOfMemoryError,
   UnsupportedModelError,
 } from "./model-errors";
+import { sha256Hex, verifyFile } from "./model-files";
 
 const webgpuQ4f16: FailureContext = { device: "webgpu", dtype: "q4f16", availableDtypes: ["fp32", "q4", "q4f16"] };
 const webgpuFp32: FailureContext = { device: "webgpu", dtype: "fp32", availableDtypes: ["fp32", "q4", "q4f16"] };
@@ -82,11 +82,17 @@ describe("describeModelFailure", () => {
 
   it("names a 404 a missing file and any other status by its number", () => {
     const url = "http://x/m/onnx/a.onnx";
-    const missing = describeModelFailure(new ModelFileError("onnx/a.onnx", { kind: "http-status", url, status: 404 }), wasmFp32);
+    const missing = describeModelFailure(
+      new ModelFileError("onnx/a.onnx", { kind: "http-status", url, status: 404 }),
+      wasmFp32,
+    );
     expect(missing).toMatchObject({ kind: "missing-file", httpStatus: 404 });
     expect(missing.summary).toContain("onnx/a.onnx");
     for (const status of [403, 500]) {
-      const refused = describeModelFailure(new ModelFileError("onnx/a.onnx", { kind: "http-status", url, status }), wasmFp32);
+      const refused = describeModelFailure(
+        new ModelFileError("onnx/a.onnx", { kind: "http-status", url, status }),
+        wasmFp32,
+      );
       expect(refused).toMatchObject({ kind: "http-error", httpStatus: status });
       expect(refused.summary).toContain(`HTTP ${status}`);
       expect(refused.summary).not.toMatch(/missing/);

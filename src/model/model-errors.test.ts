@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { CallQueue } from "../io/call-queue";
-import { type MessageSpec, serveWorker, WorkerClient } from "../io/worker-rpc";
 import { CropError } from "../imagery/crop-error";
 import { RasterReadError } from "../imagery/raster/open-raster";
+import { CallQueue } from "../io/call-queue";
+import { type MessageSpec, serveWorker, WorkerClient } from "../io/worker-rpc";
 import {
   CacheReorderMissingError,
   DeviceLostError,

@@ -119,7 +119,8 @@ async function verifiedBody(
 async function fetchFile(url: string, file: WantedFile, signal?: AbortSignal): Promise<Response | null> {
   const response = await fetch(url, { signal });
   if (file.optional && response.status === 404) return null;
-  if (!response.ok || !response.body) throw new ModelFileError(file.path, { kind: "http-status", url, status: response.status });
+  if (!response.ok || !response.body)
+    throw new ModelFileError(file.path, { kind: "http-status", url, status: response.status });
   return response;
 }
 
@@ -230,6 +231,7 @@ export async function ensureModelFiles(
         total,
         ...meter.measure(before + n),
       });
+    onProgress({ status: "request", file: file.path, loaded: before, total });
     let blob: Blob | null = null;
     if (!notCached) {
       const stored = await downloadToCache(cache, url, file, onBytes, signal);

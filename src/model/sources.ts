@@ -148,5 +148,7 @@ export async function describeFolder(
   }
   const config = (await configResponse.json()) as TransformersJsConfig;
   assertQwen3VlConfig(config, `${base}config.json`);
-  return manifest ? { manifest, config, dtypes: manifest.dtypes } : { manifest: null, config, dtypes: dtypesFromConfig(config) };
+  return manifest
+    ? { manifest, config, dtypes: manifest.dtypes }
+    : { manifest: null, config, dtypes: dtypesFromConfig(config) };
 }

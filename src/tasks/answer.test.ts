@@ -90,4 +90,3 @@ describe("AnswerStream", () => {
     expect(openAnswer.end(true)).toMatchObject({ think: "Fields.", answer: "farm", stopped: true });
   });
 });
-

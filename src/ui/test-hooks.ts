@@ -1,8 +1,8 @@
+import { loadModel, replayAnswer } from "../app/model";
 import { cropInWorker } from "../imagery/crop";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
 import { activeMapView } from "./MapPanel";
-import { replayAnswer } from "./model/actions";
 
 /**
  * Handles the browser tests use to reach the app's real code paths (the same functions the UI calls): the store,
@@ -10,6 +10,13 @@ import { replayAnswer } from "./model/actions";
  */
 export function installTestHooks(): void {
   Object.assign(window, {
-    __geozero: { store: useAppStore, modelStore: useModelStore, map: activeMapView, cropInWorker, replayAnswer },
+    __geozero: {
+      store: useAppStore,
+      modelStore: useModelStore,
+      map: activeMapView,
+      cropInWorker,
+      replayAnswer,
+      loadModel,
+    },
   });
 }

@@ -4,8 +4,8 @@ import type { AffineTransform, GeoReference } from "../../geo/georef";
 import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
 import type { BBox } from "../../geo/tiles";
-import { type ByteSource, type FetchProblem, FetchSourceError } from "../../io/source";
 import { registerErrorType } from "../../io/error-data";
+import { type ByteSource, type FetchProblem, FetchSourceError } from "../../io/source";
 import { RangeReader } from "./range-reader";
 
 /** One resolution level of a raster: full resolution first, then each overview, finest to coarsest. */
