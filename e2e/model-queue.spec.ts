@@ -33,8 +33,14 @@ test("beam search reports its steps, the time to the first step and steps per se
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
   await page.getByTestId("system-prompt").setChecked(false);
   await page.getByTestId("decoding").selectOption("beam");
-  await page.getByTestId("max-new-tokens").fill("6");
+  await page.getByTestId("max-new-tokens").fill("12");
   await page.getByTestId("ask").click();
+  // While it runs: the steps so far and the time to the first step, never "first token 0.00 s".
+  await expect(page.getByTestId("run-stats")).toContainText(/Generating · [1-9]\d* beam steps · first step/, {
+    timeout: 120_000,
+  });
+  const running = (await page.getByTestId("run-stats").textContent()) ?? "";
+  expect(Number(/first step (\d+\.\d+) s/.exec(running)?.[1])).toBeGreaterThan(0);
   await expect(page.getByTestId("run-stats")).toContainText("Done", { timeout: 120_000 });
   const stats = (await page.getByTestId("run-stats").textContent()) ?? "";
   const firstStep = Number(/first step (\d+\.\d+) s/.exec(stats)?.[1]);
