@@ -8,7 +8,6 @@ import {
   DeviceLostError,
   GpuLimitError,
   ModelFileError,
-  NoModelLoadedError,
   OutOfMemoryError,
   typedRuntimeError,
   UnsupportedModelError,
@@ -45,7 +44,6 @@ const CASES: Array<[string, () => Error]> = [
   ["DeviceLostError", () => new DeviceLostError("destroyed", "device.destroy() called", "reload the model")],
   ["OutOfMemoryError", () => new OutOfMemoryError("wasm", "std::bad_alloc")],
   ["CacheReorderMissingError", () => new CacheReorderMissingError()],
-  ["NoModelLoadedError", () => new NoModelLoadedError()],
   ["CropError", () => new CropError("Esri", { z: 17, x: 1, y: 2 }, "HTTP 500 for http://t/17/1/2")],
   [
     "RasterReadError",

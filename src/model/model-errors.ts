@@ -145,14 +145,6 @@ export class CacheReorderMissingError extends Error {
   }
 }
 
-/** A question asked with no model loaded. */
-export class NoModelLoadedError extends Error {
-  override readonly name = "NoModelLoadedError";
-  constructor() {
-    super("No model is loaded; load one in the Model panel first.");
-  }
-}
-
 // ONNX Runtime and the browsers report these only in words: read once, where they are caught in the worker.
 const DEVICE_LOST_TEXT =
   /device (?:was |is |has been )?lost|lost the (?:gpu )?device|GPUDeviceLost|DEVICE_REMOVED|DEVICE_HUNG/i;
@@ -179,7 +171,6 @@ const MODEL_ERROR_TYPES = [
   ["DeviceLostError", DeviceLostError],
   ["OutOfMemoryError", OutOfMemoryError],
   ["CacheReorderMissingError", CacheReorderMissingError],
-  ["NoModelLoadedError", NoModelLoadedError],
 ] as const;
 
 for (const [name, type] of MODEL_ERROR_TYPES) registerErrorType(name, type);

@@ -11,7 +11,7 @@ import { type GenerationOutput, Generator } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
 import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, ModelMessages } from "./messages";
-import { DeviceLostError, NoModelLoadedError, typedRuntimeError } from "./model-errors";
+import { DeviceLostError, typedRuntimeError } from "./model-errors";
 import { ensureModelFiles } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
@@ -161,7 +161,7 @@ async function generate(
   emit: (event: GenerateEvent) => void,
   signal: AbortSignal,
 ): Promise<GenerateResult> {
-  if (!loaded) throw new NoModelLoadedError();
+  if (!loaded) throw new Error("No model is loaded; load one in the Model panel first.");
   const { processor, generator } = loaded;
   const started = performance.now();
   const imageProcessor = (processor as unknown as { image_processor: { min_pixels: number; max_pixels: number } })
