@@ -91,6 +91,8 @@ test("after a long session the sidebar stays short and nothing runs past its edg
       beams: {
         status: "beams",
         step: 7,
+        firstStepMs: 1200,
+        stepsPerSecond: 2,
         bestText: "y".repeat(2000),
         bestLogProb: -1,
         finishedText: null,

@@ -49,7 +49,9 @@ test("a download cut off, or a page reloaded mid-download, leaves nothing half-c
     await route.fulfill({ response, body: body.subarray(0, body.length >> 1) });
   });
   await page.goto("/");
-  expect(await loadModel(page, "wasm")).toContain(`${TARGET}: got ${(expected?.bytes ?? 0) >> 1} bytes`);
+  const bytes = expected?.bytes ?? 0;
+  expect(await loadModel(page, "wasm")).toContain(`${TARGET} is corrupt`);
+  await expect(page.getByTestId("load-error")).toContainText(`it is ${bytes >> 1} of ${bytes} bytes long`);
   const afterCut = await cachedPaths(page);
   expect(afterCut).toContain("config.json");
   expect(afterCut).not.toContain(TARGET);

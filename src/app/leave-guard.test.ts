@@ -9,7 +9,7 @@ describe("leaveWarning", () => {
     expect(leaveWarning(idle)).toBeNull();
     const loading = {
       ...idle,
-      load: { status: "loading", progress: null, controller: new AbortController() },
+      load: { status: "loading", progress: null, controller: new AbortController(), kept: null },
     } as const;
     expect(leaveWarning(loading)).toMatch(/downloading/);
     const run = (status: "running" | "done" | "stopped") => ({ ...idle, run: { status } as ModelState["run"] });

@@ -13,18 +13,15 @@ import type { Answer, Answerer, AnswerOptions, AnswerRequest } from "./answerer"
 /**
  * An answerer over a loaded folder. Every sample is prefilled whole (no KV prefix carried over from the previous
  * sample), so an answer does not depend on which samples ran before it and a resumed run answers as a fresh one.
- * The one Generator holds one KV cache, so overlapping calls are queued and run one after another.
+ * The one Generator holds one KV cache, so overlapping calls go through the model's one queue (src/io/call-queue.ts,
+ * as in the browser's model worker): one after another, a cancelled waiting call never runs.
  */
 export function generatorAnswerer(loaded: LoadedFolder): Answerer {
   const { model, processor } = loaded;
   const generator = new Generator(model, processor.tokenizer as never, { reusePrefix: false });
 
-  let queue: Promise<unknown> = Promise.resolve();
-  const answer = (request: AnswerRequest, decoding: Decoding, options: AnswerOptions): Promise<Answer> => {
-    const next = queue.then(() => answerNow(request, decoding, options));
-    queue = next.catch(() => {});
-    return next;
-  };
+  const answer = (request: AnswerRequest, decoding: Decoding, options: AnswerOptions): Promise<Answer> =>
+    loaded.queue.run(() => answerNow(request, decoding, options), options.signal);
 
   async function answerNow(
     request: AnswerRequest,

@@ -1,3 +1,4 @@
+import { registerErrorType } from "../io/error-data";
 import type { FetchProblem } from "../io/source";
 
 /** A crop that failed at one tile: names the source, the tile and the reason. */
@@ -13,3 +14,5 @@ export class CropError extends Error {
     super(`${source}${tile ? ` tile ${tile.z}/${tile.x}/${tile.y}` : ""}: ${reason}`);
   }
 }
+
+registerErrorType("CropError", CropError);

@@ -13,7 +13,7 @@ import {
   type SampleRecord,
 } from "../eval/record-format";
 import { type GeoReference, parseWorldFile } from "../geo/georef";
-import { useModelStore } from "../state/model-store";
+import { loadedModelOf, useModelStore } from "../state/model-store";
 import { downloadBlob, downloadGeoJson } from "../ui/download";
 import { imageFileSize, workerAnswerer } from "./browser-answerer";
 import { recordsCsv, recordsJsonl, sampleGeoJson } from "./export";
@@ -259,9 +259,9 @@ export async function setMark(id: string, mark: ReviewMark | null): Promise<void
 
 /** The loaded model as the evaluation names it, or why none can run. */
 function loadedModel(): { model: string; dtype: string; device: string } | string {
-  const { load } = useModelStore.getState();
-  if (load.status !== "ready") return "Load a model first (Map view, Model panel).";
-  return { model: load.modelId, dtype: load.dtype, device: `transformers.js ${load.device}` };
+  const loaded = loadedModelOf(useModelStore.getState().load);
+  if (!loaded) return "Load a model first (Map view, Model panel).";
+  return { model: loaded.modelId, dtype: loaded.dtype, device: `transformers.js ${loaded.device}` };
 }
 
 /** Why a run cannot start or resume now, or null. */

@@ -1,39 +1,75 @@
 import { describe, expect, it } from "vitest";
+import { CallQueue } from "./call-queue";
+import { registerErrorType } from "./error-data";
 import { type MessageSpec, serveWorker, WorkerClient } from "./worker-rpc";
 
 type TestMessages = {
   add: MessageSpec<{ a: number; b: number }, number, { step: string }>;
-  wait: MessageSpec<{ ms: number }, string>;
+  wait: MessageSpec<{ ms: number; name: string }, string>;
   fail: MessageSpec<null, never>;
+  failTyped: MessageSpec<null, never>;
 };
+
+class LimitError extends Error {
+  override readonly name = "LimitError";
+  constructor(
+    readonly limit: string,
+    readonly value: number,
+    readonly where: { file: string; sizes: number[] },
+  ) {
+    super(`${limit} is ${value}`);
+  }
+}
+registerErrorType("LimitError", LimitError);
 
 function connectedPair() {
   const channel = new MessageChannel();
   channel.port1.start();
   channel.port2.start();
-  return { page: channel.port1, worker: channel.port2, close: () => channel.port1.close() };
+  return { page: channel.port1, worker: channel.port2 };
+}
+
+/** A worker whose `wait` handler records when it starts and when its signal is aborted, as the worker saw it. */
+function serveTestWorker(queue?: CallQueue) {
+  const { page, worker } = connectedPair();
+  const log: string[] = [];
+  const abortSeen = new Map<string, () => void>();
+  const workerSawAbort = (name: string) => new Promise<void>((resolve) => abortSeen.set(name, resolve));
+  serveWorker<TestMessages>(
+    worker,
+    {
+      add: async ({ a, b }, { emit }) => {
+        emit({ step: "adding" });
+        return a + b;
+      },
+      wait: ({ ms, name }, { signal }) =>
+        new Promise((resolve, reject) => {
+          log.push(`start ${name}`);
+          const timer = setTimeout(() => {
+            log.push(`end ${name}`);
+            resolve(name);
+          }, ms);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            log.push(`aborted ${name}`);
+            abortSeen.get(name)?.();
+            reject(signal.reason);
+          });
+        }),
+      fail: async () => {
+        throw new RangeError("bad input: expected a positive number");
+      },
+      failTyped: async () => {
+        throw new LimitError("maxBufferSize", 268_435_456, { file: "onnx/a.onnx_data", sizes: [1, 2] });
+      },
+    },
+    { queue },
+  );
+  return { client: new WorkerClient<TestMessages>(page), log, workerSawAbort, close: () => page.close() };
 }
 
 describe("worker RPC", () => {
-  const { page, worker } = connectedPair();
-  serveWorker<TestMessages>(worker, {
-    add: async ({ a, b }, { emit }) => {
-      emit({ step: "adding" });
-      return a + b;
-    },
-    wait: ({ ms }, { signal }) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => resolve("waited"), ms);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          reject(signal.reason);
-        });
-      }),
-    fail: async () => {
-      throw new RangeError("bad input: expected a positive number");
-    },
-  });
-  const client = new WorkerClient<TestMessages>(page);
+  const { client, workerSawAbort, log, close } = serveTestWorker();
 
   it("returns responses and streams events", async () => {
     const events: string[] = [];
@@ -49,16 +85,56 @@ describe("worker RPC", () => {
     });
   });
 
-  it("aborts the call on both sides", async () => {
+  it("re-creates a registered error type with its fields", async () => {
+    const error = await client.call("failTyped", null).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LimitError);
+    expect(error).toMatchObject({
+      name: "LimitError",
+      message: "maxBufferSize is 268435456",
+      limit: "maxBufferSize",
+      value: 268_435_456,
+      where: { file: "onnx/a.onnx_data", sizes: [1, 2] },
+    });
+  });
+
+  it("aborts the call on both sides: the caller's promise rejects and the worker's handler sees its signal abort", async () => {
     const controller = new AbortController();
-    const pending = client.call("wait", { ms: 10_000 }, { signal: controller.signal });
+    const pending = client.call("wait", { ms: 10_000, name: "long" }, { signal: controller.signal });
+    const seen = workerSawAbort("long");
+    await new Promise((resolve) => setTimeout(resolve, 10));
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
+    await seen;
+    expect(log).toEqual(["start long", "aborted long"]);
   });
 
   it("answers an unknown message with the known ones", async () => {
     const untyped = client as unknown as WorkerClient<{ nope: MessageSpec<null, null> }>;
-    await expect(untyped.call("nope", null)).rejects.toThrow(/Unknown worker message "nope". Known: add, wait, fail/);
-    page.close();
+    await expect(untyped.call("nope", null)).rejects.toThrow(
+      /Unknown worker message "nope". Known: add, wait, fail, failTyped/,
+    );
+    close();
+  });
+});
+
+describe("worker RPC with a queue", () => {
+  it("runs calls one at a time in the order sent; an aborted waiting call never runs; an aborted running one ends", async () => {
+    const { client, log, workerSawAbort, close } = serveTestWorker(new CallQueue());
+    const stopFirst = new AbortController();
+    const cancelSecond = new AbortController();
+    const first = client.call("wait", { ms: 10_000, name: "first" }, { signal: stopFirst.signal });
+    const second = client.call("wait", { ms: 1, name: "second" }, { signal: cancelSecond.signal });
+    const third = client.call("wait", { ms: 1, name: "third" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(["start first"]);
+    cancelSecond.abort();
+    await expect(second).rejects.toMatchObject({ name: "AbortError" });
+    const seen = workerSawAbort("first");
+    stopFirst.abort();
+    await expect(first).rejects.toMatchObject({ name: "AbortError" });
+    await seen;
+    expect(await third).toBe("third");
+    expect(log).toEqual(["start first", "aborted first", "start third", "end third"]);
+    close();
   });
 });

@@ -1,7 +1,10 @@
 /**
  * Typed, cancellable calls between the page and a Web Worker: one map from message type to its request, response
  * and progress event types, as MapLibre's actor messages. An unknown type is answered with the list of known ones.
+ * Errors cross as data (error-data.ts) and are re-created as their registered classes.
  */
+import type { CallQueue } from "./call-queue";
+import { type ErrorData, errorFromData, errorToData } from "./error-data";
 
 /** One entry per message type. */
 export interface MessageSpec<Request, Response, Event = never> {
@@ -18,7 +21,7 @@ type Envelope =
   | { kind: "abort"; id: number }
   | { kind: "event"; id: number; event: unknown }
   | { kind: "result"; id: number; response: unknown }
-  | { kind: "error"; id: number; name: string; message: string };
+  | { kind: "error"; id: number; error: ErrorData };
 
 /** The worker-side or page-side end of a channel: a Worker, the worker's global scope, or a MessagePort. */
 export interface Endpoint {
@@ -48,7 +51,7 @@ export class WorkerClient<M extends MessageMap> {
   /** Sends one request; the signal aborts it in the worker too. */
   call<K extends keyof M & string>(type: K, request: M[K]["request"], options: CallOptions<M[K]["event"]> = {}) {
     const { signal, onEvent, transfer } = options;
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise<M[K]["response"]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onEvent: onEvent as ((event: unknown) => void) | undefined });
@@ -75,9 +78,7 @@ export class WorkerClient<M extends MessageMap> {
     }
     if (message.kind === "error") {
       this.pending.delete(message.id);
-      const error = new Error(message.message);
-      error.name = message.name;
-      call.reject(error);
+      call.reject(errorFromData(message.error));
     }
   }
 }
@@ -104,9 +105,24 @@ export class Transferring<R> {
   ) {}
 }
 
-/** The worker's side: answers calls with the handlers. */
-export function serveWorker<M extends MessageMap>(endpoint: Endpoint, handlers: Handlers<M>): void {
+/** How the worker runs its calls. */
+export interface ServeOptions {
+  /** Runs the calls through this queue, one at a time in the order they arrive, rather than as they arrive. */
+  queue?: CallQueue;
+}
+
+/**
+ * The worker's side: answers calls with the handlers. An abort message aborts the call's signal: a call still waiting
+ * in the queue is removed, a running one sees its signal aborted.
+ */
+export function serveWorker<M extends MessageMap>(
+  endpoint: Endpoint,
+  handlers: Handlers<M>,
+  options: ServeOptions = {},
+): void {
   const controllers = new Map<number, AbortController>();
+  const fail = (id: number, error: unknown) =>
+    endpoint.postMessage({ kind: "error", id, error: errorToData(error) } satisfies Envelope);
   endpoint.addEventListener("message", async (event) => {
     const message = event.data as Envelope;
     if (message.kind === "abort") {
@@ -118,25 +134,20 @@ export function serveWorker<M extends MessageMap>(endpoint: Endpoint, handlers: 
     const handler = handlers[type as keyof M];
     if (!handler) {
       const known = Object.keys(handlers).join(", ");
-      endpoint.postMessage({
-        kind: "error",
-        id,
-        name: "Error",
-        message: `Unknown worker message "${type}". Known: ${known}.`,
-      });
+      fail(id, new Error(`Unknown worker message "${type}". Known: ${known}.`));
       return;
     }
     const controller = new AbortController();
     controllers.set(id, controller);
     const emit = (payload: unknown, transfer?: Transferable[]) =>
       endpoint.postMessage({ kind: "event", id, event: payload } satisfies Envelope, transfer ?? []);
+    const work = (signal: AbortSignal) => Promise.resolve(handler(request, { emit, signal }));
     try {
-      const result = await handler(request, { emit, signal: controller.signal });
+      const result = await (options.queue ? options.queue.run(work, controller.signal) : work(controller.signal));
       const { response, transfer } = result instanceof Transferring ? result : new Transferring(result, []);
       endpoint.postMessage({ kind: "result", id, response } satisfies Envelope, transfer);
     } catch (error) {
-      const { name, message: text } = error instanceof Error ? error : { name: "Error", message: String(error) };
-      endpoint.postMessage({ kind: "error", id, name, message: text } satisfies Envelope);
+      fail(id, error);
     } finally {
       controllers.delete(id);
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { GpuLimitError, gpuLimitProblem } from "./device";
+import { chooseBackend, type DeviceReport, gpuLimitProblem, NoUsableDeviceError } from "./device";
 import type { ModelManifest } from "./manifest";
+import { GpuLimitError } from "./model-errors";
 
 const GIB = 2 ** 30;
 /** GeoZero-8B's decoder graphs as the converter lists them: the untied lm_head is the largest weight. */
@@ -30,5 +31,52 @@ describe("gpuLimitProblem", () => {
     });
     expect(problem?.message).toContain("its WebGPU maxBufferSize is 1073741824 bytes");
     expect(problem?.message).toContain("lm_head.weight.T in onnx/decoder_model_merged_fp16.onnx, is 1.24 GB");
+  });
+});
+
+describe("chooseBackend", () => {
+  const hardware: DeviceReport = {
+    webgpu: { adapter: "nvidia ampere", shaderF16: true, maxBufferSize: GIB, software: false },
+    webgpuError: null,
+    crossOriginIsolated: true,
+  };
+  const swiftShader: DeviceReport = {
+    webgpu: { adapter: "google swiftshader", shaderF16: true, maxBufferSize: GIB, software: true },
+    webgpuError: null,
+    crossOriginIsolated: true,
+  };
+  const noGpu: DeviceReport = { webgpu: null, webgpuError: "no adapter", crossOriginIsolated: true };
+  const dtypes = ["fp32", "q4", "q4f16"];
+  const small = { name: "geozero-tiny", wasmBytes: () => 20_000_000 };
+  const large = { name: "geozero-8b", wasmBytes: () => 6 * GIB };
+
+  it("takes a hardware WebGPU adapter automatically", () => {
+    expect(chooseBackend(hardware, dtypes, undefined, small)).toMatchObject({ device: "webgpu", dtype: "q4f16" });
+  });
+
+  it("lets WASM win over a software adapter for a model that fits WASM, and says why", () => {
+    const choice = chooseBackend(swiftShader, dtypes, undefined, small);
+    expect(choice).toMatchObject({ device: "wasm", dtype: "q4" });
+    expect(choice.reason).toContain("google swiftshader, is a software renderer");
+  });
+
+  it("says plainly there is no usable GPU for a model too large for WASM, and still lets the user force WebGPU", () => {
+    let caught: unknown = null;
+    try {
+      chooseBackend(swiftShader, dtypes, undefined, large);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(NoUsableDeviceError);
+    expect((caught as Error).message).toContain("This machine has no GPU the app can use");
+    expect((caught as Error).message).toContain("Choose WebGPU under Device");
+    expect(() => chooseBackend(noGpu, dtypes, undefined, large)).toThrow(/no GPU the app can use/);
+    const forced = chooseBackend(swiftShader, dtypes, "webgpu", large);
+    expect(forced).toMatchObject({ device: "webgpu" });
+    expect(forced.reason).toContain("software renderer");
+  });
+
+  it("takes WASM when there is no adapter and the model's size is unknown", () => {
+    expect(chooseBackend(noGpu, dtypes, undefined, { name: "x", wasmBytes: () => null }).device).toBe("wasm");
   });
 });

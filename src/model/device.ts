@@ -1,30 +1,18 @@
 /** What this browser offers for inference: the one place device capabilities are probed. */
 export interface DeviceReport {
-  webgpu: { adapter: string; shaderF16: boolean; maxBufferSize: number } | null;
+  webgpu: {
+    adapter: string;
+    shaderF16: boolean;
+    maxBufferSize: number;
+    /** a fallback adapter or a software renderer (SwiftShader, llvmpipe): WebGPU without a GPU */
+    software: boolean;
+  } | null;
   webgpuError: string | null;
   crossOriginIsolated: boolean;
 }
 
 import { formatBytes, type ModelManifest, type SessionDtypes, uniformDtypes } from "./manifest";
-
-/**
- * A weight larger than one WebGPU buffer may be on this adapter (each initializer becomes one buffer; ONNX Runtime
- * splits bindings, not buffers): names the limit, its value, and the weight.
- */
-export class GpuLimitError extends Error {
-  override readonly name = "GpuLimitError";
-  readonly limit = "maxBufferSize";
-  constructor(
-    readonly available: number,
-    readonly needed: number,
-    readonly tensor: string,
-    readonly file: string,
-  ) {
-    super(
-      `This GPU holds at most ${formatBytes(available)} in one buffer (its WebGPU maxBufferSize is ${available} bytes), but the model's largest weight, ${tensor} in ${file}, is ${formatBytes(needed)} (${needed} bytes). Load the model at a 4-bit dtype, whose weights are smaller, or on WASM.`,
-    );
-  }
-}
+import { GpuLimitError } from "./model-errors";
 
 /** The first weight of the files to load that one buffer of the adapter cannot hold, or null when all fit. */
 export function gpuLimitProblem(
@@ -65,12 +53,14 @@ export async function probeDevice(): Promise<DeviceReport> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { ...base, webgpu: null, webgpuError: "WebGPU gave no adapter (no suitable GPU or driver)" };
     const info = adapter.info;
+    const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") || "unknown adapter";
     return {
       ...base,
       webgpu: {
-        adapter: [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(" ") || "unknown adapter",
+        adapter: name,
         shaderF16: adapter.features.has("shader-f16"),
         maxBufferSize: adapter.limits.maxBufferSize,
+        software: isSoftwareAdapter(adapter, name),
       },
       webgpuError: null,
     };
@@ -79,23 +69,82 @@ export async function probeDevice(): Promise<DeviceReport> {
   }
 }
 
+/** Software renderers that WebGPU may offer where there is no usable GPU. */
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|lavapipe|microsoft basic render/i;
+
+function isSoftwareAdapter(adapter: GPUAdapter, name: string): boolean {
+  const fallback =
+    (adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return fallback === true || SOFTWARE_RENDERERS.test(name);
+}
+
+/** WebAssembly's 32-bit memory: weights beyond it cannot load on WASM. */
+export const WASM_MEMORY_BYTES = 4 * 2 ** 30;
+
+/** What the backend choice needs to know about the model beyond its dtypes. */
+export interface ModelNeeds {
+  /** the model's name, for messages */
+  name: string;
+  /** bytes the model's weights take on WASM at the given dtypes; null when unknown (no manifest) */
+  wasmBytes: (sessions: SessionDtypes) => number | null;
+}
+
+/** The automatic choice found no device that can run the model: no GPU the app can use, and too large for WASM. */
+export class NoUsableDeviceError extends Error {
+  override readonly name = "NoUsableDeviceError";
+  constructor(
+    readonly model: string,
+    readonly wasmBytes: number,
+    /** the software adapter WebGPU offered, if any */
+    readonly softwareAdapter: string | null,
+  ) {
+    const gpu = softwareAdapter
+      ? `WebGPU offers only ${softwareAdapter}, a software renderer`
+      : "this browser gives no WebGPU adapter";
+    const force = softwareAdapter
+      ? " Choose WebGPU under Device to run it on the software renderer anyway (very slow), or use a machine with a GPU."
+      : " Use a machine with a GPU and a browser with WebGPU.";
+    super(
+      `This machine has no GPU the app can use (${gpu}), and ${model} needs ${formatBytes(wasmBytes)} of weights on WASM, more than WASM's ${formatBytes(WASM_MEMORY_BYTES)} of memory.${force}`,
+    );
+  }
+}
+
 /**
- * Chooses the backend: WebGPU when an adapter exists (q4f16 with `shader-f16`, else q4), else WASM (q4). The user may
- * force either; forcing WebGPU without an adapter is refused with the reason.
+ * Chooses the backend. Automatic: WebGPU on a hardware adapter (q4f16 with `shader-f16`, else q4); WASM (q4) when
+ * there is none or only a software one (SwiftShader runs a model about 100× slower than WASM), unless the model is
+ * too large for WASM, which throws a {@link NoUsableDeviceError}. The user may force either; forcing WebGPU without an
+ * adapter is refused with the reason, forcing it on a software adapter is allowed.
  */
-export function chooseBackend(report: DeviceReport, available: string[], forced?: "webgpu" | "wasm"): BackendChoice {
+export function chooseBackend(
+  report: DeviceReport,
+  available: string[],
+  forced?: "webgpu" | "wasm",
+  needs?: ModelNeeds,
+): BackendChoice {
+  if (forced === "wasm") return wasmChoice(available, "WASM on the CPU, because you chose WASM.");
+  if (forced === "webgpu") return webgpuChoice(report, available);
+  const webgpu = report.webgpu;
+  if (webgpu && !webgpu.software) return webgpuChoice(report, available);
+  const why = webgpu
+    ? `the only WebGPU adapter, ${webgpu.adapter}, is a software renderer without a GPU, far slower than WASM`
+    : `WebGPU is unavailable: ${report.webgpuError}`;
+  const choice = wasmChoice(available, `WASM on the CPU, because ${why}.`);
+  const wasmBytes = needs?.wasmBytes(choice.sessions) ?? null;
+  if (wasmBytes !== null && wasmBytes > WASM_MEMORY_BYTES)
+    throw new NoUsableDeviceError(needs?.name ?? "the model", wasmBytes, webgpu?.adapter ?? null);
+  return choice;
+}
+
+function webgpuChoice(report: DeviceReport, available: string[]): BackendChoice {
+  if (!report.webgpu) throw new Error(`WebGPU was chosen but ${report.webgpuError}. Choose WASM instead.`);
   const pick = (preferred: string[]) => preferred.find((d) => available.includes(d)) ?? available[0];
-  if (forced === "wasm" || (!report.webgpu && forced !== "webgpu")) {
-    const why = forced === "wasm" ? "you chose WASM" : `WebGPU is unavailable: ${report.webgpuError}`;
-    return wasmChoice(available, `WASM on the CPU, because ${why}.`);
-  }
-  if (!report.webgpu) {
-    throw new Error(`WebGPU was chosen but ${report.webgpuError}. Choose WASM instead.`);
-  }
-  const { adapter, shaderF16 } = report.webgpu;
+  const { adapter, shaderF16, software } = report.webgpu;
   const dtype = shaderF16 ? pick(["q4f16", "q4", "fp32"]) : pick(["q4", "fp32"]);
   const f16 = shaderF16 ? "it supports shader-f16" : "it lacks shader-f16, so fp16 activations are off";
-  return { device: "webgpu", dtype, sessions: uniformDtypes(dtype), reason: `WebGPU on ${adapter}; ${f16}.` };
+  const slow = software ? " It is a software renderer without a GPU: expect answers far slower than on a GPU." : "";
+  return { device: "webgpu", dtype, sessions: uniformDtypes(dtype), reason: `WebGPU on ${adapter}; ${f16}.${slow}` };
 }
 
 /**

@@ -1,16 +1,28 @@
 /**
  * Turns a failed load or generation into what the user needs: what went wrong in words, the facts that matter (the
- * file and its hashes), and the one-click recoveries that make sense. Pure, so it is tested in Node; the worker RPC
- * carries only an error's name and message, so classification works from those.
+ * file and its hashes, the HTTP status, the GPU limit), and the one-click recoveries that make sense. It switches on
+ * the error's type and fields (model-errors.ts), which cross the worker boundary as data; never on its text.
  */
+import {
+  CacheReorderMissingError,
+  DeviceLostError,
+  GpuLimitError,
+  httpStatusText,
+  ModelFileError,
+  OutOfMemoryError,
+  UnsupportedModelError,
+} from "./model-errors";
 
 /** The kinds of failure the app tells apart. */
 export type ModelFailureKind =
   | "device-lost"
   | "out-of-memory"
+  | "gpu-limit"
   | "corrupt-file"
   | "missing-file"
+  | "http-error"
   | "not-qwen3-vl"
+  | "outdated-folder"
   | "storage-full"
   | "other";
 
@@ -26,6 +38,8 @@ export interface ModelFailure {
   detail: string;
   /** For a corrupt file: its path and expected and actual SHA-256. */
   file?: { path: string; expected: string; actual: string };
+  /** For a refused request: the HTTP status. */
+  httpStatus?: number;
   actions: RecoveryAction[];
 }
 
@@ -39,20 +53,8 @@ export interface FailureContext {
   maxPixels?: number;
 }
 
-/** Error name used for a folder whose config is not Qwen3-VL. */
-export const UNSUPPORTED_MODEL = "UnsupportedModelError";
-
 /** Largest to smallest weights; q4f16 is left out because it needs `shader-f16`, which the failing device may lack. */
 const SHRINKING_DTYPES = ["fp32", "fp16", "q8", "q4"];
-
-const DEVICE_LOST =
-  /device (?:was |is |has been )?lost|lost the (?:gpu )?device|GPUDeviceLost|DEVICE_REMOVED|DEVICE_HUNG/i;
-const OUT_OF_MEMORY =
-  /out of memory|\bOOM\b|allocation failed|failed to allocate|could not allocate|cannot allocate|bad_alloc|exceeds the max buffer size|Maximum allowed buffer size/i;
-const CORRUPT = /^(\S+) is corrupt: its SHA-256 is ([0-9a-f]{64}), the manifest expects ([0-9a-f]{64})/;
-const TRUNCATED = /^(\S+): got \d+ bytes, the manifest says \d+/;
-const MISSING = /HTTP 404|lacks this file|was not found locally|file was not found/i;
-const STORAGE = /storage is full|QuotaExceeded/i;
 
 /** The next smaller dtype the folder holds, if any. */
 export function smallerDtype(dtype: string, available: string[]): string | null {
@@ -69,11 +71,11 @@ function reloads(context: FailureContext): RecoveryAction[] {
   return actions;
 }
 
-/** Classifies an error from the model worker. */
-export function classifyModelError(error: { name?: string; message: string }, context: FailureContext): ModelFailure {
-  const detail = error.message;
+/** Describes an error from the model worker (or any model code) by its type and fields. */
+export function describeModelFailure(error: unknown, context: FailureContext): ModelFailure {
+  const detail = error instanceof Error ? error.message : String(error);
   const base = { detail, actions: [] as RecoveryAction[] };
-  if (DEVICE_LOST.test(detail)) {
+  if (error instanceof DeviceLostError) {
     return {
       ...base,
       kind: "device-lost",
@@ -82,47 +84,52 @@ export function classifyModelError(error: { name?: string; message: string }, co
       actions: reloads(context),
     };
   }
-  if (OUT_OF_MEMORY.test(detail)) {
-    const pixels = context.maxPixels ? ` (now ${context.maxPixels.toLocaleString("en")} px)` : "";
-    const smaller = smallerDtype(context.dtype, context.availableDtypes);
-    const dtypeHint = smaller ? `, or load the model at ${smaller} instead of ${context.dtype}` : "";
-    return {
-      ...base,
-      kind: "out-of-memory",
-      summary: `The model ran out of memory on ${context.device}. Lower Max pixels in the Ask panel${pixels}${dtypeHint}.`,
-      actions: reloads(context),
-    };
-  }
-  const corrupt = CORRUPT.exec(detail);
-  if (corrupt) {
-    const [, path, actual, expected] = corrupt;
-    return {
-      ...base,
-      kind: "corrupt-file",
-      summary: `${path} is corrupt: its SHA-256 differs from the manifest's. Convert or copy the model folder again.`,
-      file: { path, expected, actual },
-    };
-  }
-  const truncated = TRUNCATED.exec(detail);
-  if (truncated) {
-    return { ...base, kind: "corrupt-file", summary: `${truncated[1]} is truncated. Copy the model folder again.` };
-  }
-  if (error.name === UNSUPPORTED_MODEL) return { ...base, kind: "not-qwen3-vl", summary: detail };
-  if (STORAGE.test(detail)) return { ...base, kind: "storage-full", summary: detail };
-  if (MISSING.test(detail)) {
-    return { ...base, kind: "missing-file", summary: `A model file is missing on the server: ${detail}` };
+  if (error instanceof OutOfMemoryError) return outOfMemory(error, context, base);
+  if (error instanceof GpuLimitError) return { ...base, kind: "gpu-limit", summary: detail, actions: reloads(context) };
+  if (error instanceof ModelFileError) return fileFailure(error, base);
+  if (error instanceof UnsupportedModelError) return { ...base, kind: "not-qwen3-vl", summary: detail };
+  if (error instanceof CacheReorderMissingError) return { ...base, kind: "outdated-folder", summary: detail };
+  if (error instanceof DOMException && error.name === "QuotaExceededError") {
+    const summary = `The browser's storage for this site is full (${detail}); free disk space or remove cached models, then load again.`;
+    return { ...base, kind: "storage-full", summary };
   }
   return { ...base, kind: "other", summary: detail };
 }
 
-/** Throws an {@link UNSUPPORTED_MODEL} error unless a config.json describes a Qwen3-VL model. */
-export function assertQwen3VlConfig(config: unknown, where: string): void {
-  const modelType = (config as { model_type?: unknown } | null)?.model_type;
-  if (modelType === "qwen3_vl") return;
-  const found = typeof modelType === "string" ? `a "${modelType}" model` : "no model_type";
-  const error = new Error(
-    `${where} holds ${found}; GeoZero Web runs Qwen3-VL (model_type "qwen3_vl") models only. Choose a GeoZero or Qwen3-VL folder converted with npm run convert.`,
-  );
-  error.name = UNSUPPORTED_MODEL;
-  throw error;
+function outOfMemory(error: OutOfMemoryError, context: FailureContext, base: Omit<ModelFailure, "kind" | "summary">) {
+  const pixels = context.maxPixels ? ` (now ${context.maxPixels.toLocaleString("en")} px)` : "";
+  const smaller = smallerDtype(context.dtype, context.availableDtypes);
+  const dtypeHint = smaller ? `, or load the model at ${smaller} instead of ${context.dtype}` : "";
+  return {
+    ...base,
+    kind: "out-of-memory" as const,
+    summary: `The model ran out of memory on ${error.device}. Lower Max pixels in the Ask panel${pixels}${dtypeHint}.`,
+    actions: reloads(context),
+  };
+}
+
+function fileFailure(error: ModelFileError, base: Omit<ModelFailure, "kind" | "summary">): ModelFailure {
+  const { file, problem } = error;
+  switch (problem.kind) {
+    case "hash-mismatch":
+      return {
+        ...base,
+        kind: "corrupt-file",
+        summary: `${file} is corrupt: its SHA-256 differs from the manifest's${problem.actualBytes < problem.expectedBytes ? ` and it is ${problem.actualBytes} of ${problem.expectedBytes} bytes long` : ""}. Convert or copy the model folder again.`,
+        file: { path: file, expected: problem.expectedSha256, actual: problem.actualSha256 },
+      };
+    case "http-status":
+      if (problem.status === 404) {
+        const summary = `A model file is missing on the server: ${file} (${problem.url}, HTTP 404). Convert or copy the model folder again.`;
+        return { ...base, kind: "missing-file", summary, httpStatus: 404 };
+      }
+      return {
+        ...base,
+        kind: "http-error",
+        summary: `The server refused ${file} with ${httpStatusText(problem.status)} (${problem.url}); check the server's permissions and logs, then load again.`,
+        httpStatus: problem.status,
+      };
+    case "folder-unreadable":
+      return { ...base, kind: "missing-file", summary: error.message };
+  }
 }

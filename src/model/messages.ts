@@ -29,6 +29,10 @@ export type GenerateEvent =
 export interface BeamsEvent {
   status: "beams";
   step: number;
+  /** from the call to the first beam step (image encoding and prompt) */
+  firstStepMs: number;
+  /** beam steps per second after the first (each step extends every beam by one token) */
+  stepsPerSecond: number;
   bestText: string;
   bestLogProb: number;
   finishedText: string | null;
@@ -50,6 +54,14 @@ export interface GenerateResult {
   note: string | null;
 }
 
+/** The model a worker holds, as its load was asked. */
+export interface LoadedModel {
+  modelId: string;
+  modelRoot: string;
+  device: "webgpu" | "wasm";
+  dtype: string;
+}
+
 /** The model worker's messages. */
 export type ModelMessages = {
   probe: MessageSpec<null, DeviceReport>;
@@ -65,5 +77,7 @@ export type ModelMessages = {
     LoadProgress
   >;
   generate: MessageSpec<GenerateRequest, GenerateResult, GenerateEvent>;
+  /** the model loaded now, if any: after a failed load, whether the earlier one is still there */
+  loaded: MessageSpec<null, LoadedModel | null>;
   unload: MessageSpec<null, null>;
 };

@@ -1,5 +1,6 @@
 import { createSHA256, type IHasher } from "hash-wasm";
 import type { ModelManifest } from "./manifest";
+import { ModelFileError } from "./model-errors";
 import { type LoadProgress, TransferMeter } from "./progress";
 import type { WantedFile } from "./sources";
 
@@ -8,11 +9,6 @@ export const MODEL_CACHE = "geozero-models-v1";
 const HASH_HEADER = "x-geozero-sha256";
 /** Hash header of files from folders without a manifest: stored as downloaded, with nothing to verify against. */
 const UNVERIFIED = "unverified";
-
-/** A model file that is missing, corrupt or could not be stored: names the file and the fix. */
-export class ModelFileError extends Error {
-  override readonly name = "ModelFileError";
-}
 
 /** Why the files of a load were read from the network without being kept: the browser would not store them. */
 export interface StorageRefusal {
@@ -52,20 +48,21 @@ export class Sha256Verifier {
     this.hasher.update(bytes);
   }
 
-  /** Throws a ModelFileError naming the file when its length or SHA-256 differ from the manifest's. */
+  /**
+   * Throws a ModelFileError naming the file, with the expected and actual SHA-256 and sizes, when its bytes differ
+   * from the manifest's: an edited file is a hash mismatch whatever its length.
+   */
   finish(): void {
     const { path, bytes, sha256 } = this.file;
-    if (this.received !== bytes) {
-      throw new ModelFileError(
-        `${path}: got ${this.received} bytes, the manifest says ${bytes}; the file is truncated. Convert or copy the model folder again.`,
-      );
-    }
     const actual = this.hasher.digest("hex");
-    if (actual !== sha256) {
-      throw new ModelFileError(
-        `${path} is corrupt: its SHA-256 is ${actual}, the manifest expects ${sha256}. Convert or copy the model folder again.`,
-      );
-    }
+    if (actual === sha256 && this.received === bytes) return;
+    throw new ModelFileError(path, {
+      kind: "hash-mismatch",
+      expectedSha256: sha256,
+      actualSha256: actual,
+      expectedBytes: bytes,
+      actualBytes: this.received,
+    });
   }
 }
 
@@ -122,9 +119,8 @@ async function verifiedBody(
 async function fetchFile(url: string, file: WantedFile, signal?: AbortSignal): Promise<Response | null> {
   const response = await fetch(url, { signal });
   if (file.optional && response.status === 404) return null;
-  if (!response.ok || !response.body) {
-    throw new ModelFileError(`${url}: HTTP ${response.status}; the model folder on the server lacks this file.`);
-  }
+  if (!response.ok || !response.body)
+    throw new ModelFileError(file.path, { kind: "http-status", url, status: response.status });
   return response;
 }
 
@@ -235,6 +231,7 @@ export async function ensureModelFiles(
         total,
         ...meter.measure(before + n),
       });
+    onProgress({ status: "request", file: file.path, loaded: before, total });
     let blob: Blob | null = null;
     if (!notCached) {
       const stored = await downloadToCache(cache, url, file, onBytes, signal);

@@ -4,6 +4,8 @@
  * class, the folder's processor, and the image resized to the model's input size before the processor sees it.
  */
 // First, on its own: float16 tensors as onnxruntime-node takes them.
+import { CallQueue } from "../io/call-queue";
+import { assertQwen3VlConfig } from "./model-errors";
 import "./node-runtime";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -29,6 +31,8 @@ export interface LoadedFolder {
   device: "cpu" | "cuda" | "webgpu";
   model: GeoZeroQwen3VL;
   processor: Processor;
+  /** the model's one queue: its sessions and the Generator's KV cache serve one call at a time */
+  queue: CallQueue;
 }
 
 function readManifest(folder: string): ModelManifest {
@@ -56,8 +60,8 @@ export async function loadModelFolder(
 ): Promise<LoadedFolder> {
   const folder = resolve(modelFolder);
   const manifest = readManifest(folder);
-  if (manifest.source.modelType !== "qwen3_vl")
-    throw new Error(`${folder} holds a "${manifest.source.modelType}" model; only Qwen3-VL models can be run.`);
+  assertQwen3VlConfig({ model_type: manifest.source.modelType }, `${folder}/manifest.json`);
+  assertQwen3VlConfig(JSON.parse(readFileSync(resolve(folder, "config.json"), "utf8")), `${folder}/config.json`);
   const chosen = chooseDtype(manifest, folder, dtype);
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
@@ -75,7 +79,7 @@ export async function loadModelFolder(
     });
     (model.sessions as Record<string, unknown>)[CACHE_REORDER_SESSION] = session;
   }
-  return { id, dtype: chosen, device, model, processor };
+  return { id, dtype: chosen, device, model, processor, queue: new CallQueue() };
 }
 
 /** Reads an image file, resized (if needed) to the model's input size as the app does before the processor. */

@@ -2,6 +2,9 @@ import type { StorageRefusal } from "./model-files";
 
 /** Load progress events, tagged by `status`. */
 export type LoadProgress =
+  | { status: "checking-folder" }
+  /** a request for a file is out and no byte has come back yet */
+  | { status: "request"; file: string; loaded: number; total: number }
   | {
       status: "download";
       file: string;
@@ -15,7 +18,7 @@ export type LoadProgress =
   | { status: "cached"; file: string; loaded: number; total: number }
   | ({ status: "not-cached" } & StorageRefusal)
   | { status: "initialise"; device: string; dtype: string }
-  | { status: "warmup" }
+  | { status: "warmup"; device: "webgpu" | "wasm" }
   | { status: "ready"; fromCache: boolean; seconds: number };
 
 /** Tracks bytes over time and gives the rate and time left. */

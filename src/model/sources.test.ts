@@ -75,4 +75,33 @@ describe("folders without a manifest", () => {
         : new Response("", { status: 404 })) as typeof fetch;
     await expect(describeFolder(location, llava)).rejects.toMatchObject({ name: "UnsupportedModelError" });
   });
+
+  it("checks config.json's model type even when the folder has a manifest", async () => {
+    const location = parseModelSource("http://models.test/tiny/");
+    const manifestOk = folderFetch();
+    const llavaConfig = (async (input: string | URL, init?: RequestInit) =>
+      String(input).endsWith("config.json")
+        ? new Response(JSON.stringify({ model_type: "llava" }))
+        : manifestOk(input, init)) as typeof fetch;
+    await expect(describeFolder(location, llavaConfig)).rejects.toMatchObject({
+      name: "UnsupportedModelError",
+      where: "http://models.test/tiny/config.json",
+      modelType: "llava",
+    });
+  });
+
+  it("names a manifest or config the server refuses by its HTTP status, not as missing", async () => {
+    const location = parseModelSource("http://models.test/tiny/");
+    const refusing = (status: number, file: string) =>
+      (async (input: string | URL, init?: RequestInit) =>
+        String(input).endsWith(file) ? new Response("", { status }) : folderFetch()(input, init)) as typeof fetch;
+    await expect(describeFolder(location, refusing(403, "manifest.json"))).rejects.toMatchObject({
+      file: "manifest.json",
+      problem: { kind: "http-status", status: 403 },
+    });
+    await expect(describeFolder(location, refusing(500, "config.json"))).rejects.toMatchObject({
+      file: "config.json",
+      problem: { kind: "http-status", status: 500 },
+    });
+  });
 });

@@ -3,7 +3,6 @@
  * folder. A folder without a manifest is still loadable: its files are named from its config.json
  * (`transformers.js_config`), the way transformers.js names them, and their sizes are unknown until downloaded.
  */
-import { assertQwen3VlConfig } from "./errors";
 import {
   CACHE_REORDER_GRAPH,
   DTYPE_SUFFIX,
@@ -13,6 +12,7 @@ import {
   type SessionDtypes,
   uniformDtypes,
 } from "./manifest";
+import { assertQwen3VlConfig, ModelFileError } from "./model-errors";
 
 /** A model folder anywhere: transformers.js sees it as `root` + `folder`. */
 export interface ModelLocation {
@@ -114,7 +114,10 @@ export interface FolderDescription {
   dtypes: string[];
 }
 
-/** Fetches a folder's manifest, or failing that its config.json; refuses folders that are not Qwen3-VL. */
+/**
+ * Fetches a folder's manifest (a 404 means the folder has none) and its config.json, and refuses folders whose config
+ * is not Qwen3-VL: the manifest's own model type is checked too, but transformers.js builds the model from the config.
+ */
 export async function describeFolder(
   location: ModelLocation,
   fetchFn: typeof fetch = fetch,
@@ -122,18 +125,30 @@ export async function describeFolder(
 ): Promise<FolderDescription> {
   const base = folderUrl(location);
   const manifestResponse = await fetchFn(`${base}manifest.json`, { signal, cache: "no-cache" });
-  if (manifestResponse.ok) {
-    const manifest = (await manifestResponse.json()) as ModelManifest;
-    assertQwen3VlConfig({ model_type: manifest.source?.modelType }, `${base} (manifest.json)`);
-    return { manifest, config: null, dtypes: manifest.dtypes };
+  if (!manifestResponse.ok && manifestResponse.status !== 404) {
+    throw new ModelFileError("manifest.json", {
+      kind: "http-status",
+      url: `${base}manifest.json`,
+      status: manifestResponse.status,
+    });
   }
+  const manifest = manifestResponse.ok ? ((await manifestResponse.json()) as ModelManifest) : null;
+  if (manifest) assertQwen3VlConfig({ model_type: manifest.source?.modelType }, `${base}manifest.json`);
   const configResponse = await fetchFn(`${base}config.json`, { signal, cache: "no-cache" });
   if (!configResponse.ok) {
-    throw new Error(
-      `${base}: neither manifest.json (HTTP ${manifestResponse.status}) nor config.json (HTTP ${configResponse.status}) could be read; check the id or URL, and that the server allows cross-origin requests (CORS).`,
-    );
+    const problem = manifest
+      ? { kind: "http-status" as const, url: `${base}config.json`, status: configResponse.status }
+      : {
+          kind: "folder-unreadable" as const,
+          url: base,
+          manifestStatus: manifestResponse.status,
+          configStatus: configResponse.status,
+        };
+    throw new ModelFileError("config.json", problem);
   }
   const config = (await configResponse.json()) as TransformersJsConfig;
   assertQwen3VlConfig(config, `${base}config.json`);
-  return { manifest: null, config, dtypes: dtypesFromConfig(config) };
+  return manifest
+    ? { manifest, config, dtypes: manifest.dtypes }
+    : { manifest: null, config, dtypes: dtypesFromConfig(config) };
 }

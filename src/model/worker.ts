@@ -2,6 +2,7 @@
 // First, on its own: it chooses the ONNX Runtime build that transformers.js then picks up.
 import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
+import { CallQueue } from "../io/call-queue";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { checkGpuLimits, probeDevice } from "./device";
@@ -9,7 +10,8 @@ import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { type GenerationOutput, Generator } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
 import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
-import type { GenerateEvent, GenerateRequest, GenerateResult, ModelMessages } from "./messages";
+import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, ModelMessages } from "./messages";
+import { DeviceLostError, typedRuntimeError } from "./model-errors";
 import { ensureModelFiles } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
@@ -34,6 +36,7 @@ env.customCache = {
 interface Loaded {
   processor: Processor;
   generator: Generator;
+  identity: LoadedModel;
 }
 
 let loaded: Loaded | null = null;
@@ -44,10 +47,11 @@ async function load(
   signal: AbortSignal,
 ) {
   const started = performance.now();
-  await unload();
   const root = new URL(request.modelRoot, self.location.origin).href;
   const location = { label: request.modelId, root, folder: request.modelId };
-  env.localModelPath = root;
+  // Everything that can find a folder wrong (its config, the GPU's limits, every file's hash) runs before the working
+  // model is unloaded: a bad folder leaves it loaded.
+  emit({ status: "checking-folder" });
   const folder = await describeFolder(location, fetch, signal);
   const listed = folder.manifest ? filesForDtype(folder.manifest, request.sessions) : null;
   // Before any download: a weight that no buffer of this GPU can hold fails the load anyway, after minutes.
@@ -55,6 +59,9 @@ async function load(
   const files = listed ?? filesFromConfig(folder.config ?? {}, request.sessions);
   const base = folderUrl(location);
   const { blobs, downloadedBytes, notCached } = await ensureModelFiles(base, files, emit, signal);
+  signal.throwIfAborted();
+  await unload();
+  env.localModelPath = root;
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
   loadingFiles = blobs;
   let processor: Processor;
@@ -78,9 +85,15 @@ async function load(
   } finally {
     loadingFiles = new Map();
   }
-  const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never) };
+  const identity = {
+    modelId: request.modelId,
+    modelRoot: request.modelRoot,
+    device: request.device,
+    dtype: request.dtype,
+  };
+  const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never), identity };
   if (request.device === "webgpu") await watchDeviceLoss();
-  emit({ status: "warmup" });
+  emit({ status: "warmup", device: request.device });
   await warmUp(ready);
   loaded = ready;
   const seconds = (performance.now() - started) / 1000;
@@ -187,7 +200,12 @@ async function generate(
       },
       onBeams: (view) => {
         if (view.step === 1) firstTokenAt = performance.now();
-        emit({ status: "beams", ...view });
+        emit({
+          status: "beams",
+          ...view,
+          firstStepMs: firstTokenAt - started,
+          stepsPerSecond: rate(view.step, firstTokenAt),
+        });
       },
     },
   });
@@ -282,24 +300,40 @@ async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
     result = await Promise.race([work(), deviceLoss]);
   } catch (error) {
     if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
-    if (error instanceof Error && error.message.startsWith("The WebGPU device was lost")) throw error;
+    if (error instanceof DeviceLostError) throw error;
     throw deviceLostError(deviceLost, error instanceof Error ? error.message : String(error));
   }
   if (deviceLost) throw deviceLostError(deviceLost, "the run's output is not trustworthy");
   return result;
 }
 
-function deviceLostError(info: GPUDeviceLostInfo, after: string): Error {
+function deviceLostError(info: GPUDeviceLostInfo, after: string): DeviceLostError {
   loaded = null;
-  return new Error(`The WebGPU device was lost (${info.reason}: ${info.message || "no message"}); ${after}.`);
+  return new DeviceLostError(info.reason, info.message, after);
 }
 
-serveWorker<ModelMessages>(self as unknown as DedicatedWorkerGlobalScope, {
-  probe: () => probeDevice(),
-  load: (request, { emit, signal }) => namingDeviceLoss(() => load(request, emit, signal)),
-  generate: (request, { emit, signal }) => namingDeviceLoss(() => generate(request, emit, signal)),
-  unload: async () => {
-    await unload();
-    return null;
+/** Runs one call, naming a lost device and typing ONNX Runtime's memory and device errors for the page. */
+async function modelCall<T>(device: "webgpu" | "wasm" | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await namingDeviceLoss(work);
+  } catch (error) {
+    throw typedRuntimeError(error, device ?? loaded?.identity.device ?? "wasm");
+  }
+}
+
+// One queue: a load, an unload or a question waits until the call before it has returned, so a reload never disposes
+// the sessions a generation still uses, and a stopped generation ends before the next question starts.
+serveWorker<ModelMessages>(
+  self as unknown as DedicatedWorkerGlobalScope,
+  {
+    probe: () => probeDevice(),
+    load: (request, { emit, signal }) => modelCall(request.device, () => load(request, emit, signal)),
+    generate: (request, { emit, signal }) => modelCall(undefined, () => generate(request, emit, signal)),
+    loaded: async () => loaded?.identity ?? null,
+    unload: async () => {
+      await unload();
+      return null;
+    },
   },
-});
+  { queue: new CallQueue() },
+);

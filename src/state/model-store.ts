@@ -12,20 +12,33 @@ import { parseClassList } from "../tasks/class-lists";
 import { DEFAULT_PIXEL_BUDGET, type ModelInput, type PixelBudget } from "../tasks/model-input-size";
 import { type Decoding, TASK_DECODING, type TaskId } from "../tasks/prompts";
 
-/** Where the model load stands. */
+/** A loaded model, ready to answer. */
+export interface ReadyModel {
+  status: "ready";
+  modelId: string;
+  device: string;
+  dtype: string;
+  seconds: number;
+  fromCache: boolean;
+  notCached: StorageRefusal | null;
+}
+
+/**
+ * Where the model load stands. A load in progress or failed keeps the model that was loaded before it, when the
+ * worker still holds it: a failed load does not take a working model away.
+ */
 export type LoadState =
   | { status: "idle" }
-  | { status: "loading"; progress: LoadProgress | null; controller: AbortController }
-  | {
-      status: "ready";
-      modelId: string;
-      device: string;
-      dtype: string;
-      seconds: number;
-      fromCache: boolean;
-      notCached: StorageRefusal | null;
-    }
-  | { status: "failed"; message: string; failure?: ModelFailure };
+  | { status: "loading"; progress: LoadProgress | null; controller: AbortController; kept: ReadyModel | null }
+  | ReadyModel
+  | { status: "failed"; message: string; failure?: ModelFailure; kept: ReadyModel | null };
+
+/** The model that answers questions now: the ready one, or the one a failed load kept. */
+export function loadedModelOf(load: LoadState): ReadyModel | null {
+  if (load.status === "ready") return load;
+  if (load.status === "failed") return load.kept;
+  return null;
+}
 
 /** One question and its streamed answer. */
 export interface Run {
@@ -51,6 +64,8 @@ export interface Run {
   controller: AbortController;
   /** beam search progress, while it runs */
   beams?: BeamsEvent | null;
+  /** how it decodes: beam search reports steps, not tokens */
+  decoding: Decoding["kind"];
 }
 
 /** The model side of the app. */
@@ -66,6 +81,8 @@ export interface ModelState {
   remoteEnabled: boolean;
   remoteError: string | null;
   choice: BackendChoice | null;
+  /** why there is no choice: no device here can run the chosen model, or a forced device is missing */
+  choiceProblem: string | null;
   load: LoadState;
   useSystemPrompt: boolean;
   decoding: Decoding;
@@ -97,6 +114,7 @@ export const useModelStore = create<ModelState>()((set) => ({
   remoteEnabled: false,
   remoteError: null,
   choice: null,
+  choiceProblem: null,
   load: { status: "idle" },
   useSystemPrompt: true,
   decoding: TASK_DECODING.vqa,

@@ -77,4 +77,16 @@ describe("AnswerStream", () => {
     expect(stream.state()).toMatchObject({ status: "thinking", think: "Counting ships: one, two" });
     expect(stream.end(true)).toMatchObject({ status: "done", stopped: true });
   });
+
+  it("keeps reasoning stopped before any answer tag as reasoning, with no answer; an open answer block stays the answer", () => {
+    const stopped = new AnswerStream();
+    stopped.push("The image shows fields and a road");
+    expect(stopped.end(true)).toMatchObject({ think: "The image shows fields and a road", answer: "", stopped: true });
+    const finished = new AnswerStream();
+    finished.push("The image shows fields and a road");
+    expect(finished.end()).toMatchObject({ think: "", answer: "The image shows fields and a road" });
+    const openAnswer = new AnswerStream();
+    openAnswer.push("Fields. <answer>farm");
+    expect(openAnswer.end(true)).toMatchObject({ think: "Fields.", answer: "farm", stopped: true });
+  });
 });

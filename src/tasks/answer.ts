@@ -70,7 +70,10 @@ export class AnswerStream {
 
   /** The state so far. */
   state(): AnswerState {
-    const visible = this.text.slice(0, this.text.length - pendingTagLength(this.text));
+    return this.splitWhileStreaming(this.text.slice(0, this.text.length - pendingTagLength(this.text)));
+  }
+
+  private splitWhileStreaming(visible: string): Exclude<AnswerState, { status: "done" }> {
     const open = visible.lastIndexOf("<answer>");
     const closedAfterOpen = open >= 0 && visible.indexOf("</answer>", open) >= 0;
     if (open >= 0 && !closedAfterOpen && !hasNonEmptyBlock(visible)) {
@@ -88,8 +91,16 @@ export class AnswerStream {
     return { status: "thinking", think: stripThinkTags(visible), answer: "", text: visible };
   }
 
-  /** Ends the stream: the final split of the whole text; `stopped` marks a generation the user cut short. */
+  /**
+   * Ends the stream: the final split of the whole text; `stopped` marks a generation the user cut short. A stopped
+   * text keeps the split it had while streaming: reasoning cut off before any answer tag stays reasoning and the
+   * answer stays empty, rather than the whole text being taken for the answer.
+   */
   end(stopped = false): AnswerState {
+    if (stopped) {
+      const { think, answer } = this.splitWhileStreaming(this.text);
+      return { status: "done", think, answer, text: this.text, stopped };
+    }
     const { think, answer } = splitAnswer(this.text);
     return { status: "done", think, answer, text: this.text, stopped };
   }

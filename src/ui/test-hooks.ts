@@ -1,8 +1,8 @@
+import { loadModel, replayAnswer } from "../app/model";
 import { cropInWorker } from "../imagery/crop";
 import type { MapView } from "../map/map-view";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
-import { replayAnswer } from "./model/actions";
 
 let mapView: MapView | null = null;
 
@@ -17,6 +17,5 @@ export function exposeMapViewForTests(view: MapView | null): void {
  */
 export function installTestHooks(): void {
   Object.assign(window, {
-    __geozero: { store: useAppStore, modelStore: useModelStore, map: () => mapView, cropInWorker, replayAnswer },
   });
 }

@@ -56,7 +56,18 @@ export async function runGenerate(
 ): Promise<GenerateRun> {
   if ((request.prompt === undefined) === (request.ids === undefined))
     throw new Error('Give exactly one of --prompt "<text>" or --ids <ids.json>.');
-  const { model, processor, dtype } = loaded ?? (await loadModelFolder(request.model, { dtype: request.dtype }));
+  const folder = loaded ?? (await loadModelFolder(request.model, { dtype: request.dtype }));
+  // Through the folder's one queue: a folder shared by several callers serves one question at a time.
+  return folder.queue.run(() => generateOnFolder(request, write, folder, !loaded));
+}
+
+async function generateOnFolder(
+  request: GenerateRequest,
+  write: (text: string) => void,
+  folder: LoadedFolder,
+  disposeAfter: boolean,
+): Promise<GenerateRun> {
+  const { model, processor, dtype } = folder;
   const { image, resized } = await readModelImage(request.image);
   const prompt =
     request.ids !== undefined
@@ -85,6 +96,6 @@ export async function runGenerate(
     await Promise.all(pending).catch(() => {});
     await npy?.close();
     generator.dispose();
-    if (!loaded) await model.dispose();
+    if (disposeAfter) await model.dispose();
   }
 }

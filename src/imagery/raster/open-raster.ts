@@ -4,6 +4,7 @@ import type { AffineTransform, GeoReference } from "../../geo/georef";
 import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
 import type { BBox } from "../../geo/tiles";
+import { registerErrorType } from "../../io/error-data";
 import { type ByteSource, type FetchProblem, FetchSourceError } from "../../io/source";
 import { RangeReader } from "./range-reader";
 
@@ -59,6 +60,7 @@ export class RasterReadError extends Error {
     super(refusal.reason);
   }
 }
+registerErrorType("RasterReadError", RasterReadError);
 
 /** The refusal for a problem, with the sentence that names the file, the problem and the fix. */
 export function refuse(name: string, problem: RasterProblem): RasterRefusal {

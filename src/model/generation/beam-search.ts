@@ -112,7 +112,8 @@ export async function beamSearch(
   options: {
     processor?: LogitsProcessor;
     onProgress?: (progress: BeamProgress) => void;
-    shouldStop?: () => boolean;
+    /** asked before every model step; may wait (the generator yields to the event loop there) */
+    shouldStop?: () => boolean | Promise<boolean>;
   } = {},
 ): Promise<BeamSearchResult> {
   checkSettings(settings);
@@ -152,7 +153,7 @@ export async function beamSearch(
     const done =
       !improvable || (earlyStopping === true && slots.every((s) => s.finished)) || candidates.every((c) => c.hitsStop);
     if (done) return { ...best(slots, running, generated, lengthPenalty), stopped: false, steps: generated };
-    if (options.shouldStop?.())
+    if (await options.shouldStop?.())
       return { ...best(slots, running, generated, lengthPenalty), stopped: true, steps: generated };
     logits = await step(
       running.map((r) => r.tokens[r.tokens.length - 1]),

@@ -1,7 +1,8 @@
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CacheReorderMissingError } from "../model-errors";
 import { loadTiny, testImage } from "../testing-tiny";
-import { CACHE_REORDER_SESSION, CacheReorderMissingError, KvDecoder, type OrtSession, sessionOf } from "./decoder";
+import { CACHE_REORDER_SESSION, KvDecoder, type OrtSession, sessionOf } from "./decoder";
 import { Generator } from "./generator";
 import { type PreparedPrompt, promptFromInstruction } from "./inputs";
 import { seededRandom } from "./sampling";

@@ -6,6 +6,7 @@
  * embeddings stay in GPU buffers, and only the logits cross to the CPU at each step.
  */
 import { Tensor } from "@huggingface/transformers";
+import { CacheReorderMissingError } from "../model-errors";
 import type { GeoZeroQwen3VL } from "../qwen3-vl/model";
 
 /** An ONNX Runtime tensor as transformers.js holds it (onnxruntime-node or onnxruntime-web). */
@@ -34,16 +35,6 @@ export const CACHE_REORDER_SESSION = "kv_cache_reorder";
 
 export function optionalSessionOf(model: GeoZeroQwen3VL, name: string): OrtSession | undefined {
   return (model.sessions as Record<string, OrtSession | undefined>)[name];
-}
-
-/** Beam search asked to reorder a cache that the folder gives no graph to reorder. */
-export class CacheReorderMissingError extends Error {
-  override readonly name = "CacheReorderMissingError";
-  constructor() {
-    super(
-      "This model folder has no kv_cache_reorder graph, which beam search (captioning) needs; convert the model again with npm run convert. Greedy and sampled answers work without it.",
-    );
-  }
 }
 
 export function int64Tensor(values: ArrayLike<number | bigint>, dims: number[]): OrtTensor {

@@ -2,7 +2,9 @@
  * Generation for GeoZero / Qwen3-VL over the converted graphs, the one implementation used by the browser worker and
  * by the Node tools: prefill (vision features merged into the prompt's embeddings, multimodal positions from the
  * project's model class), then greedy, seeded sampling or HF-style beam search on the same sessions and KV cache,
- * streaming through callbacks and stoppable between any two model runs.
+ * streaming through callbacks and stoppable between any two model runs: before the vision encoder, before the prefill,
+ * and before each decoding or beam step, it yields to the event loop (where a worker receives the page's abort) and
+ * checks the signal.
  *
  * Follow-up questions: vision features are kept per image (by content), and the KV cache of the previous prompt is
  * kept so that a new prompt sharing its start (same system prompt and image) prefills only the rest.
@@ -151,9 +153,12 @@ export class Generator {
     const started = performance.now();
     const callbacks = options.callbacks ?? {};
     const atStart = { ...this.decoder.transfers };
-    const { logits, prefill } = await this.prefill(prompt);
+    const { logits, prefill } = await this.prefill(prompt, options.signal);
     callbacks.onPrefill?.(prefill);
-    const shouldStop = () => options.signal?.aborted ?? false;
+    const shouldStop = async () => {
+      await yieldToEventLoop();
+      return options.signal?.aborted ?? false;
+    };
     const afterPrefill = { ...this.decoder.transfers };
     const transfers = () => ({
       prefillBytesToCpu: afterPrefill.bytesToCpu - atStart.bytesToCpu,
@@ -166,15 +171,20 @@ export class Generator {
       : this.decodeOne(logits, decoding, common);
   }
 
-  /** Encodes the image (or reuses its features), then runs the decoder over the prompt (or the part not cached). */
-  async prefill(prompt: PreparedPrompt): Promise<{ logits: Float32Array; prefill: PrefillInfo }> {
+  /**
+   * Encodes the image (or reuses its features), then runs the decoder over the prompt (or the part not cached);
+   * an abort before either throws the signal's reason.
+   */
+  async prefill(prompt: PreparedPrompt, signal?: AbortSignal): Promise<{ logits: Float32Array; prefill: PrefillInfo }> {
     const { inputIds, image } = prompt;
     if (inputIds.length === 0) throw new Error("The prompt is empty.");
+    await throwIfAbortedAfterEvents(signal);
     const encodeStarted = performance.now();
     const imageFeaturesReused = image !== null && this.features.has(image.key);
     const features = image ? await this.imageFeatures(image) : null;
     const imageEncodeMs = imageFeaturesReused || !image ? 0 : performance.now() - encodeStarted;
 
+    await throwIfAbortedAfterEvents(signal);
     const prefillStarted = performance.now();
     const reused = await this.startFromCache(inputIds, image?.key ?? null);
     const [positions, delta] = this.ropeIndex(inputIds, image);
@@ -285,7 +295,7 @@ export class Generator {
       streamer.put([[BigInt(token)]]);
       run.callbacks.onToken?.(token, tokenIds.length);
       if (this.eosTokenIds.includes(token) || tokenIds.length >= decoding.maxNewTokens) break;
-      if (run.shouldStop()) {
+      if (await run.shouldStop()) {
         stopped = true;
         break;
       }
@@ -380,8 +390,23 @@ interface RunState {
   prefill: PrefillInfo;
   transfers: () => GenerationOutput["transfers"];
   callbacks: GenerationCallbacks;
-  shouldStop: () => boolean;
+  /** yields to the event loop first, so that an abort sent to a worker arrives before the answer */
+  shouldStop: () => Promise<boolean>;
   processor: LogitsProcessor | undefined;
+}
+
+/**
+ * Lets queued events run (a worker's incoming abort message): ONNX Runtime's runs resolve as microtasks, and a loop of
+ * them alone would never let the message that aborts the signal in.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function throwIfAbortedAfterEvents(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  await yieldToEventLoop();
+  signal.throwIfAborted();
 }
 
 /** `positions[:, :, from:]` of a [3, 1, S] int64 tensor. */

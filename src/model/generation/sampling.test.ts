@@ -51,4 +51,18 @@ describe("sampling", () => {
     expect(() => samplingDistribution(logits, { temperature: 0, topK: 0, topP: 1 })).toThrow(/temperature/);
     expect(() => samplingDistribution(logits, { temperature: 1, topK: 0, topP: 0 })).toThrow(/top-p/);
   });
+
+  it("samples over a full Qwen3 vocabulary with top-k off (151,936 logits) without overflowing the stack", () => {
+    const vocab = 151_936;
+    const full = new Float32Array(vocab).fill(-20);
+    full[123_456] = 5;
+    full[7] = 5 + Math.log(0.5);
+    const settings = { temperature: 1, topK: 0, topP: 1 };
+    const { tokens, probabilities } = samplingDistribution(full, settings);
+    expect(tokens.length).toBe(vocab);
+    expect(tokens.slice(0, 2)).toEqual([123_456, 7]);
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(probabilities[0] / probabilities[1]).toBeCloseTo(2, 4);
+    expect([123_456, 7]).toContain(sampleToken(full, settings, seededRandom(3)));
+  });
 });

@@ -87,7 +87,9 @@ export function samplingDistribution(
     for (let i = 0; i < logits.length; i++) if (logits[i] === kth && !candidates.includes(i)) candidates.push(i);
   }
   const scaled = candidates.map((token) => logits[token] / temperature);
-  const max = Math.max(...scaled);
+  // A loop, not Math.max(...scaled): spreading a full vocabulary (150k values) overflows the call stack.
+  let max = Number.NEGATIVE_INFINITY;
+  for (const value of scaled) if (value > max) max = value;
   const weights = scaled.map((value) => Math.exp(value - max));
   const total = weights.reduce((a, b) => a + b, 0);
   let probabilities = weights.map((w) => w / total);

@@ -5,7 +5,7 @@ import { GEOZERO_BOX_READING } from "../../eval/metrics/grounding";
 import { resumeRun, startRun, stopRun } from "../../inspect/actions";
 import { type RunForm, runProgress } from "../../inspect/run-settings";
 import { useInspectStore } from "../../inspect/store";
-import { useModelStore } from "../../state/model-store";
+import { loadedModelOf, useModelStore } from "../../state/model-store";
 import type { BoxConvention } from "../../tasks/boxes";
 import { MAX_NEW_TOKENS } from "../../tasks/prompts";
 
@@ -21,11 +21,11 @@ const INITIAL_FORM: RunForm = {
 
 /** The loaded model, as the run will record it. */
 function ModelStatus() {
-  const load = useModelStore((s) => s.load);
+  const loaded = useModelStore((s) => loadedModelOf(s.load));
   return (
     <p className="hint" data-testid="run-model">
-      {load.status === "ready"
-        ? `Model: ${load.modelId} (${load.dtype}) on ${load.device}.`
+      {loaded
+        ? `Model: ${loaded.modelId} (${loaded.dtype}) on ${loaded.device}.`
         : "No model loaded: load one in the Map view's Model panel."}
     </p>
   );

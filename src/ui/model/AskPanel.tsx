@@ -1,9 +1,9 @@
-import { useModelStore } from "../../state/model-store";
+import { ask, stopAnswer } from "../../app/model";
+import { loadedModelOf, type Run, useModelStore } from "../../state/model-store";
 import { useAppStore } from "../../state/store";
 import { modelInputFor, pixelBudgetProblem } from "../../tasks/model-input-size";
 import { type Decoding, GEOZERO_SYSTEM_PROMPT, TASK_DECODING } from "../../tasks/prompts";
 import { AnswerView } from "./AnswerView";
-import { ask } from "./actions";
 import { FailureView } from "./FailureView";
 import { TaskPicker, useInstruction } from "./TaskPicker";
 
@@ -16,7 +16,7 @@ export function AskPanel() {
   const instruction = useInstruction();
   const { run, decoding } = state;
   const budgetProblem = pixelBudgetProblem(state.budget);
-  const ready = state.load.status === "ready" && crop !== null && instruction.ok && budgetProblem === null;
+  const ready = loadedModelOf(state.load) !== null && crop !== null && instruction.ok && budgetProblem === null;
   const input = crop && !budgetProblem ? modelInputFor(crop.image.width, crop.image.height, state.budget) : null;
 
   return (
@@ -116,7 +116,7 @@ export function AskPanel() {
           Ask
         </button>
         {run?.status === "running" && (
-          <button type="button" data-testid="stop" onClick={() => run.controller.abort()}>
+          <button type="button" data-testid="stop" onClick={stopAnswer}>
             Stop
           </button>
         )}
@@ -126,6 +126,30 @@ export function AskPanel() {
       {run && <RunView />}
     </section>
   );
+}
+
+const RUN_STATUS_TEXT: Record<Run["status"], string> = {
+  running: "Generating",
+  stopped: "Stopped by you",
+  failed: "Failed",
+  done: "Done",
+};
+
+/**
+ * The run's numbers, only those measured: before the first token (or beam step) only the count; beam search counts
+ * steps, each extending every beam by one token.
+ */
+function statsText({ stats, decoding, status }: Run): string {
+  const beams = decoding === "beam";
+  const unit = beams ? "steps" : "tokens";
+  const parts = [`${stats.tokens} ${beams ? "beam steps" : "tokens"}`];
+  if (stats.tokens === 0) {
+    if (status === "running") parts.push("encoding the image and the prompt");
+    return parts.join(" · ");
+  }
+  parts.push(`first ${beams ? "step" : "token"} ${(stats.ttftMs / 1000).toFixed(2)} s (image encode and prompt)`);
+  if (stats.tokens > 1 && stats.tokensPerSecond > 0) parts.push(`${stats.tokensPerSecond.toFixed(1)} ${unit}/s`);
+  return parts.join(" · ");
 }
 
 /** The decoding for a choice in the select, with GeoZero's evaluation settings (src/tasks/prompts.ts). */
@@ -168,7 +192,7 @@ function PixelBudgetFields() {
 function RunView() {
   const run = useModelStore((s) => s.run);
   if (!run) return null;
-  const { answer, stats } = run;
+  const { answer } = run;
   return (
     <div className="run" data-testid="run">
       <details open={run.status === "running" || answer.think !== ""} className="think">
@@ -194,15 +218,7 @@ function RunView() {
         }}
       />
       <p className="hint" data-testid="run-stats">
-        {run.status === "running"
-          ? "Generating"
-          : run.status === "stopped"
-            ? "Stopped by you"
-            : run.status === "failed"
-              ? "Failed"
-              : "Done"}{" "}
-        · {stats.tokens} tokens · first token {(stats.ttftMs / 1000).toFixed(2)} s (image encode and prompt) ·{" "}
-        {stats.tokensPerSecond.toFixed(1)} tokens/s
+        {RUN_STATUS_TEXT[run.status]} · {statsText(run)}
       </p>
       {run.status === "stopped" && (
         <p className="hint" data-testid="run-stopped">

@@ -1,5 +1,5 @@
+import { recover } from "../../app/model";
 import type { ModelFailure } from "../../model/errors";
-import { recover } from "./actions";
 
 /** A failed load or generation: what happened, the file and hashes when one is corrupt, and one-click recoveries. */
 export function FailureView({ failure, testId }: { failure: ModelFailure; testId: string }) {

@@ -1,13 +1,17 @@
 import { useEffect, useState } from "react";
+import { addRemoteModel, cancelLoad, initialiseModels, loadModel, updateChoice } from "../../app/model";
 import { downloadBytes, formatBytes } from "../../model/manifest";
 import { type LoadProgress, storageRefusalText } from "../../model/progress";
-import { useModelStore } from "../../state/model-store";
-import { addRemoteModel, initialiseModels, loadModel, updateChoice } from "./actions";
+import { type ReadyModel, useModelStore } from "../../state/model-store";
 import { FailureView } from "./FailureView";
 
 function progressLine(progress: LoadProgress | null): string {
-  if (!progress) return "Starting…";
+  if (!progress) return "Waiting for the model worker…";
   switch (progress.status) {
+    case "checking-folder":
+      return "Reading the model folder's manifest and config";
+    case "request":
+      return `Requesting ${progress.file} from the server; waiting for its first bytes`;
     case "download": {
       if (progress.total === 0)
         return `Downloading ${progress.file}: ${formatBytes(progress.fileLoaded)} (size unknown)`;
@@ -21,7 +25,9 @@ function progressLine(progress: LoadProgress | null): string {
     case "initialise":
       return `Creating sessions on ${progress.device} (${progress.dtype})`;
     case "warmup":
-      return "Warming up (compiling shaders)";
+      return progress.device === "webgpu"
+        ? "Warming up: one short run on WebGPU (compiling shaders)"
+        : "Warming up: one short run on the CPU";
     case "ready":
       return "Ready";
   }
@@ -71,6 +77,15 @@ function RemoteModel() {
   );
 }
 
+/** The model a failed load left loaded: it still answers. */
+function KeptModel({ kept }: { kept: ReadyModel }) {
+  return (
+    <p className="hint" data-testid="model-kept">
+      {kept.modelId} is still loaded on {kept.device} ({kept.dtype}) and answers questions.
+    </p>
+  );
+}
+
 /** Picks a model from model-cache/, shows where it will run and why, and loads it with progress. */
 export function ModelPanel() {
   const state = useModelStore();
@@ -79,6 +94,8 @@ export function ModelPanel() {
   }, []);
   const entry = state.models.find((m) => m.id === state.modelId);
   const { load, choice } = state;
+  // The worker would queue a reload behind the answer anyway; disabled, the button says why nothing happens yet.
+  const answering = state.run?.status === "running";
 
   return (
     <section className="panel" aria-labelledby="model-heading">
@@ -119,6 +136,11 @@ export function ModelPanel() {
           <option value="wasm">WASM (CPU)</option>
         </select>
       </label>
+      {state.choiceProblem && (
+        <p className="error" role="alert" data-testid="device-problem">
+          {state.choiceProblem}
+        </p>
+      )}
       {choice && entry && (
         <p className="hint" data-testid="device-choice">
           {choice.device === "webgpu" ? "WebGPU" : "WASM"} · {choice.dtype} ·{" "}
@@ -133,13 +155,18 @@ export function ModelPanel() {
           type="button"
           className="primary"
           data-testid="load-model"
-          disabled={!choice || load.status === "loading"}
+          disabled={!choice || load.status === "loading" || answering}
           onClick={() => void loadModel()}
         >
           {load.status === "ready" ? "Reload model" : "Load model"}
         </button>
+        {answering && load.status !== "loading" && (
+          <span className="hint" data-testid="load-waits">
+            Stop or finish the answer to load a model.
+          </span>
+        )}
         {load.status === "loading" && (
-          <button type="button" data-testid="cancel-load" onClick={() => load.controller.abort()}>
+          <button type="button" data-testid="cancel-load" onClick={cancelLoad}>
             Cancel
           </button>
         )}
@@ -172,6 +199,7 @@ export function ModelPanel() {
             {load.message}
           </p>
         ))}
+      {load.status === "failed" && load.kept && <KeptModel kept={load.kept} />}
       <RemoteModel />
     </section>
   );

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { setCustomClasses, useModelStore } from "../../state/model-store";
+import { loadedModelOf, setCustomClasses, useModelStore } from "../../state/model-store";
 import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, parseClassList } from "../../tasks/class-lists";
 import { buildInstruction, defaultBoxConvention, TASK_LABELS, type TaskRequest } from "../../tasks/instructions";
 import { TASK_DECODING, type TaskId } from "../../tasks/prompts";
@@ -37,7 +37,7 @@ function pickTask(task: TaskId): void {
   const state = useModelStore.getState();
   state.set({ task, decoding: { ...TASK_DECODING[task] } });
   if (task === "grounding") {
-    const modelId = state.load.status === "ready" ? state.load.modelId : state.modelId;
+    const modelId = loadedModelOf(state.load)?.modelId ?? state.modelId;
     state.set({ boxConvention: defaultBoxConvention(modelId) });
   }
 }

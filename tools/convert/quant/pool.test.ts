@@ -46,13 +46,21 @@ describe("worker quantizer", () => {
     expect(workers).toBeDefined();
     const quantizer = workers as WorkerQuantizer;
     const blob = new BlobSource(new Blob([Uint8Array.from(bf16)]), "rows.blob");
-    try {
-      for (let round = 0; round < 3; round++) {
-        const jobs = [0, 1, 2].flatMap((i) => [
+    const roundOf = () =>
+      Promise.all(
+        [0, 1, 2].flatMap((i) => [
           quantizer.quantize(slice(file, i, 6), 32),
           quantizer.quantize(slice(blob, i, 0), 32),
-        ]);
-        const results = await Promise.all(jobs);
+        ]),
+      );
+    try {
+      let recycled: ArrayBuffer[] = [];
+      for (let round = 0; round < 3; round++) {
+        const results = await roundOf();
+        // The buffers recycled after the last round went back to the workers with this round's jobs (transferred:
+        // detached here), as many as the quantizer keeps.
+        const sentBack = recycled.filter((buffer) => buffer.byteLength === 0).length;
+        if (round > 0) expect(sentBack).toBe(Math.min(results.length, quantizer.parallelism));
         results.forEach((result, j) => {
           const want = expected(Math.floor(j / 2));
           expect(result.blocksPerRow).toBe(3);
@@ -60,8 +68,19 @@ describe("worker quantizer", () => {
           expect([...result.scales]).toEqual([...want.scales]);
           expect([...result.zeroPoints]).toEqual([...want.zeroPoints]);
         });
+        if (round === 2) break;
         for (const result of results) quantizer.recycle(result);
+        recycled = results.map((result) => result.data.buffer as ArrayBuffer);
       }
+      // A worker writes into a recycled buffer rather than a fresh one: a larger one than it would make comes back.
+      const sizes = [] as number[];
+      for (let i = 0; i < quantizer.parallelism; i++) {
+        const big = 4 * 65_536;
+        const spare = { data: new Uint8Array(big), scales: new Float32Array(big / 4), zeroPoints: new Uint8Array(big) };
+        quantizer.recycle({ ...expected(0), ...spare });
+      }
+      for (const result of await roundOf()) sizes.push(result.data.buffer.byteLength);
+      expect(sizes.filter((size) => size === 4 * 65_536).length).toBe(Math.min(6, quantizer.parallelism));
     } finally {
       await quantizer.close();
     }

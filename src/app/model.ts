@@ -1,27 +1,41 @@
-import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../../model/client";
-import { chooseBackend, withDtype } from "../../model/device";
-import { classifyModelError, type ModelFailure, type RecoveryAction } from "../../model/errors";
-import { entryDtypes } from "../../model/manifest";
-import type { GenerateEvent } from "../../model/messages";
-import { describeFolder, parseModelSource } from "../../model/sources";
-import { useHistoryStore } from "../../state/history-store";
-import { type Run, useModelStore } from "../../state/model-store";
-import { useAppStore } from "../../state/store";
-import { AnswerStream } from "../../tasks/answer";
-import { findBoxes } from "../../tasks/boxes";
-import { classesFor } from "../../tasks/class-lists";
-import { modelInputFor, recordedModelInput } from "../../tasks/model-input-size";
-import type { TaskId } from "../../tasks/prompts";
-import { thumbnailOf } from "../thumbnail";
+/**
+ * The model side of the app layer: every side effect the model and ask panels trigger (listing, choosing the device,
+ * loading, asking, stopping, recovering). Components render the model store and call these; all model work goes
+ * through the worker's one queue (src/model/worker.ts), so a question, a load and a stop happen in the order asked.
+ */
+import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../model/client";
+import { chooseBackend, type ModelNeeds, withDtype } from "../model/device";
+import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
+import { downloadBytes, entryDtypes, type ModelEntry } from "../model/manifest";
+import type { GenerateEvent } from "../model/messages";
+import { describeFolder, parseModelSource } from "../model/sources";
+import { useHistoryStore } from "../state/history-store";
+import { loadedModelOf, type ReadyModel, type Run, useModelStore } from "../state/model-store";
+import { useAppStore } from "../state/store";
+import { AnswerStream } from "../tasks/answer";
+import { findBoxes } from "../tasks/boxes";
+import { classesFor } from "../tasks/class-lists";
+import { modelInputFor, recordedModelInput } from "../tasks/model-input-size";
+import type { TaskId } from "../tasks/prompts";
+import { thumbnailOf } from "../ui/thumbnail";
 
 const model = () => useModelStore.getState();
+
+/** The model the README names as the default: the demo model every test and a fresh checkout use. */
+export const DEFAULT_MODEL_ID = "geozero-tiny";
+
+/** The model picked at start: the user's earlier pick, else the README's default, else the first listed. */
+export function defaultModelId(models: ModelEntry[], picked: string | null): string | null {
+  if (picked && models.some((m) => m.id === picked)) return picked;
+  return (models.find((m) => m.id === DEFAULT_MODEL_ID) ?? models[0])?.id ?? null;
+}
 
 /** Lists the models in model-cache/ and probes the device once. */
 export async function initialiseModels(): Promise<void> {
   try {
     const models = await listModels();
     const device = await modelWorker().call("probe", null);
-    const modelId = model().modelId ?? models[0]?.id ?? null;
+    const modelId = defaultModelId(models, model().modelId);
     model().set({
       models,
       modelId,
@@ -34,31 +48,44 @@ export async function initialiseModels(): Promise<void> {
   }
 }
 
-/** Recomputes the backend for the chosen model and device preference. */
+/** What the device choice needs to know of a model: its size on WASM, from its manifest. */
+function needsOf(entry: ModelEntry): ModelNeeds {
+  const { manifest } = entry;
+  return { name: entry.id, wasmBytes: (sessions) => (manifest ? downloadBytes(manifest, sessions) : null) };
+}
+
+/**
+ * Recomputes the backend for the chosen model and device preference. A model no device here can run leaves no
+ * choice and says why; the model loaded now stays loaded.
+ */
 export function updateChoice(): void {
   const { models, modelId, device, forcedDevice, forcedDtype } = model();
   const entry = models.find((m) => m.id === modelId);
   if (!entry || !device) return;
   try {
-    const choice = chooseBackend(device, entryDtypes(entry), forcedDevice ?? undefined);
-    model().set({ choice: forcedDtype && forcedDtype !== choice.dtype ? withDtype(choice, forcedDtype) : choice });
-  } catch (error) {
+    const choice = chooseBackend(device, entryDtypes(entry), forcedDevice ?? undefined, needsOf(entry));
     model().set({
-      choice: null,
-      load: { status: "failed", message: error instanceof Error ? error.message : String(error) },
+      choice: forcedDtype && forcedDtype !== choice.dtype ? withDtype(choice, forcedDtype) : choice,
+      choiceProblem: null,
     });
+  } catch (error) {
+    model().set({ choice: null, choiceProblem: error instanceof Error ? error.message : String(error) });
   }
 }
 
 let lastRoot: string | null = null;
 
-/** Loads the chosen model with progress; cancellable. */
+/**
+ * Loads the chosen model with progress; cancellable. A load that fails leaves the model that was working loaded (the
+ * worker checks the new folder before unloading it), and the panel says both.
+ */
 export async function loadModel(): Promise<void> {
   const { modelId, choice, models } = model();
   const entry = models.find((m) => m.id === modelId);
   if (!modelId || !choice || !entry) return;
+  const before = loadedModelOf(model().load);
   const controller = new AbortController();
-  model().set({ load: { status: "loading", progress: null, controller } });
+  model().set({ load: { status: "loading", progress: null, controller, kept: before } });
   const where = entry.remote
     ? { modelId: entry.remote.folder, modelRoot: entry.remote.root }
     : { modelId, modelRoot: MODEL_ROOT };
@@ -73,32 +100,56 @@ export async function loadModel(): Promise<void> {
       { ...where, device: choice.device, dtype: choice.dtype, sessions: choice.sessions },
       {
         signal: controller.signal,
-        onEvent: (progress) => model().set({ load: { status: "loading", progress, controller } }),
+        onEvent: (progress) => model().set({ load: { status: "loading", progress, controller, kept: before } }),
       },
     );
     model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, ...result } });
   } catch (error) {
-    const aborted = error instanceof Error && error.name === "AbortError";
-    if (aborted) {
-      model().set({ load: { status: "idle" } });
+    const kept = await stillLoaded(before);
+    if (error instanceof Error && error.name === "AbortError") {
+      model().set({ load: kept ?? { status: "idle" } });
       return;
     }
     const failure = describeFailure(error);
-    model().set({ load: { status: "failed", message: failure.summary, failure } });
+    model().set({ load: { status: "failed", message: failure.summary, failure, kept } });
   }
 }
 
-/** Classifies a worker error with where the model ran. */
+/** The model loaded before a load that failed or was cancelled, if the worker still holds it. */
+async function stillLoaded(before: ReadyModel | null): Promise<ReadyModel | null> {
+  if (!before) return null;
+  // The worker replaces its model only when a load succeeds: whatever it holds after a failure is the earlier one.
+  const held = await modelWorker()
+    .call("loaded", null)
+    .catch(() => null);
+  return held ? before : null;
+}
+
+/** Describes a worker error, by its type and fields, with where the model ran. */
 function describeFailure(error: unknown): ModelFailure {
   const { choice, models, modelId, budget } = model();
   const entry = models.find((m) => m.id === modelId);
-  const thrown = error instanceof Error ? error : { message: String(error) };
-  return classifyModelError(thrown, {
+  return describeModelFailure(error, {
     device: choice?.device ?? "wasm",
     dtype: choice?.dtype ?? "",
     availableDtypes: entry ? entryDtypes(entry) : [],
     maxPixels: budget.maxPixels,
   });
+}
+
+/** Cancels the load in progress: the worker drops it (waiting or running); a model loaded before stays. */
+export function cancelLoad(): void {
+  const { load } = model();
+  if (load.status === "loading") load.controller.abort();
+}
+
+/**
+ * Stops the running answer: the worker ends the generation before its next model run (image encoding, prompt or
+ * decoding step), and the next question starts as soon as it has.
+ */
+export function stopAnswer(): void {
+  const { run } = model();
+  if (run?.status === "running") run.controller.abort();
 }
 
 /** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
@@ -131,8 +182,8 @@ export async function addRemoteModel(input: string): Promise<void> {
 
 /** The loaded model's name as results record it. */
 function modelName(): string {
-  const { load } = model();
-  return load.status === "ready" ? `${load.modelId} (${load.dtype})` : "";
+  const loaded = loadedModelOf(model().load);
+  return loaded ? `${loaded.modelId} (${loaded.dtype})` : "";
 }
 
 let runCount = 0;
@@ -161,6 +212,7 @@ function startRun(
       stats: { ttftMs: 0, tokensPerSecond: 0, tokens: 0, inputWidth: 0, inputHeight: 0 },
       result: null,
       controller,
+      decoding: model().decoding.kind,
     },
   });
   return { stream, controller };
@@ -225,7 +277,11 @@ function applyEvent(stream: AnswerStream, event: GenerateEvent): void {
     return;
   }
   if (event.status === "beams") {
-    model().updateRun((run) => ({ ...run, beams: event, stats: { ...run.stats, tokens: event.step } }));
+    model().updateRun((run) => ({
+      ...run,
+      beams: event,
+      stats: { ...run.stats, tokens: event.step, ttftMs: event.firstStepMs, tokensPerSecond: event.stepsPerSecond },
+    }));
     return;
   }
   const answer = stream.push(event.piece);
@@ -240,7 +296,7 @@ function applyEvent(stream: AnswerStream, event: GenerateEvent): void {
 export async function ask(task: TaskId, instruction: string): Promise<void> {
   const crop = useAppStore.getState().lastImage;
   const { useSystemPrompt, decoding, budget } = model();
-  if (!crop || model().load.status !== "ready") return;
+  if (!crop || !loadedModelOf(model().load)) return;
   const { stream, controller } = startRun(task, instruction, crop);
   try {
     const result = await modelWorker().call(
@@ -248,12 +304,19 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
       { image: crop.image.png, instruction, useSystemPrompt, decoding, budget },
       { signal: controller.signal, onEvent: (event) => applyEvent(stream, event) },
     );
-    await finishRun((run) => ({ ...run, answer: stream.end(false), status: "done", result }));
+    await finishRun((run) => ({
+      ...run,
+      answer: stream.end(false),
+      status: "done",
+      result,
+      stats: { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens },
+    }));
   } catch (error) {
     const stopped = error instanceof Error && error.name === "AbortError";
     const failure = stopped ? undefined : describeFailure(error);
     // A lost device takes the loaded model with it: the Model panel says so and offers the reloads too.
-    if (failure?.kind === "device-lost") model().set({ load: { status: "failed", message: failure.summary, failure } });
+    if (failure?.kind === "device-lost")
+      model().set({ load: { status: "failed", message: failure.summary, failure, kept: null } });
     await finishRun((run) => ({
       ...run,
       answer: stream.end(stopped),
