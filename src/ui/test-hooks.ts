@@ -17,5 +17,13 @@ export function exposeMapViewForTests(view: MapView | null): void {
  */
 export function installTestHooks(): void {
   Object.assign(window, {
+    __geozero: {
+      store: useAppStore,
+      modelStore: useModelStore,
+      map: () => mapView,
+      cropInWorker,
+      replayAnswer,
+      loadModel,
+    },
   });
 }
