@@ -14,6 +14,7 @@ import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, Model
 import { DeviceLostError, typedRuntimeError } from "./model-errors";
 import { ensureModelFiles } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
+import { pacedBlob } from "./paced-blob";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 import { gpuResidentOutputs } from "./session-options";
 import { describeFolder, filesFromConfig, folderUrl } from "./sources";
@@ -124,7 +125,17 @@ async function sessionOptions(device: "webgpu" | "wasm", blobs: Map<string, Blob
   };
   const layers = config.text_config?.num_hidden_layers ?? 0;
   const preferredOutputLocation = device === "webgpu" ? gpuResidentOutputs(layers) : {};
-  return { executionProviders: [device], externalData: externalDataOf(blobs, base), preferredOutputLocation };
+  const externalData = externalDataOf(blobs, base).map(({ path, data }) => ({
+    path,
+    data: device === "webgpu" ? pacedBlob(data, gpuQueueDone) : data,
+  }));
+  return { executionProviders: [device], externalData, preferredOutputLocation };
+}
+
+/** Resolves once ONNX Runtime's GPU queue has done the work submitted so far (its device exists by then). */
+async function gpuQueueDone(): Promise<void> {
+  const device = (await ortRuntime.env.webgpu.device) as GPUDevice | undefined;
+  await device?.queue.onSubmittedWorkDone();
 }
 
 /**
