@@ -29,20 +29,22 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
       set({ error: message(error) });
     }
   },
+  // The list changes once the database has, so a reload right after shows what the list showed.
   add: async (entry) => {
-    set({ entries: [entry, ...get().entries.filter((e) => e.id !== entry.id)] });
     try {
       await (await database()).put(entry);
     } catch (error) {
       set({ error: `The result could not be kept for later: ${message(error)}` });
     }
+    set({ entries: [entry, ...get().entries.filter((e) => e.id !== entry.id)] });
   },
   remove: async (id) => {
-    set({ entries: get().entries.filter((e) => e.id !== id) });
     try {
       await (await database()).delete(id);
     } catch (error) {
-      set({ error: message(error) });
+      set({ error: `The result could not be deleted: ${message(error)}` });
+      return;
     }
+    set({ entries: get().entries.filter((e) => e.id !== id) });
   },
 }));
