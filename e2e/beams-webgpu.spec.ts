@@ -1,5 +1,13 @@
 import { expect, test } from "@playwright/test";
-import { beamsInNode, cropExactly, cropPng, lastRunResult, loadModel } from "./support/model";
+import {
+  beamsInNode,
+  cropExactly,
+  cropPng,
+  lastRunResult,
+  loadModel,
+  startAsking,
+  waitForRunEnd,
+} from "./support/model";
 
 const QUESTION = "Describe this scene.";
 const VOCAB = 151936;
@@ -12,16 +20,8 @@ test("beam search on WebGPU keeps the KV cache on the GPU: the same beams as Nod
   await cropExactly(page, 64, 64);
   const png = await cropPng(page);
   expect(await loadModel(page, "webgpu")).toContain("ready on webgpu (q4)");
-  await page.getByTestId("system-prompt").setChecked(false);
-  await page.getByTestId("decoding").selectOption("beam");
-  await page.getByTestId("max-new-tokens").fill("4");
-  await page.getByTestId("question").fill(QUESTION);
-  await page.getByTestId("ask").click();
-  await page.waitForFunction(
-    () => /^(Done|Failed)/.test(document.querySelector('[data-testid="run-stats"]')?.textContent ?? ""),
-    null,
-    { timeout: 400_000 },
-  );
+  await startAsking(page, { decoding: "beam", maxNewTokens: 4, systemPrompt: false, question: QUESTION });
+  await waitForRunEnd(page, 400_000);
   await expect(page.getByTestId("run-stats")).toContainText("Done");
   const result = await lastRunResult(page);
   expect(result.tokenIds).toEqual(await beamsInNode(png, QUESTION, 4));

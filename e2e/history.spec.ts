@@ -4,7 +4,7 @@ import { PNG } from "pngjs";
 import type { GeoReference } from "../src/geo/georef";
 import type { BBox } from "../src/geo/tiles";
 import type { useAppStore } from "../src/state/store";
-import { cropExactly, loadModel, selectExactly } from "./support/model";
+import { cropExactly, loadModel, selectExactly, startAsking, waitForRunEnd } from "./support/model";
 
 type Hooks = {
   __geozero: {
@@ -81,12 +81,9 @@ test("a task's result is kept across a reload: shown again on the map, exported 
 
   // A real result from the tiny model, then a recorded grounding answer with boxes through the same path.
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
-  await page.getByTestId("decoding").selectOption("greedy");
-  await page.getByTestId("max-new-tokens").fill("6");
-  await page.getByTestId("ask").click();
-  await page.waitForFunction(() =>
-    /^Done/.test(document.querySelector('[data-testid="run-stats"]')?.textContent ?? ""),
-  );
+  await startAsking(page, { decoding: "greedy", maxNewTokens: 6 });
+  await waitForRunEnd(page);
+  await expect(page.getByTestId("run-stats")).toContainText("Done");
   await expect(page.getByTestId("box-convention")).toHaveValue("pixels");
   await expect(page.getByTestId("history-item")).toHaveCount(1);
   const question = "Where are the storage tanks?";

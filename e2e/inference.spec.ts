@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import type { useModelStore } from "../src/state/model-store";
-import { askGreedy, cropExactly, cropPng, greedyInNode, loadModel } from "./support/model";
+import { askGreedy, cropExactly, cropPng, greedyInNode, loadModel, startAsking } from "./support/model";
 
 type ModelHooks = { __geozero: { modelStore: typeof useModelStore } };
 
@@ -43,11 +43,8 @@ test("Stop ends the answer in the worker: the reasoning stays reasoning, and the
   await page.goto("/");
   await cropExactly(page, 224, 224);
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
-  await page.getByTestId("system-prompt").setChecked(true);
-  await page.getByTestId("decoding").selectOption("sample");
   // Long enough that a generation left running in the worker would hold the next question for minutes.
-  await page.getByTestId("max-new-tokens").fill("3000");
-  await page.getByTestId("ask").click();
+  await startAsking(page, { decoding: "sample", maxNewTokens: 3000, systemPrompt: true });
   // Random weights write no tags: the streamed text is reasoning until the end.
   await expect(page.getByTestId("think-text")).not.toBeEmpty({ timeout: 60_000 });
   const stoppedAt = await page.getByTestId("run-stats").textContent();
@@ -67,12 +64,8 @@ test("Stop ends the answer in the worker: the reasoning stays reasoning, and the
 
   // The next question's first token comes within seconds (image encode and prompt of a 224 px crop), not after the
   // stopped one's remaining thousands of tokens.
-  await page.getByTestId("system-prompt").setChecked(false);
-  await page.getByTestId("decoding").selectOption("greedy");
-  await page.getByTestId("max-new-tokens").fill("3");
-  await page.getByTestId("question").fill("Is there water?");
   const asked = Date.now();
-  await page.getByTestId("ask").click();
+  await startAsking(page, { decoding: "greedy", maxNewTokens: 3, systemPrompt: false, question: "Is there water?" });
   await page.waitForFunction(
     () => /^(Generating|Done) · [1-9]/.test(document.querySelector('[data-testid="run-stats"]')?.textContent ?? ""),
     null,

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import type { useModelStore } from "../src/state/model-store";
-import { cropExactly, loadModel } from "./support/model";
+import { cropExactly, loadModel, startAsking } from "./support/model";
 
 type Hooks = { __geozero: { modelStore: typeof useModelStore; loadModel: () => Promise<void> } };
 
@@ -10,10 +10,7 @@ test("Reload model waits while an answer runs, and a load asked meanwhile runs a
   await page.goto("/");
   await cropExactly(page, 224, 224);
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
-  await page.getByTestId("system-prompt").setChecked(false);
-  await page.getByTestId("decoding").selectOption("greedy");
-  await page.getByTestId("max-new-tokens").fill("40");
-  await page.getByTestId("ask").click();
+  await startAsking(page, { decoding: "greedy", maxNewTokens: 40, systemPrompt: false });
   await expect(page.getByTestId("run-stats")).toContainText(/Generating · [1-9]/, { timeout: 60_000 });
   await expect(page.getByTestId("load-model")).toBeDisabled();
   await expect(page.getByTestId("load-waits")).toContainText("Stop or finish the answer");
@@ -31,10 +28,7 @@ test("beam search reports its steps, the time to the first step and steps per se
   await page.goto("/");
   await cropExactly(page, 224, 224);
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
-  await page.getByTestId("system-prompt").setChecked(false);
-  await page.getByTestId("decoding").selectOption("beam");
-  await page.getByTestId("max-new-tokens").fill("12");
-  await page.getByTestId("ask").click();
+  await startAsking(page, { decoding: "beam", maxNewTokens: 12, systemPrompt: false });
   // While it runs: the steps so far and the time to the first step, never "first token 0.00 s".
   await expect(page.getByTestId("run-stats")).toContainText(/Generating · [1-9]\d* beam steps · first step/, {
     timeout: 120_000,

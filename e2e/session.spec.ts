@@ -1,6 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import type { useAppStore } from "../src/state/store";
-import { cropExactly, loadModel } from "./support/model";
+import { cropExactly, loadModel, startAsking } from "./support/model";
 
 type Hooks = { __geozero: { store: typeof useAppStore } };
 
@@ -40,9 +40,7 @@ test("leaving the page while an answer is being written asks first; once it has 
   await page.goto("/");
   await cropExactly(page, 224, 224);
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
-  await page.getByTestId("decoding").selectOption("greedy");
-  await page.getByTestId("max-new-tokens").fill("2000");
-  await page.getByTestId("ask").click();
+  await startAsking(page, { decoding: "greedy", maxNewTokens: 2000 });
   await expect(page.getByTestId("run-stats")).toHaveText(/^Generating/);
 
   const dialogs: string[] = [];

@@ -63,20 +63,33 @@ export async function loadModel(page: Page, device: "webgpu" | "wasm"): Promise<
   return (await page.locator('[data-testid="model-ready"], [data-testid="load-error"]').textContent()) ?? "";
 }
 
-/** Asks with greedy decoding and the system prompt off, waiting for the end; returns the answer text shown. */
-export async function askGreedy(page: Page, question: string, maxNewTokens: number): Promise<string> {
-  await page.getByTestId("system-prompt").setChecked(false);
-  await page.getByTestId("decoding").selectOption("greedy");
-  await page.getByTestId("max-new-tokens").fill(String(maxNewTokens));
-  await page.getByTestId("question").fill(question);
+type Decoding = "greedy" | "sample" | "beam";
+
+/** Sets the decoding, the token limit and, where given, the system prompt and the question, then clicks Ask. */
+export async function startAsking(
+  page: Page,
+  settings: { decoding: Decoding; maxNewTokens: number; systemPrompt?: boolean; question?: string },
+): Promise<void> {
+  if (settings.systemPrompt !== undefined) await page.getByTestId("system-prompt").setChecked(settings.systemPrompt);
+  await page.getByTestId("decoding").selectOption(settings.decoding);
+  await page.getByTestId("max-new-tokens").fill(String(settings.maxNewTokens));
+  if (settings.question !== undefined) await page.getByTestId("question").fill(settings.question);
   await page.getByTestId("ask").click();
+}
+
+/** Waits until the run has ended, done or failed. */
+export async function waitForRunEnd(page: Page, timeout = 170_000): Promise<void> {
   await page.waitForFunction(
     () => /^(Done|Failed)/.test(document.querySelector('[data-testid="run-stats"]')?.textContent ?? ""),
     null,
-    {
-      timeout: 170_000,
-    },
+    { timeout },
   );
+}
+
+/** Asks with greedy decoding and the system prompt off, waiting for the end; returns the answer text shown. */
+export async function askGreedy(page: Page, question: string, maxNewTokens: number): Promise<string> {
+  await startAsking(page, { decoding: "greedy", maxNewTokens, systemPrompt: false, question });
+  await waitForRunEnd(page);
   return (await page.getByTestId("answer-text").textContent()) ?? "";
 }
 

@@ -4,7 +4,7 @@
  * through the worker's one queue (src/model/worker.ts), so a question, a load and a stop happen in the order asked.
  */
 import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../model/client";
-import { chooseBackend, type ModelNeeds, withDtype } from "../model/device";
+import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
 import { downloadBytes, entryDtypes, type ModelEntry } from "../model/manifest";
 import type { GenerateEvent } from "../model/messages";
@@ -69,7 +69,8 @@ export function updateChoice(): void {
       choiceProblem: null,
     });
   } catch (error) {
-    model().set({ choice: null, choiceProblem: error instanceof Error ? error.message : String(error) });
+    if (!(error instanceof DeviceChoiceError)) throw error;
+    model().set({ choice: null, choiceProblem: error });
   }
 }
 

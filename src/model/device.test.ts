@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseBackend, type DeviceReport, gpuLimitProblem, NoUsableDeviceError } from "./device";
+import { chooseBackend, DeviceChoiceError, type DeviceReport, gpuLimitProblem } from "./device";
 import type { ModelManifest } from "./manifest";
 import { GpuLimitError } from "./model-errors";
 
@@ -67,7 +67,11 @@ describe("chooseBackend", () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(NoUsableDeviceError);
+    expect(caught).toBeInstanceOf(DeviceChoiceError);
+    expect((caught as DeviceChoiceError).problem).toMatchObject({
+      kind: "no-usable-device",
+      softwareAdapter: "google swiftshader",
+    });
     expect((caught as Error).message).toContain("This machine has no GPU the app can use");
     expect((caught as Error).message).toContain("Choose WebGPU under Device");
     expect(() => chooseBackend(noGpu, dtypes, undefined, large)).toThrow(/no GPU the app can use/);
@@ -78,5 +82,26 @@ describe("chooseBackend", () => {
 
   it("takes WASM when there is no adapter and the model's size is unknown", () => {
     expect(chooseBackend(noGpu, dtypes, undefined, { name: "x", wasmBytes: () => null }).device).toBe("wasm");
+  });
+
+  it("refuses a forced WebGPU without an adapter, and WASM for a folder without WASM's dtypes, as typed problems", () => {
+    const problemOf = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        if (error instanceof DeviceChoiceError) return error.problem;
+        throw error;
+      }
+      return null;
+    };
+    expect(problemOf(() => chooseBackend(noGpu, dtypes, "webgpu", small))).toEqual({
+      kind: "webgpu-missing",
+      reason: "no adapter",
+    });
+    expect(problemOf(() => chooseBackend(noGpu, ["q4f16"], undefined, small))).toEqual({
+      kind: "no-wasm-dtypes",
+      available: ["q4f16"],
+    });
+    expect(() => chooseBackend(hardware, ["q4f16"], "wasm", small)).toThrow(/Convert with --dtype q4,fp32/);
   });
 });

@@ -90,31 +90,46 @@ export interface ModelNeeds {
   wasmBytes: (sessions: SessionDtypes) => number | null;
 }
 
-/** The automatic choice found no device that can run the model: no GPU the app can use, and too large for WASM. */
-export class NoUsableDeviceError extends Error {
-  override readonly name = "NoUsableDeviceError";
-  constructor(
-    readonly model: string,
-    readonly wasmBytes: number,
-    /** the software adapter WebGPU offered, if any */
-    readonly softwareAdapter: string | null,
-  ) {
-    const gpu = softwareAdapter
-      ? `WebGPU offers only ${softwareAdapter}, a software renderer`
-      : "this browser gives no WebGPU adapter";
-    const force = softwareAdapter
-      ? " Choose WebGPU under Device to run it on the software renderer anyway (very slow), or use a machine with a GPU."
-      : " Use a machine with a GPU and a browser with WebGPU.";
-    super(
-      `This machine has no GPU the app can use (${gpu}), and ${model} needs ${formatBytes(wasmBytes)} of weights on WASM, more than WASM's ${formatBytes(WASM_MEMORY_BYTES)} of memory.${force}`,
-    );
+/** Why no backend could be chosen for the model. */
+export type DeviceChoiceProblem =
+  /** the automatic choice: no GPU the app can use, and the model too large for WASM */
+  | { kind: "no-usable-device"; model: string; wasmBytes: number; softwareAdapter: string | null }
+  /** WebGPU was forced, and the browser gives no adapter */
+  | { kind: "webgpu-missing"; reason: string }
+  /** WASM was chosen (forced or automatic), and the folder lacks the dtypes WASM can run */
+  | { kind: "no-wasm-dtypes"; available: string[] };
+
+/** No backend can run the model as asked; the problem says why and the message what to do. */
+export class DeviceChoiceError extends Error {
+  override readonly name = "DeviceChoiceError";
+  constructor(readonly problem: DeviceChoiceProblem) {
+    super(deviceChoiceMessage(problem));
+  }
+}
+
+function deviceChoiceMessage(problem: DeviceChoiceProblem): string {
+  switch (problem.kind) {
+    case "no-usable-device": {
+      const { model, wasmBytes, softwareAdapter } = problem;
+      const gpu = softwareAdapter
+        ? `WebGPU offers only ${softwareAdapter}, a software renderer`
+        : "this browser gives no WebGPU adapter";
+      const force = softwareAdapter
+        ? " Choose WebGPU under Device to run it on the software renderer anyway (very slow), or use a machine with a GPU."
+        : " Use a machine with a GPU and a browser with WebGPU.";
+      return `This machine has no GPU the app can use (${gpu}), and ${model} needs ${formatBytes(wasmBytes)} of weights on WASM, more than WASM's ${formatBytes(WASM_MEMORY_BYTES)} of memory.${force}`;
+    }
+    case "webgpu-missing":
+      return `WebGPU was chosen but ${problem.reason}. Choose WASM instead.`;
+    case "no-wasm-dtypes":
+      return `This model folder has dtypes ${problem.available.join(", ")}; WASM needs q4 or fp32 with an fp32 or fp16 embedding. Convert with --dtype q4,fp32 or use WebGPU.`;
   }
 }
 
 /**
  * Chooses the backend. Automatic: WebGPU on a hardware adapter (q4f16 with `shader-f16`, else q4); WASM (q4) when
  * there is none or only a software one (SwiftShader runs a model about 100× slower than WASM), unless the model is
- * too large for WASM, which throws a {@link NoUsableDeviceError}. The user may force either; forcing WebGPU without an
+ * too large for WASM. A model no backend can run throws a {@link DeviceChoiceError}. The user may force either; forcing WebGPU without an
  * adapter is refused with the reason, forcing it on a software adapter is allowed.
  */
 export function chooseBackend(
@@ -133,12 +148,18 @@ export function chooseBackend(
   const choice = wasmChoice(available, `WASM on the CPU, because ${why}.`);
   const wasmBytes = needs?.wasmBytes(choice.sessions) ?? null;
   if (wasmBytes !== null && wasmBytes > WASM_MEMORY_BYTES)
-    throw new NoUsableDeviceError(needs?.name ?? "the model", wasmBytes, webgpu?.adapter ?? null);
+    throw new DeviceChoiceError({
+      kind: "no-usable-device",
+      model: needs?.name ?? "the model",
+      wasmBytes,
+      softwareAdapter: webgpu?.adapter ?? null,
+    });
   return choice;
 }
 
 function webgpuChoice(report: DeviceReport, available: string[]): BackendChoice {
-  if (!report.webgpu) throw new Error(`WebGPU was chosen but ${report.webgpuError}. Choose WASM instead.`);
+  if (!report.webgpu)
+    throw new DeviceChoiceError({ kind: "webgpu-missing", reason: report.webgpuError ?? "no adapter" });
   const pick = (preferred: string[]) => preferred.find((d) => available.includes(d)) ?? available[0];
   const { adapter, shaderF16, software } = report.webgpu;
   const dtype = shaderF16 ? pick(["q4f16", "q4", "fp32"]) : pick(["q4", "fp32"]);
@@ -154,11 +175,7 @@ function webgpuChoice(report: DeviceReport, available: string[]): BackendChoice 
 function wasmChoice(available: string[], reason: string): BackendChoice {
   const dtype = ["q4", "fp32"].find((d) => available.includes(d));
   const embedding = ["fp32", "fp16"].find((d) => available.includes(d));
-  if (!dtype || !embedding) {
-    throw new Error(
-      `This model folder has dtypes ${available.join(", ")}; WASM needs q4 or fp32 with an fp32 or fp16 embedding. Convert with --dtype q4,fp32 or use WebGPU.`,
-    );
-  }
+  if (!dtype || !embedding) throw new DeviceChoiceError({ kind: "no-wasm-dtypes", available });
   const sessions = { ...uniformDtypes(dtype), embed_tokens: dtype === "q4" ? embedding : dtype };
   const note =
     sessions.embed_tokens === dtype

@@ -1,6 +1,6 @@
 import { create } from "zustand";
 import type { CroppedImage } from "../imagery/types";
-import type { BackendChoice, DeviceReport } from "../model/device";
+import type { BackendChoice, DeviceChoiceError, DeviceReport } from "../model/device";
 import type { ModelFailure } from "../model/errors";
 import type { ModelEntry } from "../model/manifest";
 import type { BeamsEvent, GenerateResult } from "../model/messages";
@@ -82,7 +82,7 @@ export interface ModelState {
   remoteError: string | null;
   choice: BackendChoice | null;
   /** why there is no choice: no device here can run the chosen model, or a forced device is missing */
-  choiceProblem: string | null;
+  choiceProblem: DeviceChoiceError | null;
   load: LoadState;
   useSystemPrompt: boolean;
   decoding: Decoding;

@@ -138,7 +138,7 @@ export function ModelPanel() {
       </label>
       {state.choiceProblem && (
         <p className="error" role="alert" data-testid="device-problem">
-          {state.choiceProblem}
+          {state.choiceProblem.message}
         </p>
       )}
       {choice && entry && (
