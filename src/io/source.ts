@@ -1,3 +1,5 @@
+import { registerErrorType } from "./error-data";
+
 /**
  * One way to read bytes, whatever holds them: a file on disk (tools, Node), a File the user picked,
  * or a URL. Safetensors shards, PMTiles archives and GeoTIFF ranges all go through this interface.
@@ -54,6 +56,8 @@ export class FetchSourceError extends Error {
     super(fetchProblemText(url, problem));
   }
 }
+
+registerErrorType("FetchSourceError", FetchSourceError);
 
 function fetchProblemText(url: string, problem: FetchProblem): string {
   switch (problem.kind) {
