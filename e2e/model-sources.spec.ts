@@ -61,7 +61,7 @@ test("a model folder at another origin loads from its URL, with its manifest's s
   await expect(page.getByTestId("run-input")).toHaveText(`Image sent as ${expected.width} × ${expected.height} px`);
 });
 
-test("a folder without a manifest loads with sizes unknown; a bad id or URL gets a message naming it", async ({
+test("a folder without a manifest loads with sizes unknown; a bad id, URL or server gets a message naming it", async ({
   page,
 }) => {
   await page.goto("/");
@@ -72,6 +72,15 @@ test("a folder without a manifest loads with sizes unknown; a bad id or URL gets
   await page.getByTestId("remote-source").fill(`${models.url}/models/missing/`);
   await page.getByTestId("remote-add").click();
   await expect(page.getByTestId("remote-error")).toContainText("neither manifest.json (HTTP 404) nor config.json");
+  // A plain file server without CORS, and a host where nothing listens: each named, with what to do.
+  await page.getByTestId("remote-source").fill(`${models.url}/no-cors/models/geozero-tiny/`);
+  await page.getByTestId("remote-add").click();
+  await expect(page.getByTestId("remote-error")).toContainText(
+    "the server answered but does not let this page read manifest.json (no CORS header)",
+  );
+  await page.getByTestId("remote-source").fill("http://127.0.0.1:9/models/geozero-tiny/");
+  await page.getByTestId("remote-add").click();
+  await expect(page.getByTestId("remote-error")).toContainText("the server cannot be reached");
 
   const url = `${models.url}/models/no-manifest/geozero-tiny/`;
   await addRemote(page, url);

@@ -2,7 +2,9 @@ import { registerErrorType } from "./error-data";
 
 /**
  * One way to read bytes, whatever holds them: a file on disk (tools, Node), a File the user picked,
- * or a URL. Safetensors shards, PMTiles archives and GeoTIFF ranges all go through this interface.
+ * or a URL. Safetensors shards, PMTiles archives and GeoTIFF ranges all go through this interface. Model files are
+ * not read by range but whole, streamed through a hash into the Cache API (src/model/model-files.ts); they and every
+ * URL here are fetched by {@link fetchOrProblem}, so a failed request is one set of problems everywhere.
  */
 export interface ByteSource {
   /** A stable key naming what is read (path or URL), used in error messages and caches. */
@@ -120,8 +122,9 @@ export class FetchSource implements ByteSource {
 }
 
 /**
- * Fetches a URL across origins; a response that is not OK and a failed fetch become a {@link FetchSourceError} with
- * the problem as data. A network failure is told apart from a missing CORS header by a no-cors probe.
+ * Fetches a URL across origins (without credentials, unless `init` asks otherwise); a response that is not OK and a
+ * failed fetch become a {@link FetchSourceError} with the problem as data. A network failure is told apart from a
+ * missing CORS header by a no-cors probe.
  */
 export async function fetchOrProblem(
   url: string,
@@ -130,7 +133,7 @@ export async function fetchOrProblem(
 ): Promise<Response> {
   let response: Response;
   try {
-    response = await fetchFn(url, { ...init, mode: "cors", credentials: "omit" });
+    response = await fetchFn(url, { mode: "cors", credentials: "omit", ...init });
   } catch {
     init.signal?.throwIfAborted();
     const reachable = await fetchFn(url, { method: "HEAD", mode: "no-cors", signal: init.signal }).then(

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CallQueue } from "./call-queue";
-import { errorFromData, errorToData, registerErrorType } from "./error-data";
-import { FetchSourceError } from "./source";
+import { registerErrorType } from "./error-data";
 import { type MessageSpec, serveWorker, WorkerClient } from "./worker-rpc";
 
 type TestMessages = {
@@ -96,13 +95,6 @@ describe("worker RPC", () => {
       value: 268_435_456,
       where: { file: "onnx/a.onnx_data", sizes: [1, 2] },
     });
-  });
-
-  it("re-creates a FetchSourceError that crosses unwrapped, with its URL and problem", () => {
-    const sent = new FetchSourceError("https://example.test/a.tif", { kind: "http-status", status: 403 });
-    const received = errorFromData(structuredClone(errorToData(sent)));
-    expect(received).toBeInstanceOf(FetchSourceError);
-    expect(received).toMatchObject({ url: sent.url, problem: sent.problem, message: sent.message });
   });
 
   it("aborts the call on both sides: the caller's promise rejects and the worker's handler sees its signal abort", async () => {

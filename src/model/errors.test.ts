@@ -99,6 +99,16 @@ describe("describeModelFailure", () => {
     }
   });
 
+  it("names a server that cannot be reached or will not share the file, not a missing file", () => {
+    const url = "http://x/m/onnx/a.onnx";
+    for (const kind of ["unreachable", "no-cors"] as const) {
+      const failure = describeModelFailure(new ModelFileError("onnx/a.onnx", { kind, url }), wasmFp32);
+      expect(failure.kind).toBe("unreachable");
+      expect(failure.summary).toContain(url);
+      expect(failure.summary).not.toMatch(/missing/);
+    }
+  });
+
   it("names the GPU's buffer limit, an old folder, and keeps other errors as they are", () => {
     const limit = describeModelFailure(new GpuLimitError(100, 200, "w", "onnx/a.onnx_data"), webgpuFp32);
     expect(limit.kind).toBe("gpu-limit");

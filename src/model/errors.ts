@@ -21,6 +21,7 @@ export type ModelFailureKind =
   | "corrupt-file"
   | "missing-file"
   | "http-error"
+  | "unreachable"
   | "not-qwen3-vl"
   | "outdated-folder"
   | "storage-full"
@@ -131,5 +132,8 @@ function fileFailure(error: ModelFileError, base: Omit<ModelFailure, "kind" | "s
       };
     case "folder-unreadable":
       return { ...base, kind: "missing-file", summary: error.message };
+    case "unreachable":
+    case "no-cors":
+      return { ...base, kind: "unreachable", summary: error.message };
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CropError } from "../imagery/crop-error";
 import { RasterReadError } from "../imagery/raster/open-raster";
 import { CallQueue } from "../io/call-queue";
+import { FetchSourceError } from "../io/source";
 import { type MessageSpec, serveWorker, WorkerClient } from "../io/worker-rpc";
 import {
   CacheReorderMissingError,
@@ -39,6 +40,8 @@ const CASES: Array<[string, () => Error]> = [
         configStatus: 500,
       }),
   ],
+  ["ModelFileError, unreachable", () => new ModelFileError("config.json", { kind: "unreachable", url: "http://x/m/" })],
+  ["ModelFileError, no CORS", () => new ModelFileError("manifest.json", { kind: "no-cors", url: "http://x/m/" })],
   ["UnsupportedModelError", () => new UnsupportedModelError("http://x/m/config.json", "llava")],
   ["GpuLimitError", () => new GpuLimitError(268_435_456, 300_000_000, "embed_tokens.weight", "onnx/e.onnx_data")],
   ["DeviceLostError", () => new DeviceLostError("destroyed", "device.destroy() called", "reload the model")],
@@ -54,6 +57,7 @@ const CASES: Array<[string, () => Error]> = [
         reason: "a.tif is truncated: 1000 bytes, its tile index needs 4096",
       }),
   ],
+  ["FetchSourceError", () => new FetchSourceError("https://x/a.tif", { kind: "http-status", status: 403 })],
 ];
 
 type Messages = { fail: MessageSpec<{ index: number }, never> };

@@ -1,4 +1,5 @@
 import { createSHA256, type IHasher } from "hash-wasm";
+import { FetchSourceError, fetchOrProblem } from "../io/source";
 import type { ModelManifest } from "./manifest";
 import { ModelFileError } from "./model-errors";
 import { type LoadProgress, TransferMeter } from "./progress";
@@ -116,10 +117,34 @@ async function verifiedBody(
   return { body: (response.body as ReadableStream<Uint8Array>).pipeThrough(check), failure: () => failure };
 }
 
+/**
+ * Fetches one file of a model folder through the app's one fetch ({@link fetchOrProblem}); its failures become a
+ * {@link ModelFileError} naming the file. A 404 gives null where the file may be missing (`allowMissing`).
+ */
+export async function fetchModelFile(
+  url: string,
+  path: string,
+  options: { allowMissing?: boolean; init?: RequestInit; fetchFn?: typeof fetch } = {},
+): Promise<Response | null> {
+  const { allowMissing = false, init = {}, fetchFn } = options;
+  try {
+    // The app's own host keeps its cookies (a folder behind a sign-in); other hosts get none, as with tiles.
+    return await fetchOrProblem(url, { credentials: "same-origin", ...init }, fetchFn);
+  } catch (error) {
+    if (!(error instanceof FetchSourceError)) throw error;
+    const { problem } = error;
+    if (problem.kind === "http-status" && problem.status === 404 && allowMissing) return null;
+    if (problem.kind === "http-status")
+      throw new ModelFileError(path, { kind: "http-status", url, status: problem.status });
+    if (problem.kind === "no-cors" || problem.kind === "unreachable")
+      throw new ModelFileError(path, { kind: problem.kind, url });
+    throw error;
+  }
+}
+
 async function fetchFile(url: string, file: WantedFile, signal?: AbortSignal): Promise<Response | null> {
-  const response = await fetch(url, { signal });
-  if (file.optional && response.status === 404) return null;
-  if (!response.ok || !response.body)
+  const response = await fetchModelFile(url, file.path, { allowMissing: file.optional, init: { signal } });
+  if (response && !response.body)
     throw new ModelFileError(file.path, { kind: "http-status", url, status: response.status });
   return response;
 }

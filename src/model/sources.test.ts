@@ -104,4 +104,23 @@ describe("folders without a manifest", () => {
       problem: { kind: "http-status", status: 500 },
     });
   });
+
+  it("tells a server without CORS from one that cannot be reached, and says what to do", async () => {
+    const location = parseModelSource("http://models.test/tiny/");
+    // A CORS refusal and a dead host both reject the fetch; only the first answers an opaque no-cors request.
+    const failing = (answersNoCors: boolean) =>
+      (async (_input: string | URL, init?: RequestInit) => {
+        if (init?.mode === "no-cors" && answersNoCors) return new Response(null, { status: 200 });
+        throw new TypeError("Failed to fetch");
+      }) as typeof fetch;
+    const noCors = await describeFolder(location, failing(true)).catch((e: unknown) => e);
+    expect(noCors).toMatchObject({
+      file: "manifest.json",
+      problem: { kind: "no-cors", url: "http://models.test/tiny/manifest.json" },
+    });
+    expect((noCors as Error).message).toContain("Access-Control-Allow-Origin");
+    const unreachable = await describeFolder(location, failing(false)).catch((e: unknown) => e);
+    expect(unreachable).toMatchObject({ problem: { kind: "unreachable" } });
+    expect((unreachable as Error).message).toContain("the server cannot be reached");
+  });
 });

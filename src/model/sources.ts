@@ -13,6 +13,7 @@ import {
   uniformDtypes,
 } from "./manifest";
 import { assertQwen3VlConfig, ModelFileError } from "./model-errors";
+import { fetchModelFile } from "./model-files";
 
 /** A model folder anywhere: transformers.js sees it as `root` + `folder`. */
 export interface ModelLocation {
@@ -124,29 +125,23 @@ export async function describeFolder(
   signal?: AbortSignal,
 ): Promise<FolderDescription> {
   const base = folderUrl(location);
-  const manifestResponse = await fetchFn(`${base}manifest.json`, { signal, cache: "no-cache" });
-  if (!manifestResponse.ok && manifestResponse.status !== 404) {
-    throw new ModelFileError("manifest.json", {
-      kind: "http-status",
-      url: `${base}manifest.json`,
-      status: manifestResponse.status,
-    });
-  }
-  const manifest = manifestResponse.ok ? ((await manifestResponse.json()) as ModelManifest) : null;
+  const read = (path: string, allowMissing: boolean) =>
+    fetchModelFile(`${base}${path}`, path, { allowMissing, init: { signal, cache: "no-cache" }, fetchFn });
+  const manifestResponse = await read("manifest.json", true);
+  const manifest = manifestResponse ? ((await manifestResponse.json()) as ModelManifest) : null;
   if (manifest) assertQwen3VlConfig({ model_type: manifest.source?.modelType }, `${base}manifest.json`);
-  const configResponse = await fetchFn(`${base}config.json`, { signal, cache: "no-cache" });
-  if (!configResponse.ok) {
-    const problem = manifest
-      ? { kind: "http-status" as const, url: `${base}config.json`, status: configResponse.status }
-      : {
-          kind: "folder-unreadable" as const,
-          url: base,
-          manifestStatus: manifestResponse.status,
-          configStatus: configResponse.status,
-        };
-    throw new ModelFileError("config.json", problem);
-  }
-  const config = (await configResponse.json()) as TransformersJsConfig;
+  const configResponse = await read("config.json", false).catch((error: unknown) => {
+    // Neither file readable: more likely a wrong id or URL than a folder missing its config.
+    if (manifest || !(error instanceof ModelFileError) || error.problem.kind !== "http-status") throw error;
+    const configStatus = error.problem.status;
+    throw new ModelFileError("config.json", {
+      kind: "folder-unreadable",
+      url: base,
+      manifestStatus: 404,
+      configStatus,
+    });
+  });
+  const config = (await configResponse?.json()) as TransformersJsConfig;
   assertQwen3VlConfig(config, `${base}config.json`);
   return manifest
     ? { manifest, config, dtypes: manifest.dtypes }
