@@ -129,8 +129,9 @@ function deviceChoiceMessage(problem: DeviceChoiceProblem): string {
 /**
  * Chooses the backend. Automatic: WebGPU on a hardware adapter (q4f16 with `shader-f16`, else q4); WASM (q4) when
  * there is none or only a software one (SwiftShader runs a model about 100× slower than WASM), unless the model is
- * too large for WASM. A model no backend can run throws a {@link DeviceChoiceError}. The user may force either; forcing WebGPU without an
- * adapter is refused with the reason, forcing it on a software adapter is allowed.
+ * too large for WASM. The user may force either; forcing it on a software adapter is allowed. A model no backend can
+ * run as asked (too large for WASM with no usable GPU, WebGPU forced without an adapter, a folder without WASM's
+ * dtypes) throws a {@link DeviceChoiceError}.
  */
 export function chooseBackend(
   report: DeviceReport,
