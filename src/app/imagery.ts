@@ -4,6 +4,7 @@ import { openRasterSource, releaseRasterSources } from "../imagery/raster/client
 import { customXyzSource } from "../imagery/sources";
 import { TileHealth, type TileOutcome } from "../imagery/tile-health";
 import type { RasterLocation } from "../imagery/types";
+import { errorMessage } from "../io/error-data";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
 
 /** Crops the selection from the current source; the last good crop stays while it runs or when it fails. */
@@ -33,12 +34,8 @@ export async function runCrop(): Promise<void> {
     useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
   } catch (error) {
     const aborted = error instanceof Error && error.name === "AbortError";
-    useAppStore.getState().setCrop(aborted ? { status: "idle" } : { status: "failed", message: errorText(error) });
+    useAppStore.getState().setCrop(aborted ? { status: "idle" } : { status: "failed", message: errorMessage(error) });
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -52,7 +49,7 @@ async function openRasterAsSource(id: string, name: string, location: RasterLoca
   try {
     result = await openRasterSource({ id, name, location });
   } catch (error) {
-    store.setFileError(`${name} could not be opened: ${error instanceof Error ? error.message : String(error)}`);
+    store.setFileError(`${name} could not be opened: ${errorMessage(error)}`);
     return;
   }
   if (!result.valid) {

@@ -3,6 +3,8 @@
  * loading, asking, stopping, recovering). Components render the model store and call these; all model work goes
  * through the worker's one queue (src/model/worker.ts), so a question, a load and a stop happen in the order asked.
  */
+
+import { errorMessage } from "../io/error-data";
 import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../model/client";
 import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
@@ -44,7 +46,7 @@ export async function initialiseModels(): Promise<void> {
     });
     updateChoice();
   } catch (error) {
-    model().set({ modelsError: error instanceof Error ? error.message : String(error) });
+    model().set({ modelsError: errorMessage(error) });
   }
 }
 
@@ -177,7 +179,7 @@ export async function addRemoteModel(input: string): Promise<void> {
     model().set({ models: [...others, entry], modelId: entry.id, forcedDtype: null });
     updateChoice();
   } catch (error) {
-    model().set({ remoteError: error instanceof Error ? error.message : String(error) });
+    model().set({ remoteError: errorMessage(error) });
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type SampleRecord,
 } from "../eval/record-format";
 import { type GeoReference, parseWorldFile } from "../geo/georef";
+import { errorMessage } from "../io/error-data";
 import { loadedModelOf, useModelStore } from "../state/model-store";
 import { downloadBlob, downloadGeoJson } from "../ui/download";
 import { imageFileSize, workerAnswerer } from "./browser-answerer";
@@ -27,7 +28,6 @@ import { type InspectState, NO_PROBLEMS, type OpenedFolder, orderedIds, useInspe
 import { chooseSubset } from "./subset";
 
 const inspect = () => useInspectStore.getState();
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 let opening: Promise<InspectDb> | null = null;
 function database(): Promise<InspectDb> {
@@ -40,7 +40,7 @@ async function keep(write: (db: InspectDb) => Promise<void>): Promise<void> {
   try {
     await write(await database());
   } catch (error) {
-    inspect().set({ storageError: `The workspace could not be kept in this browser: ${message(error)}` });
+    inspect().set({ storageError: `The workspace could not be kept in this browser: ${errorMessage(error)}` });
   }
 }
 
@@ -73,7 +73,7 @@ export function restoreWorkspace(): Promise<void> {
       }
       recheck();
     } catch (error) {
-      inspect().set({ storageError: `The kept workspace could not be read: ${message(error)}` });
+      inspect().set({ storageError: `The kept workspace could not be read: ${errorMessage(error)}` });
     }
   })();
   return restored;
@@ -136,7 +136,7 @@ export async function openResultsFile(file: File): Promise<void> {
     take(splitter.end());
   } catch (error) {
     inspect().set({ reading: null });
-    fileProblem(file.name, `It could not be read (${message(error)}); the records shown before stay.`);
+    fileProblem(file.name, `It could not be read (${errorMessage(error)}); the records shown before stay.`);
     return;
   }
   inspect().set({ reading: null });
@@ -374,7 +374,7 @@ async function execute(settings: RunSettings): Promise<void> {
     inspect().set({
       run: stopped
         ? { status: "paused", settings, reason: "stopped" }
-        : { status: "failed", settings, message: message(error) },
+        : { status: "failed", settings, message: errorMessage(error) },
     });
   }
   recheck();

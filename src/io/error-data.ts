@@ -24,6 +24,11 @@ export function registerErrorType(name: string, errorClass: ErrorClass): void {
   registry.set(name, errorClass);
 }
 
+/** The message of any thrown value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** The data of any thrown value. */
 export function errorToData(error: unknown): ErrorData {
   if (!(error instanceof Error) && !(error instanceof DOMException))

@@ -12,6 +12,7 @@ import type { TileOutcome } from "../imagery/tile-health";
 import { createTileReader, pmtilesArchive } from "../imagery/tiles/readers";
 import type { TileReader } from "../imagery/types";
 import { expandUrlTemplate } from "../imagery/url-template";
+import { errorMessage } from "../io/error-data";
 import type { MapLabel, MapPort, MapTool, MapViewEvents } from "./map-port";
 import { bboxPolygon, gridCells, tileAt, tilePolygon } from "./tile-grid";
 
@@ -70,7 +71,7 @@ async function readTile(
   } catch (error) {
     if (signal.aborted) throw error;
     const problem = error instanceof CropError ? error.problem : null;
-    const reason = error instanceof CropError ? error.reason : error instanceof Error ? error.message : String(error);
+    const reason = error instanceof CropError ? error.reason : errorMessage(error);
     imagery.onTileRead({ kind: "failed", url, problem, reason });
     throw error;
   }

@@ -3,6 +3,8 @@
  * file and its hashes, the HTTP status, the GPU limit), and the one-click recoveries that make sense. It switches on
  * the error's type and fields (model-errors.ts), which cross the worker boundary as data; never on its text.
  */
+
+import { errorMessage } from "../io/error-data";
 import {
   CacheReorderMissingError,
   DeviceLostError,
@@ -74,7 +76,7 @@ function reloads(context: FailureContext): RecoveryAction[] {
 
 /** Describes an error from the model worker (or any model code) by its type and fields. */
 export function describeModelFailure(error: unknown, context: FailureContext): ModelFailure {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   const base = { detail, actions: [] as RecoveryAction[] };
   if (error instanceof DeviceLostError) {
     return {

@@ -3,6 +3,7 @@
 import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import { CallQueue } from "../io/call-queue";
+import { errorMessage } from "../io/error-data";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { checkGpuLimits, probeDevice } from "./device";
@@ -312,7 +313,7 @@ async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
     if (error instanceof DeviceLostError) throw error;
-    throw deviceLostError(deviceLost, error instanceof Error ? error.message : String(error));
+    throw deviceLostError(deviceLost, errorMessage(error));
   }
   if (deviceLost) throw deviceLostError(deviceLost, "the run's output is not trustworthy");
   return result;

@@ -1,4 +1,5 @@
 import { create } from "zustand";
+import { errorMessage } from "../io/error-data";
 import { HistoryDb, type HistoryEntry } from "./history-db";
 
 /** The history panel's state: entries newest first, mirrored from IndexedDB. */
@@ -16,8 +17,6 @@ function database(): Promise<HistoryDb> {
   return opening;
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 /** The history store. */
 export const useHistoryStore = create<HistoryState>()((set, get) => ({
   entries: [],
@@ -26,7 +25,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     try {
       set({ entries: await (await database()).all(), error: null });
     } catch (error) {
-      set({ error: message(error) });
+      set({ error: errorMessage(error) });
     }
   },
   // The list changes once the database has, so a reload right after shows what the list showed.
@@ -34,7 +33,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     try {
       await (await database()).put(entry);
     } catch (error) {
-      set({ error: `The result could not be kept for later: ${message(error)}` });
+      set({ error: `The result could not be kept for later: ${errorMessage(error)}` });
     }
     set({ entries: [entry, ...get().entries.filter((e) => e.id !== entry.id)] });
   },
@@ -42,7 +41,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => ({
     try {
       await (await database()).delete(id);
     } catch (error) {
-      set({ error: `The result could not be deleted: ${message(error)}` });
+      set({ error: `The result could not be deleted: ${errorMessage(error)}` });
       return;
     }
     set({ entries: get().entries.filter((e) => e.id !== id) });

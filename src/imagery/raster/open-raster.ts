@@ -4,7 +4,7 @@ import type { AffineTransform, GeoReference } from "../../geo/georef";
 import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
 import type { BBox } from "../../geo/tiles";
-import { registerErrorType } from "../../io/error-data";
+import { errorMessage, registerErrorType } from "../../io/error-data";
 import { type ByteSource, type FetchProblem, FetchSourceError } from "../../io/source";
 import { RangeReader } from "./range-reader";
 
@@ -180,7 +180,7 @@ async function readImages(
     if (reader.wantedPastEnd > reader.fileSize && (await hasTiffSignature(reader))) {
       return refuse(name, { kind: "truncated", size: reader.fileSize, needed: reader.wantedPastEnd });
     }
-    return refuse(name, { kind: "not-tiff", detail: error instanceof Error ? error.message : String(error) });
+    return refuse(name, { kind: "not-tiff", detail: errorMessage(error) });
   }
 }
 

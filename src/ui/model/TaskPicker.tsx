@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { errorMessage } from "../../io/error-data";
 import { loadedModelOf, setCustomClasses, useModelStore } from "../../state/model-store";
 import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, parseClassList } from "../../tasks/class-lists";
 import { buildInstruction, defaultBoxConvention, TASK_LABELS, type TaskRequest } from "../../tasks/instructions";
@@ -28,7 +29,7 @@ export function useInstruction(): { ok: true; text: string } | { ok: false; prob
   try {
     return { ok: true, text: buildInstruction(currentRequest(state)) };
   } catch (error) {
-    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+    return { ok: false, problem: errorMessage(error) };
   }
 }
 
