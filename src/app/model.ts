@@ -5,6 +5,7 @@
  */
 
 import { errorMessage } from "../io/error-data";
+import { BUILT_MODEL_ROOT, listBuiltModels } from "../model/built-models";
 import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../model/client";
 import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
@@ -32,17 +33,20 @@ export function defaultModelId(models: ModelEntry[], picked: string | null): str
   return (models.find((m) => m.id === DEFAULT_MODEL_ID) ?? models[0])?.id ?? null;
 }
 
-/** Lists the models in model-cache/ and probes the device once. */
+/** Lists the models in model-cache/ and those built in this browser, and probes the device once. */
 export async function initialiseModels(): Promise<void> {
   try {
-    const models = await listModels();
+    const served = await listModels().catch(() => []);
+    const models = [...served, ...(await listBuiltModels())];
     const device = await modelWorker().call("probe", null);
     const modelId = defaultModelId(models, model().modelId);
     model().set({
       models,
       modelId,
       device,
-      modelsError: models.length ? null : "model-cache/ holds no converted model; run npm run convert.",
+      modelsError: models.length
+        ? null
+        : "No model yet: build GeoZero from Hugging Face below (or serve a converted folder in model-cache/).",
     });
     updateChoice();
   } catch (error) {
@@ -91,7 +95,9 @@ export async function loadModel(): Promise<void> {
   model().set({ load: { status: "loading", progress: null, controller, kept: before } });
   const where = entry.remote
     ? { modelId: entry.remote.folder, modelRoot: entry.remote.root }
-    : { modelId, modelRoot: MODEL_ROOT };
+    : entry.built
+      ? { modelId, modelRoot: BUILT_MODEL_ROOT, store: "built" as const }
+      : { modelId, modelRoot: MODEL_ROOT };
   // transformers.js memoises configs by folder name, and Hugging Face folders are all named by revision ("main"):
   // a model from another root gets a fresh worker.
   if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker();

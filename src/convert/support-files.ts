@@ -1,4 +1,5 @@
 import type { SnapshotReader } from "./safetensors/read.ts";
+import { SnapshotError } from "./snapshot-error.ts";
 
 /** Tokenizer and processor files copied as they are when present. */
 const COPIED_FILES = [
@@ -39,9 +40,11 @@ export async function supportFiles(
   files.push({ name: "tokenizer_config.json", text: await tokenizerConfigWithTemplate(snapshot, signal) });
   const preprocessorText = await snapshot.readText("preprocessor_config.json", signal);
   if (preprocessorText === undefined) {
-    throw new Error(
-      `${snapshot.label}/preprocessor_config.json is missing; a Qwen3-VL snapshot ships it with the image processor settings.`,
-    );
+    throw new SnapshotError(snapshot.label, {
+      kind: "missing-file",
+      file: "preprocessor_config.json",
+      why: "a Qwen3-VL snapshot ships it with the image processor settings.",
+    });
   }
   const preprocessor = { ...preprocessorDefaults, ...JSON.parse(preprocessorText), do_normalize: true };
   files.push({ name: "preprocessor_config.json", text: `${JSON.stringify(preprocessor, null, 2)}\n` });
@@ -50,8 +53,13 @@ export async function supportFiles(
 
 async function tokenizerConfigWithTemplate(snapshot: SnapshotReader, signal?: AbortSignal): Promise<string> {
   const text = await snapshot.readText("tokenizer_config.json", signal);
-  if (text === undefined)
-    throw new Error(`${snapshot.label}/tokenizer_config.json is missing; copy the tokenizer files of the snapshot.`);
+  if (text === undefined) {
+    throw new SnapshotError(snapshot.label, {
+      kind: "missing-file",
+      file: "tokenizer_config.json",
+      why: "copy the tokenizer files of the snapshot.",
+    });
+  }
   const config = JSON.parse(text) as Record<string, unknown>;
   // The processor's template (chat_template.jinja / .json) is the multimodal one; tokenizer_config.json may carry a
   // text-only template of the base tokenizer, so the separate file wins, as in Hugging Face processors.
@@ -85,7 +93,12 @@ export async function readSnapshotConfig(
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
   const text = await snapshot.readText("config.json", signal);
-  if (text === undefined)
-    throw new Error(`${snapshot.label}/config.json is missing; expected a Hugging Face snapshot folder.`);
+  if (text === undefined) {
+    throw new SnapshotError(snapshot.label, {
+      kind: "missing-file",
+      file: "config.json",
+      why: "expected a Hugging Face snapshot folder (config.json, the safetensors shards and their index, the tokenizer).",
+    });
+  }
   return JSON.parse(text) as Record<string, unknown>;
 }

@@ -28,6 +28,8 @@ export interface ModelEntry {
   manifest: ModelManifest | null;
   /** For a model outside model-cache/ (a Hugging Face id or URL): where it is and the dtypes its config names. */
   remote?: { root: string; folder: string; dtypes: string[] };
+  /** For a model built in this browser (the Model panel's Build): the bytes it keeps in the browser's storage. */
+  built?: { bytes: number };
 }
 
 /** The dtypes a model entry offers. */

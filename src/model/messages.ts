@@ -66,7 +66,15 @@ export interface LoadedModel {
 export type ModelMessages = {
   probe: MessageSpec<null, DeviceReport>;
   load: MessageSpec<
-    { modelId: string; modelRoot: string; device: "webgpu" | "wasm"; dtype: string; sessions: SessionDtypes },
+    {
+      modelId: string;
+      modelRoot: string;
+      device: "webgpu" | "wasm";
+      dtype: string;
+      sessions: SessionDtypes;
+      /** "built": a model built in this browser, read from its storage rather than fetched from `modelRoot` */
+      store?: "built";
+    },
     {
       seconds: number;
       fromCache: boolean;

@@ -6,6 +6,7 @@ import { CallQueue } from "../io/call-queue";
 import { errorMessage } from "../io/error-data";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
+import { builtModelFiles, describeBuiltFolder } from "./built-models";
 import { checkGpuLimits, probeDevice } from "./device";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { type GenerationOutput, Generator } from "./generation/generator";
@@ -54,13 +55,16 @@ async function load(
   // Everything that can find a folder wrong (its config, the GPU's limits, every file's hash) runs before the working
   // model is unloaded: a bad folder leaves it loaded.
   emit({ status: "checking-folder" });
-  const folder = await describeFolder(location, fetch, signal);
+  const built = request.store === "built";
+  const folder = built ? await describeBuiltFolder(request.modelId) : await describeFolder(location, fetch, signal);
   const listed = folder.manifest ? filesForDtype(folder.manifest, request.sessions) : null;
   // Before any download: a weight that no buffer of this GPU can hold fails the load anyway, after minutes.
   if (listed && request.device === "webgpu") await checkGpuLimits(listed);
   const files = listed ?? filesFromConfig(folder.config ?? {}, request.sessions);
   const base = folderUrl(location);
-  const { blobs, downloadedBytes, notCached } = await ensureModelFiles(base, files, emit, signal);
+  const { blobs, downloadedBytes, notCached } = built
+    ? await builtModelFiles(request.modelId, base, files, emit)
+    : await ensureModelFiles(base, files, emit, signal);
   signal.throwIfAborted();
   await unload();
   env.localModelPath = root;

@@ -1,4 +1,5 @@
 import type { ByteSource } from "../../io/source.ts";
+import { SnapshotError } from "../snapshot-error.ts";
 
 /** Element types a Hugging Face checkpoint may hold that the converter reads. */
 export type SafetensorsDtype = "BF16" | "F16" | "F32";
@@ -57,9 +58,7 @@ export async function readShardHeader(source: ByteSource, shard: string, signal?
   }
   const expectedBytes = dataStart + dataEnd;
   if (fileSize < expectedBytes) {
-    throw new Error(
-      `${shard}: truncated: expected ${expectedBytes} bytes, found ${fileSize}; download the shard again.`,
-    );
+    throw new SnapshotError(shard, { kind: "truncated", shard, expectedBytes, actualBytes: fileSize });
   }
   return { shard, tensors, expectedBytes, metadata };
 }
@@ -74,9 +73,12 @@ function parseEntry(shard: string, name: string, entry: unknown, dataStart: numb
   const elements = shape.reduce((product, dim) => product * dim, 1);
   const byteLength = data_offsets[1] - data_offsets[0];
   if (byteLength !== elements * DTYPE_BYTES[dtype as SafetensorsDtype]) {
-    throw new Error(
-      `${shard}: tensor ${name} [${shape}] ${dtype} spans ${byteLength} bytes; expected ${elements * DTYPE_BYTES[dtype as SafetensorsDtype]}.`,
-    );
+    throw new SnapshotError(shard, {
+      kind: "header-mismatch",
+      shard,
+      tensor: name,
+      detail: `[${shape}] ${dtype} spans ${byteLength} bytes; expected ${elements * DTYPE_BYTES[dtype as SafetensorsDtype]}`,
+    });
   }
   return { name, dtype: dtype as SafetensorsDtype, shape, shard, offset: dataStart + data_offsets[0], byteLength };
 }
@@ -112,8 +114,8 @@ export interface SnapshotReader {
   readonly label: string;
   /** A text file of the snapshot (config, index, tokenizer), or undefined when the snapshot has none. */
   readText(name: string, signal?: AbortSignal): Promise<string | undefined>;
-  /** A byte source over one file of the snapshot (a safetensors shard). */
-  open(name: string): ByteSource;
+  /** A byte source over one file of the snapshot (a safetensors shard), or undefined when it has no such file. */
+  open(name: string): ByteSource | undefined;
 }
 
 /**
@@ -127,6 +129,13 @@ export async function openCheckpoint(snapshot: SnapshotReader, signal?: AbortSig
   let totalBytes = 0;
   for (const shard of shards) {
     const source = snapshot.open(shard);
+    if (!source) {
+      throw new SnapshotError(snapshot.label, {
+        kind: "missing-file",
+        file: shard,
+        why: "model.safetensors.index.json names it, but the snapshot has no such file; download it (the upload or download is incomplete).",
+      });
+    }
     sources.set(shard, source);
     const header = await readShardHeader(source, shard, signal);
     totalBytes += header.expectedBytes;

@@ -3,6 +3,7 @@ import { addRemoteModel, cancelLoad, initialiseModels, loadModel, updateChoice }
 import { downloadBytes, formatBytes } from "../../model/manifest";
 import { type LoadProgress, storageRefusalText } from "../../model/progress";
 import { type ReadyModel, useModelStore } from "../../state/model-store";
+import { BuildPanel } from "./BuildPanel";
 import { FailureView } from "./FailureView";
 
 function progressLine(progress: LoadProgress | null): string {
@@ -201,6 +202,7 @@ export function ModelPanel() {
         ))}
       {load.status === "failed" && load.kept && <KeptModel kept={load.kept} />}
       <RemoteModel />
+      <BuildPanel />
     </section>
   );
 }
