@@ -102,5 +102,5 @@ export async function builtModelFiles(
     cachedBytes += found.size;
     onProgress({ status: "cached", file: file.path, loaded: cachedBytes, total });
   }
-  return { blobs, downloadedBytes: 0, cachedBytes, notCached: null };
+  return { blobs, downloadedBytes: 0, cachedBytes, notCached: null, streamed: [] };
 }

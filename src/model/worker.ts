@@ -14,7 +14,7 @@ import { promptFromInstruction } from "./generation/inputs";
 import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, ModelMessages } from "./messages";
 import { DeviceLostError, typedRuntimeError } from "./model-errors";
-import { ensureModelFiles } from "./model-files";
+import { ensureModelFiles, verifyStreamed } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
 import { pacedBlob } from "./paced-blob";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
@@ -62,9 +62,10 @@ async function load(
   if (listed && request.device === "webgpu") await checkGpuLimits(listed);
   const files = listed ?? filesFromConfig(folder.config ?? {}, request.sessions);
   const base = folderUrl(location);
-  const { blobs, downloadedBytes, notCached } = built
+  const fileSet = built
     ? await builtModelFiles(request.modelId, base, files, emit)
     : await ensureModelFiles(base, files, emit, signal);
+  const { blobs, downloadedBytes, notCached } = fileSet;
   signal.throwIfAborted();
   await unload();
   env.localModelPath = root;
@@ -88,6 +89,11 @@ async function load(
       blobs.get(`${base}${graphPath(CACHE_REORDER_GRAPH, request.sessions.decoder_model_merged)}`),
       request.device,
     );
+    // Files streamed from the server (not kept) were hashed as ONNX Runtime read them: a bad one fails the load here.
+    await verifyStreamed(fileSet).catch(async (error: unknown) => {
+      await model.dispose();
+      throw error;
+    });
   } finally {
     loadingFiles = new Map();
   }
@@ -103,8 +109,9 @@ async function load(
   await warmUp(ready);
   loaded = ready;
   const seconds = (performance.now() - started) / 1000;
-  emit({ status: "ready", fromCache: downloadedBytes === 0, seconds });
-  return { seconds, fromCache: downloadedBytes === 0, notCached, streamedWeights: streamsWeights };
+  const fromCache = downloadedBytes === 0 && fileSet.streamed.length === 0;
+  emit({ status: "ready", fromCache, seconds });
+  return { seconds, fromCache, notCached, streamedWeights: streamsWeights };
 }
 
 /**
