@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { type PlannedConversion, planSnapshot, writeModelFolder } from "../convert/convert.ts";
-import type { OutputDtype, PartialTensor } from "../convert/graph/weights.ts";
+import { DEFAULT_LIMITS, type OutputDtype, type PartialTensor } from "../convert/graph/weights.ts";
 import type { ModelOrigin } from "../convert/manifest.ts";
 import type { SnapshotReader } from "../convert/safetensors/read.ts";
 import { supportFiles } from "../convert/support-files.ts";
@@ -15,8 +15,15 @@ import type { BuildMessages, BuildPreview, BuildProgress, BuildResult, SnapshotC
 import { buildDirectory, OpfsFolder, removeBuildDirectory } from "./opfs-folder";
 import { loadPartial, PartialWriter } from "./partial";
 
-/** Bytes of float32 rows converted at once: bigger than the command line's 8 MiB, fewer requests to the hub. */
-const BROWSER_LIMITS = { sliceBytes: 16 * 1024 * 1024, transposeInMemoryBytes: 256 * 1024 * 1024 };
+/**
+ * Bytes of float32 rows converted at once: bigger than the command line's 8 MiB, fewer requests to the hub. The output
+ * is the same whatever the slices (the transpose limit is the converter's default and must stay so). Test builds cut
+ * small slices, so that a tiny model is many pieces, as GeoZero is, and a resume can be checked piece by piece.
+ */
+const BROWSER_LIMITS = {
+  sliceBytes: __TEST_HOOKS__ ? 256 * 1024 : 16 * 1024 * 1024,
+  transposeInMemoryBytes: DEFAULT_LIMITS.transposeInMemoryBytes,
+};
 /** At most this often a build saves where it stands (a reload loses at most this much work and what was in flight). */
 const CHECKPOINT_MS = 250;
 /** The piece read to measure the rate before a build. */
