@@ -1,3 +1,4 @@
+import { useBuildStore } from "../state/build-store";
 import type { ModelState } from "../state/model-store";
 import { useModelStore } from "../state/model-store";
 
@@ -9,14 +10,16 @@ export function leaveWarning(model: Pick<ModelState, "load" | "run">): string | 
 }
 
 /**
- * Asks the browser to confirm leaving (reload, close, another address) while a model downloads or an answer is being
- * written. Returns the function that stops asking.
+ * Asks the browser to confirm leaving (reload, close, another address) while a model downloads, an answer is being
+ * written or a model is being built (a build resumes, but what is in flight is lost). Returns the function that stops
+ * asking.
  */
 export function warnBeforeLeaving(
   target: Pick<Window, "addEventListener" | "removeEventListener"> = window,
 ): () => void {
   const onBeforeUnload = (event: BeforeUnloadEvent) => {
-    if (!leaveWarning(useModelStore.getState())) return;
+    const building = useBuildStore.getState().run?.status === "building";
+    if (!leaveWarning(useModelStore.getState()) && !building) return;
     event.preventDefault();
     // Browsers before Chrome 119 ask only when returnValue is set; the text itself is no longer shown.
     event.returnValue = true;
