@@ -79,6 +79,15 @@ export async function startBuild(): Promise<void> {
   await runBuild(run.preview, withToken(run.snapshot));
 }
 
+/** Tries again after a failure: the build when it had been checked, else the check (with the token typed since). */
+export async function retryBuild(): Promise<void> {
+  const run = build().run;
+  if (run?.status !== "failed") return;
+  if (run.preview && run.snapshot) await runBuild(run.preview, withToken(run.snapshot));
+  else if (run.snapshot?.kind === "folder") await preview(run.snapshot);
+  else await previewHubBuild();
+}
+
 /** A hub choice with the token the form holds now (typed after a refusal). */
 function withToken(snapshot: SnapshotChoice): SnapshotChoice {
   if (snapshot.kind !== "hub") return snapshot;
