@@ -4,7 +4,7 @@ import { openRasterSource, releaseRasterSources } from "../imagery/raster/client
 import { customXyzSource } from "../imagery/sources";
 import { TileHealth, type TileOutcome } from "../imagery/tile-health";
 import type { RasterLocation } from "../imagery/types";
-import { errorMessage } from "../io/error-data";
+import { errorMessage, isAbortError } from "../io/error-data";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
 
 /** Crops the selection from the current source; the last good crop stays while it runs or when it fails. */
@@ -33,7 +33,7 @@ export async function runCrop(): Promise<void> {
     );
     useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
   } catch (error) {
-    const aborted = error instanceof Error && error.name === "AbortError";
+    const aborted = isAbortError(error);
     useAppStore.getState().setCrop(aborted ? { status: "idle" } : { status: "failed", message: errorMessage(error) });
   }
 }

@@ -4,7 +4,7 @@
  * through the worker's one queue (src/model/worker.ts), so a question, a load and a stop happen in the order asked.
  */
 
-import { errorMessage } from "../io/error-data";
+import { errorMessage, isAbortError } from "../io/error-data";
 import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../model/client";
 import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
@@ -109,7 +109,7 @@ export async function loadModel(): Promise<void> {
     model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, ...result } });
   } catch (error) {
     const kept = await stillLoaded(before);
-    if (error instanceof Error && error.name === "AbortError") {
+    if (isAbortError(error)) {
       model().set({ load: kept ?? { status: "idle" } });
       return;
     }
@@ -315,7 +315,7 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
       stats: { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens },
     }));
   } catch (error) {
-    const stopped = error instanceof Error && error.name === "AbortError";
+    const stopped = isAbortError(error);
     const failure = stopped ? undefined : describeFailure(error);
     // A lost device takes the loaded model with it: the Model panel says so and offers the reloads too.
     if (failure?.kind === "device-lost")

@@ -13,7 +13,7 @@ import {
   type SampleRecord,
 } from "../eval/record-format";
 import { type GeoReference, parseWorldFile } from "../geo/georef";
-import { errorMessage } from "../io/error-data";
+import { errorMessage, isAbortError } from "../io/error-data";
 import { loadedModelOf, useModelStore } from "../state/model-store";
 import { downloadBlob, downloadGeoJson } from "../ui/download";
 import { imageFileSize, workerAnswerer } from "./browser-answerer";
@@ -370,7 +370,7 @@ async function execute(settings: RunSettings): Promise<void> {
           : { status: "finished", settings },
     });
   } catch (error) {
-    const stopped = error instanceof Error && error.name === "AbortError";
+    const stopped = isAbortError(error);
     inspect().set({
       run: stopped
         ? { status: "paused", settings, reason: "stopped" }

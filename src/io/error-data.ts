@@ -29,6 +29,11 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Whether a thrown value is an abort (a signal's reason, or a worker call's abort re-created on this side). */
+export function isAbortError(error: unknown): boolean {
+  return (error instanceof Error || error instanceof DOMException) && error.name === "AbortError";
+}
+
 /** The data of any thrown value. */
 export function errorToData(error: unknown): ErrorData {
   if (!(error instanceof Error) && !(error instanceof DOMException))

@@ -3,7 +3,7 @@
  * model worker's boundary as data (src/io/error-data.ts) and are re-created as these classes on the page, where
  * errors.ts turns them into what the user sees by type and fields.
  */
-import { registerErrorType } from "../io/error-data";
+import { isAbortError, registerErrorType } from "../io/error-data";
 import { formatBytes } from "./manifest";
 
 /** What is wrong with one file of a model folder. */
@@ -165,7 +165,7 @@ const OUT_OF_MEMORY_TEXT =
  */
 export function typedRuntimeError(error: unknown, device: "webgpu" | "wasm"): unknown {
   if (!(error instanceof Error) || MODEL_ERROR_TYPES.some(([, type]) => error instanceof type)) return error;
-  if (error.name === "AbortError") return error;
+  if (isAbortError(error)) return error;
   if (DEVICE_LOST_TEXT.test(error.message)) return new DeviceLostError("unknown", error.message, "the run was cut off");
   if (OUT_OF_MEMORY_TEXT.test(error.message)) return new OutOfMemoryError(device, error.message);
   return error;

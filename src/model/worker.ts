@@ -3,7 +3,7 @@
 import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import { CallQueue } from "../io/call-queue";
-import { errorMessage } from "../io/error-data";
+import { errorMessage, isAbortError } from "../io/error-data";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { checkGpuLimits, probeDevice } from "./device";
@@ -311,7 +311,7 @@ async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
   try {
     result = await Promise.race([work(), deviceLoss]);
   } catch (error) {
-    if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
+    if (!deviceLost || isAbortError(error)) throw error;
     if (error instanceof DeviceLostError) throw error;
     throw deviceLostError(deviceLost, errorMessage(error));
   }
