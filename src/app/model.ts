@@ -9,7 +9,7 @@ import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartMo
 import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
 import { downloadBytes, entryDtypes, type ModelEntry } from "../model/manifest";
-import type { GenerateEvent } from "../model/messages";
+import type { GenerateEvent, GenerateResult } from "../model/messages";
 import { describeFolder, parseModelSource } from "../model/sources";
 import { useHistoryStore } from "../state/history-store";
 import { loadedModelOf, type ReadyModel, type Run, useModelStore } from "../state/model-store";
@@ -194,7 +194,7 @@ let runCount = 0;
 function startRun(
   task: TaskId,
   question: string,
-  crop: NonNullable<Run["crop"]>,
+  crop: Run["crop"],
 ): { stream: AnswerStream; controller: AbortController } {
   const controller = new AbortController();
   const stream = new AnswerStream();
@@ -300,19 +300,42 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
   const crop = useAppStore.getState().lastImage;
   const { useSystemPrompt, decoding, budget } = model();
   if (!crop || !loadedModelOf(model().load)) return;
-  const { stream, controller } = startRun(task, instruction, crop);
-  try {
-    const result = await modelWorker().call(
+  await runQuestion(task, instruction, crop, (onEvent, signal) =>
+    modelWorker().call(
       "generate",
       { image: crop.image.png, instruction, useSystemPrompt, decoding, budget },
-      { signal: controller.signal, onEvent: (event) => applyEvent(stream, event) },
-    );
+      { signal, onEvent },
+    ),
+  );
+}
+
+/** Where a run's events and result come from: the model worker, or (in the browser tests) a recorded answer. */
+export type AnswerSource = (
+  onEvent: (event: GenerateEvent) => void,
+  signal: AbortSignal,
+) => Promise<GenerateResult | null>;
+
+/**
+ * Runs one question on a crop: the run in the store, its events streamed into the panels and the map, the end kept in
+ * the history. The one path every answer takes, live or replayed; resolves once the result is kept.
+ */
+export async function runQuestion(
+  task: TaskId,
+  question: string,
+  crop: Run["crop"],
+  source: AnswerSource,
+): Promise<void> {
+  const { stream, controller } = startRun(task, question, crop);
+  try {
+    const result = await source((event) => applyEvent(stream, event), controller.signal);
     await finishRun((run) => ({
       ...run,
       answer: stream.end(false),
       status: "done",
       result,
-      stats: { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens },
+      stats: result
+        ? { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens }
+        : run.stats,
     }));
   } catch (error) {
     const stopped = isAbortError(error);
@@ -328,19 +351,4 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
       failure,
     }));
   }
-}
-
-/**
- * Feeds recorded model text through the same path as a live generation, piece by piece: random-weight demo models
- * never write boxes, so the tests replay a recorded grounding answer to check the panels, the map, the export and
- * the history. Resolves once the result is kept.
- */
-export async function replayAnswer(question: string, pieces: string[], task: TaskId = "grounding"): Promise<void> {
-  const crop = useAppStore.getState().lastImage;
-  if (!crop) throw new Error("replayAnswer needs a crop: crop a selection first.");
-  const { stream } = startRun(task, question, crop);
-  pieces.forEach((piece, i) => {
-    applyEvent(stream, { status: "token", piece, tokens: i + 1, ttftMs: 0, tokensPerSecond: 0 });
-  });
-  await finishRun((run) => ({ ...run, answer: stream.end(false), status: "done" }));
 }
