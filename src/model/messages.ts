@@ -3,8 +3,7 @@ import type { PixelBudget } from "../tasks/model-input-size";
 import type { Decoding } from "../tasks/prompts";
 import type { DeviceReport } from "./device";
 import type { SessionDtypes } from "./manifest";
-import type { StorageRefusal } from "./model-files";
-import type { LoadProgress } from "./progress";
+import type { LoadProgress, StorageRefusal } from "./progress";
 
 /** One question about one image. */
 export interface GenerateRequest {

@@ -4,8 +4,7 @@ import type { BackendChoice, DeviceChoiceError, DeviceReport } from "../model/de
 import type { ModelFailure } from "../model/errors";
 import type { ModelEntry } from "../model/manifest";
 import type { BeamsEvent, GenerateResult } from "../model/messages";
-import type { StorageRefusal } from "../model/model-files";
-import type { LoadProgress } from "../model/progress";
+import type { LoadProgress, StorageRefusal } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";
 import { parseClassList } from "../tasks/class-lists";
