@@ -8,6 +8,7 @@ type TestMessages = {
   wait: MessageSpec<{ ms: number; name: string }, string>;
   fail: MessageSpec<null, never>;
   failTyped: MessageSpec<null, never>;
+  failUncloneable: MessageSpec<null, never>;
 };
 
 class LimitError extends Error {
@@ -62,6 +63,9 @@ function serveTestWorker(queue?: CallQueue) {
       failTyped: async () => {
         throw new LimitError("maxBufferSize", 268_435_456, { file: "onnx/a.onnx_data", sizes: [1, 2] });
       },
+      failUncloneable: async () => {
+        throw Object.assign(new RangeError("the buffer is too large"), { retry: () => {} });
+      },
     },
     { queue },
   );
@@ -97,6 +101,12 @@ describe("worker RPC", () => {
     });
   });
 
+  it("settles the caller's promise with the error's name and message when one of its fields cannot be cloned", async () => {
+    const hung = new Promise((resolve) => setTimeout(() => resolve("still pending after 2 s"), 2000));
+    const outcome = await Promise.race([client.call("failUncloneable", null).catch((e: unknown) => e), hung]);
+    expect(outcome).toMatchObject({ name: "RangeError", message: "the buffer is too large" });
+  });
+
   it("aborts the call on both sides: the caller's promise rejects and the worker's handler sees its signal abort", async () => {
     const controller = new AbortController();
     const pending = client.call("wait", { ms: 10_000, name: "long" }, { signal: controller.signal });
@@ -111,7 +121,7 @@ describe("worker RPC", () => {
   it("answers an unknown message with the known ones", async () => {
     const untyped = client as unknown as WorkerClient<{ nope: MessageSpec<null, null> }>;
     await expect(untyped.call("nope", null)).rejects.toThrow(
-      /Unknown worker message "nope". Known: add, wait, fail, failTyped/,
+      /Unknown worker message "nope". Known: add, wait, fail, failTyped, failUncloneable/,
     );
     close();
   });

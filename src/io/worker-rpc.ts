@@ -121,8 +121,15 @@ export function serveWorker<M extends MessageMap>(
   options: ServeOptions = {},
 ): void {
   const controllers = new Map<number, AbortController>();
-  const fail = (id: number, error: unknown) =>
-    endpoint.postMessage({ kind: "error", id, error: errorToData(error) } satisfies Envelope);
+  const fail = (id: number, error: unknown) => {
+    const data = errorToData(error);
+    try {
+      endpoint.postMessage({ kind: "error", id, error: data } satisfies Envelope);
+    } catch {
+      // A field that cannot be cloned (a function, a GPU object): the caller still gets the error's name and message.
+      endpoint.postMessage({ kind: "error", id, error: { ...data, fields: {} } } satisfies Envelope);
+    }
+  };
   endpoint.addEventListener("message", async (event) => {
     const message = event.data as Envelope;
     if (message.kind === "abort") {
