@@ -94,7 +94,7 @@ export async function loadModel(): Promise<void> {
     : { modelId, modelRoot: MODEL_ROOT };
   // transformers.js memoises configs by folder name, and Hugging Face folders are all named by revision ("main"):
   // a model from another root gets a fresh worker.
-  if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker();
+  if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker("other-root");
   lastRoot = where.modelRoot;
   void askForPersistentStorage();
   try {
@@ -157,7 +157,7 @@ export function stopAnswer(): void {
 
 /** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
 export async function recover(action: RecoveryAction): Promise<void> {
-  restartModelWorker();
+  restartModelWorker("recovery");
   if (action.kind === "reload-wasm") model().set({ forcedDevice: "wasm", forcedDtype: null });
   else model().set({ forcedDtype: action.dtype });
   updateChoice();

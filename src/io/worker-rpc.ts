@@ -68,6 +68,16 @@ export class WorkerClient<M extends MessageMap> {
     });
   }
 
+  /**
+   * Rejects every call still waiting for its answer with `error`: the worker behind this client is going away (its
+   * answers would never come). Their workers' handlers are not told; the worker is expected to end.
+   */
+  rejectPending(error: Error): void {
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const call of calls) call.reject(error);
+  }
+
   private receive(message: Envelope): void {
     const call = this.pending.get(message.id);
     if (!call) return;

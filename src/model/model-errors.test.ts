@@ -9,6 +9,7 @@ import {
   DeviceLostError,
   GpuLimitError,
   ModelFileError,
+  ModelWorkerRestartedError,
   OutOfMemoryError,
   typedRuntimeError,
   UnsupportedModelError,
@@ -47,6 +48,7 @@ const CASES: Array<[string, () => Error]> = [
   ["DeviceLostError", () => new DeviceLostError("destroyed", "device.destroy() called", "reload the model")],
   ["OutOfMemoryError", () => new OutOfMemoryError("wasm", "std::bad_alloc")],
   ["CacheReorderMissingError", () => new CacheReorderMissingError()],
+  ["ModelWorkerRestartedError", () => new ModelWorkerRestartedError("recovery")],
   ["CropError", () => new CropError("Esri", { z: 17, x: 1, y: 2 }, "HTTP 500 for http://t/17/1/2")],
   [
     "RasterReadError",

@@ -153,6 +153,25 @@ export class CacheReorderMissingError extends Error {
   }
 }
 
+/** Why the page ended the model worker. */
+export type WorkerRestartReason =
+  /** a model from another root (transformers.js memoises configs by folder name) */
+  | "other-root"
+  /** a recovery after a failure (a lost WebGPU device stays lost for the worker's life) */
+  | "recovery";
+
+/** A call to the model worker that was waiting or running when the page ended the worker: it has no answer. */
+export class ModelWorkerRestartedError extends Error {
+  override readonly name = "ModelWorkerRestartedError";
+  constructor(readonly reason: WorkerRestartReason) {
+    const why =
+      reason === "other-root" ? "to load a model from another location" : "to reload the model after a failure";
+    super(
+      `The model worker was restarted ${why}, so the call in flight ended without an answer; ask again once the model is loaded.`,
+    );
+  }
+}
+
 // ONNX Runtime and the browsers report these only in words: read once, where they are caught in the worker.
 const DEVICE_LOST_TEXT =
   /device (?:was |is |has been )?lost|lost the (?:gpu )?device|GPUDeviceLost|DEVICE_REMOVED|DEVICE_HUNG/i;
@@ -179,6 +198,7 @@ const MODEL_ERROR_TYPES = [
   ["DeviceLostError", DeviceLostError],
   ["OutOfMemoryError", OutOfMemoryError],
   ["CacheReorderMissingError", CacheReorderMissingError],
+  ["ModelWorkerRestartedError", ModelWorkerRestartedError],
 ] as const;
 
 for (const [name, type] of MODEL_ERROR_TYPES) registerErrorType(name, type);
