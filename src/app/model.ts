@@ -9,7 +9,7 @@ import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartMo
 import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
 import { downloadBytes, entryDtypes, type ModelEntry } from "../model/manifest";
-import type { GenerateEvent, GenerateResult } from "../model/messages";
+import type { GenerateEvent, GenerateResult, LoadedModel } from "../model/messages";
 import { describeFolder, parseModelSource } from "../model/sources";
 import { useHistoryStore } from "../state/history-store";
 import { loadedModelOf, type ReadyModel, type Run, useModelStore } from "../state/model-store";
@@ -97,16 +97,17 @@ export async function loadModel(): Promise<void> {
   if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker("other-root");
   lastRoot = where.modelRoot;
   void askForPersistentStorage();
+  const held: LoadedModel = { ...where, device: choice.device, dtype: choice.dtype };
   try {
     const result = await modelWorker().call(
       "load",
-      { ...where, device: choice.device, dtype: choice.dtype, sessions: choice.sessions },
+      { ...held, sessions: choice.sessions },
       {
         signal: controller.signal,
         onEvent: (progress) => model().set({ load: { status: "loading", progress, controller, kept: before } }),
       },
     );
-    model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, ...result } });
+    model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, held, ...result } });
   } catch (error) {
     const kept = await stillLoaded(before);
     if (isAbortError(error)) {
@@ -118,14 +119,22 @@ export async function loadModel(): Promise<void> {
   }
 }
 
-/** The model loaded before a load that failed or was cancelled, if the worker still holds it. */
+/**
+ * The model loaded before a load that failed or was cancelled, if the worker still holds that very model. A load
+ * cancelled after its download has unloaded it already (and disposed its own sessions); one whose cancel crossed its
+ * end left the new model loaded, which is unloaded here, so the panel and the worker agree on what answers.
+ */
 async function stillLoaded(before: ReadyModel | null): Promise<ReadyModel | null> {
-  if (!before) return null;
-  // The worker replaces its model only when a load succeeds: whatever it holds after a failure is the earlier one.
-  const held = await modelWorker()
-    .call("loaded", null)
-    .catch(() => null);
-  return held ? before : null;
+  const worker = modelWorker();
+  const held = await worker.call("loaded", null).catch(() => null);
+  if (!held) return null;
+  if (before && sameModel(held, before.held)) return before;
+  await worker.call("unload", null).catch(() => null);
+  return null;
+}
+
+function sameModel(a: LoadedModel, b: LoadedModel): boolean {
+  return a.modelId === b.modelId && a.modelRoot === b.modelRoot && a.device === b.device && a.dtype === b.dtype;
 }
 
 /** Describes a worker error, by its type and fields, with where the model ran. */

@@ -8,7 +8,7 @@ import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { checkGpuLimits, probeDevice } from "./device";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
-import { type GenerationOutput, Generator } from "./generation/generator";
+import { type GenerationOutput, Generator, throwIfAbortedAfterEvents } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
 import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, ModelMessages } from "./messages";
@@ -65,11 +65,36 @@ async function load(
   await unload();
   env.localModelPath = root;
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
-  loadingFiles = blobs;
-  let processor: Processor;
-  let model: GeoZeroQwen3VL;
+  const ready = await createModel(request, blobs, base);
+  // The page may have given the load up while the sessions were created or warmed up (minutes at full size): the new
+  // sessions are disposed and the cancel thrown; no model is loaded then (the earlier one was unloaded to make room).
   try {
-    processor = await AutoProcessor.from_pretrained(request.modelId);
+    await throwIfAbortedAfterEvents(signal);
+    if (request.device === "webgpu") await watchDeviceLoss();
+    emit({ status: "warmup", device: request.device });
+    await warmUp(ready, signal);
+    await throwIfAbortedAfterEvents(signal);
+  } catch (error) {
+    stopWatchingDeviceLoss();
+    await dispose(ready);
+    throw error;
+  }
+  loaded = ready;
+  const seconds = (performance.now() - started) / 1000;
+  emit({ status: "ready", fromCache: downloadedBytes === 0, seconds });
+  return { seconds, fromCache: downloadedBytes === 0, notCached, streamedWeights: streamsWeights };
+}
+
+/** The processor and sessions of a load from its verified files; sessions made before a failure are disposed. */
+async function createModel(
+  request: ModelMessages["load"]["request"],
+  blobs: Map<string, Blob>,
+  base: string,
+): Promise<Loaded> {
+  loadingFiles = blobs;
+  let model: GeoZeroQwen3VL | null = null;
+  try {
+    const processor = await AutoProcessor.from_pretrained(request.modelId);
     model = await GeoZeroQwen3VL.from_pretrained(request.modelId, {
       // transformers.js knows no devices of a runtime registered from outside (ort-runtime.ts): "auto" with the
       // execution provider named here instead.
@@ -84,23 +109,15 @@ async function load(
       blobs.get(`${base}${graphPath(CACHE_REORDER_GRAPH, request.sessions.decoder_model_merged)}`),
       request.device,
     );
+    const { modelId, modelRoot, device, dtype } = request;
+    const generator = new Generator(model, processor.tokenizer as never);
+    return { processor, generator, identity: { modelId, modelRoot, device, dtype } };
+  } catch (error) {
+    await model?.dispose();
+    throw error;
   } finally {
     loadingFiles = new Map();
   }
-  const identity = {
-    modelId: request.modelId,
-    modelRoot: request.modelRoot,
-    device: request.device,
-    dtype: request.dtype,
-  };
-  const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never), identity };
-  if (request.device === "webgpu") await watchDeviceLoss();
-  emit({ status: "warmup", device: request.device });
-  await warmUp(ready);
-  loaded = ready;
-  const seconds = (performance.now() - started) / 1000;
-  emit({ status: "ready", fromCache: downloadedBytes === 0, seconds });
-  return { seconds, fromCache: downloadedBytes === 0, notCached, streamedWeights: streamsWeights };
 }
 
 /**
@@ -153,19 +170,24 @@ function externalDataOf(blobs: Map<string, Blob>, base: string): Array<{ path: s
 }
 
 /** One short generation on a small image, so shaders compile before the user's first question. */
-async function warmUp({ processor, generator }: Loaded): Promise<void> {
+async function warmUp({ processor, generator }: Loaded, signal: AbortSignal): Promise<void> {
   const image = new RawImage(new Uint8ClampedArray(64 * 64 * 3).fill(128), 64, 64, 3);
   const prompt = await promptFromInstruction(processor, image, "Warm up.", false);
-  await generator.generate(prompt, { kind: "greedy", maxNewTokens: 1 });
+  await generator.generate(prompt, { kind: "greedy", maxNewTokens: 1 }, { signal });
   generator.forget();
 }
 
 async function unload(): Promise<void> {
   stopWatchingDeviceLoss();
   if (!loaded) return;
-  loaded.generator.dispose();
-  await loaded.generator.model.dispose();
+  const held = loaded;
   loaded = null;
+  await dispose(held);
+}
+
+async function dispose({ generator }: Loaded): Promise<void> {
+  generator.dispose();
+  await generator.model.dispose();
 }
 
 async function generate(

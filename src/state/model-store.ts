@@ -3,7 +3,7 @@ import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceChoiceError, DeviceReport } from "../model/device";
 import type { ModelFailure } from "../model/errors";
 import type { ModelEntry } from "../model/manifest";
-import type { BeamsEvent, GenerateResult } from "../model/messages";
+import type { BeamsEvent, GenerateResult, LoadedModel } from "../model/messages";
 import type { LoadProgress, StorageRefusal } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";
@@ -20,6 +20,8 @@ export interface ReadyModel {
   seconds: number;
   fromCache: boolean;
   notCached: StorageRefusal | null;
+  /** the model as the worker names it (folder, root, device, dtype): what `loaded` answers while it holds this one */
+  held: LoadedModel;
 }
 
 /**

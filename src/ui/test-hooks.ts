@@ -1,6 +1,7 @@
 import { loadModel, runQuestion } from "../app/model";
 import { cropInWorker } from "../imagery/crop";
 import type { MapView } from "../map/map-view";
+import { modelWorker } from "../model/client";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
 import type { TaskId } from "../tasks/prompts";
@@ -41,6 +42,8 @@ export function installTestHooks(): void {
       cropInWorker,
       replayAnswer,
       loadModel,
+      /** the model the worker holds now, as it names it */
+      modelInWorker: () => modelWorker().call("loaded", null),
     },
   });
 }

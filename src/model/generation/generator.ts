@@ -403,7 +403,8 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-async function throwIfAbortedAfterEvents(signal: AbortSignal | undefined): Promise<void> {
+/** Throws the signal's reason once queued events (a worker's incoming abort message) have run. */
+export async function throwIfAbortedAfterEvents(signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return;
   await yieldToEventLoop();
   signal.throwIfAborted();
