@@ -10,6 +10,7 @@ import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "..
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
 import { downloadBytes, entryDtypes, type ModelEntry } from "../model/manifest";
 import type { GenerateEvent, GenerateResult, LoadedModel } from "../model/messages";
+import type { WorkerRestartReason } from "../model/model-errors";
 import { describeFolder, parseModelSource } from "../model/sources";
 import { useHistoryStore } from "../state/history-store";
 import { loadedModelOf, type ReadyModel, type Run, useModelStore } from "../state/model-store";
@@ -24,7 +25,7 @@ import { thumbnailOf } from "../ui/thumbnail";
 const model = () => useModelStore.getState();
 
 /** The model the README names as the default: the demo model every test and a fresh checkout use. */
-export const DEFAULT_MODEL_ID = "geozero-tiny";
+const DEFAULT_MODEL_ID = "geozero-tiny";
 
 /** The model picked at start: the user's earlier pick, else the README's default, else the first listed. */
 export function defaultModelId(models: ModelEntry[], picked: string | null): string | null {
@@ -82,19 +83,25 @@ let lastRoot: string | null = null;
  * Loads the chosen model with progress; cancellable. A load that fails leaves the model that was working loaded (the
  * worker checks the new folder before unloading it), and the panel says both.
  */
-export async function loadModel(): Promise<void> {
+export async function loadModel(options: { restart?: WorkerRestartReason } = {}): Promise<void> {
   const { modelId, choice, models } = model();
   const entry = models.find((m) => m.id === modelId);
   if (!modelId || !choice || !entry) return;
-  const before = loadedModelOf(model().load);
+  const previous = model().load;
+  const before = loadedModelOf(previous);
   const controller = new AbortController();
   model().set({ load: { status: "loading", progress: null, controller, kept: before } });
+  if (!(await untilNoRunHoldsTheModel(controller.signal))) {
+    model().set({ load: previous });
+    return;
+  }
   const where = entry.remote
     ? { modelId: entry.remote.folder, modelRoot: entry.remote.root }
     : { modelId, modelRoot: MODEL_ROOT };
   // transformers.js memoises configs by folder name, and Hugging Face folders are all named by revision ("main"):
   // a model from another root gets a fresh worker.
-  if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker("other-root");
+  const restart = options.restart ?? (lastRoot !== null && lastRoot !== where.modelRoot ? "other-root" : null);
+  if (restart) restartModelWorker(restart);
   lastRoot = where.modelRoot;
   void askForPersistentStorage();
   const held: LoadedModel = { ...where, device: choice.device, dtype: choice.dtype };
@@ -149,6 +156,38 @@ function describeFailure(error: unknown): ModelFailure {
   });
 }
 
+/**
+ * Holds the loaded model for a run that records its name (an answer, an Inspect run): a load asked meanwhile waits
+ * until every run holding the model has let it go, so no run's records mix models. `holder` names the run for the
+ * Model panel ("Stop or finish the answer"). Returns the release, which may be called more than once.
+ */
+export function holdModel(holder: string): () => void {
+  model().set({ modelHolders: [...model().modelHolders, holder] });
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    const holders = [...model().modelHolders];
+    holders.splice(holders.indexOf(holder), 1);
+    model().set({ modelHolders: holders });
+  };
+}
+
+/** Resolves true once no run holds the model, or false if the signal aborts first. */
+function untilNoRunHoldsTheModel(signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!signal.aborted && model().modelHolders.length > 0) return;
+      unsubscribe();
+      signal.removeEventListener("abort", check);
+      resolve(!signal.aborted);
+    };
+    const unsubscribe = useModelStore.subscribe(check);
+    signal.addEventListener("abort", check);
+    check();
+  });
+}
+
 /** Cancels the load in progress: the worker drops it (waiting or running); a model loaded before stays. */
 export function cancelLoad(): void {
   const { load } = model();
@@ -166,11 +205,10 @@ export function stopAnswer(): void {
 
 /** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
 export async function recover(action: RecoveryAction): Promise<void> {
-  restartModelWorker("recovery");
   if (action.kind === "reload-wasm") model().set({ forcedDevice: "wasm", forcedDtype: null });
   else model().set({ forcedDtype: action.dtype });
   updateChoice();
-  await loadModel();
+  await loadModel({ restart: "recovery" });
 }
 
 /** Looks up a model folder by Hugging Face id or URL (only when the user asks) and adds it to the picker. */
@@ -335,6 +373,7 @@ export async function runQuestion(
   source: AnswerSource,
 ): Promise<void> {
   const { stream, controller } = startRun(task, question, crop);
+  const release = holdModel("the answer");
   try {
     const result = await source((event) => applyEvent(stream, event), controller.signal);
     await finishRun((run) => ({
@@ -359,5 +398,7 @@ export async function runQuestion(
       error: failure ? failure.summary : null,
       failure,
     }));
+  } finally {
+    release();
   }
 }

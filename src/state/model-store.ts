@@ -85,6 +85,8 @@ export interface ModelState {
   /** why there is no choice: no device here can run the chosen model, or a forced device is missing */
   choiceProblem: DeviceChoiceError | null;
   load: LoadState;
+  /** The runs holding the loaded model, by name ("the answer", "the Inspect run"): a load waits until none is left. */
+  modelHolders: string[];
   useSystemPrompt: boolean;
   decoding: Decoding;
   budget: PixelBudget;
@@ -117,6 +119,7 @@ export const useModelStore = create<ModelState>()((set) => ({
   choice: null,
   choiceProblem: null,
   load: { status: "idle" },
+  modelHolders: [],
   useSystemPrompt: true,
   decoding: TASK_DECODING.vqa,
   budget: DEFAULT_PIXEL_BUDGET,
