@@ -195,12 +195,14 @@ export function cancelLoad(): void {
 }
 
 /**
- * Stops the running answer: the worker ends the generation before its next model run (image encoding, prompt or
- * decoding step), and the next question starts as soon as it has.
+ * Stops the running answer: the worker ends the generation before its next model run (image encoding, prompt chunk
+ * or decoding step) and answers with what it generated; the run says "Stopped" then, and the next question starts.
  */
 export function stopAnswer(): void {
   const { run } = model();
-  if (run?.status === "running") run.controller.abort();
+  if (run?.status !== "running") return;
+  model().updateRun((running) => ({ ...running, stopping: true }));
+  run.controller.abort();
 }
 
 /** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
@@ -351,7 +353,8 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
     modelWorker().call(
       "generate",
       { image: crop.image.png, instruction, useSystemPrompt, decoding, budget },
-      { signal, onEvent },
+      // Stopped: the worker's own result (what it generated, `stopped`) ends the run, once the worker has stopped.
+      { signal, onEvent, settleByWorker: true },
     ),
   );
 }
@@ -378,8 +381,8 @@ export async function runQuestion(
     const result = await source((event) => applyEvent(stream, event), controller.signal);
     await finishRun((run) => ({
       ...run,
-      answer: stream.end(false),
-      status: "done",
+      answer: stream.end(result?.stopped ?? false),
+      status: result?.stopped ? "stopped" : "done",
       result,
       stats: result
         ? { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens }

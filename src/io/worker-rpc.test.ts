@@ -9,6 +9,7 @@ type TestMessages = {
   fail: MessageSpec<null, never>;
   failTyped: MessageSpec<null, never>;
   failUncloneable: MessageSpec<null, never>;
+  countUntilStopped: MessageSpec<null, { counted: number; stopped: boolean }>;
 };
 
 class LimitError extends Error {
@@ -62,6 +63,14 @@ function serveTestWorker(queue?: CallQueue) {
       },
       failTyped: async () => {
         throw new LimitError("maxBufferSize", 268_435_456, { file: "onnx/a.onnx_data", sizes: [1, 2] });
+      },
+      countUntilStopped: async (_, { signal }) => {
+        let counted = 0;
+        while (!signal.aborted && counted < 1000) {
+          counted++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return { counted, stopped: signal.aborted };
       },
       failUncloneable: async () => {
         throw Object.assign(new RangeError("the buffer is too large"), { retry: () => {} });
@@ -118,10 +127,21 @@ describe("worker RPC", () => {
     expect(log).toEqual(["start long", "aborted long"]);
   });
 
+  it("with settleByWorker, an abort reaches the worker and the call settles with the worker's own answer", async () => {
+    const controller = new AbortController();
+    const pending = client.call("countUntilStopped", null, { signal: controller.signal, settleByWorker: true });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort();
+    const answer = await pending;
+    expect(answer.stopped).toBe(true);
+    expect(answer.counted).toBeGreaterThan(0);
+    expect(answer.counted).toBeLessThan(1000);
+  });
+
   it("answers an unknown message with the known ones", async () => {
     const untyped = client as unknown as WorkerClient<{ nope: MessageSpec<null, null> }>;
     await expect(untyped.call("nope", null)).rejects.toThrow(
-      /Unknown worker message "nope". Known: add, wait, fail, failTyped, failUncloneable/,
+      /Unknown worker message "nope". Known: add, wait, fail, failTyped, countUntilStopped, failUncloneable/,
     );
     close();
   });

@@ -34,6 +34,11 @@ export interface CallOptions<E> {
   onEvent?: (event: E) => void;
   transfer?: Transferable[];
   signal?: AbortSignal;
+  /**
+   * On abort, wait for the worker's own answer (the partial result of a handler that ends with a result when stopped,
+   * or its abort error) instead of rejecting at once: the caller learns when the worker has really stopped.
+   */
+  settleByWorker?: boolean;
 }
 
 /** The page's side: calls handlers in the worker. */
@@ -50,7 +55,7 @@ export class WorkerClient<M extends MessageMap> {
 
   /** Sends one request; the signal aborts it in the worker too. */
   call<K extends keyof M & string>(type: K, request: M[K]["request"], options: CallOptions<M[K]["event"]> = {}) {
-    const { signal, onEvent, transfer } = options;
+    const { signal, onEvent, transfer, settleByWorker } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise<M[K]["response"]>((resolve, reject) => {
@@ -59,6 +64,7 @@ export class WorkerClient<M extends MessageMap> {
         "abort",
         () => {
           this.endpoint.postMessage({ kind: "abort", id } satisfies Envelope);
+          if (settleByWorker) return;
           this.pending.delete(id);
           reject(signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError"));
         },

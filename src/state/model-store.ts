@@ -57,6 +57,8 @@ export interface Run {
   model: string;
   answer: AnswerState;
   status: "running" | "done" | "stopped" | "failed";
+  /** Stop was asked and the worker has not answered yet */
+  stopping?: boolean;
   error: string | null;
   /** The classified failure, with the recoveries to offer. */
   failure?: ModelFailure;
