@@ -49,8 +49,8 @@ export interface Run {
   classes?: readonly string[];
   /** The instruction as sent to the model. */
   question: string;
-  /** The crop asked about (it stays with the run when a new crop is made). */
-  crop: { image: CroppedImage; previewUrl: string };
+  /** The crop asked about (it stays with the run when a new crop is made; its preview URL does not). */
+  crop: { image: CroppedImage };
   /** What the model saw: predicted at the start, then as the worker reports it; boxes map back through it. */
   input: ModelInput;
   /** Model id and dtype. */
