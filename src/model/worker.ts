@@ -15,7 +15,7 @@ import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, Model
 import { DeviceLostError, typedRuntimeError } from "./model-errors";
 import { ensureModelFiles } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
-import { pacedBlob } from "./paced-blob";
+import { ReadPacer } from "./paced-blob";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 import { gpuResidentOutputs } from "./session-options";
 import { describeFolder, filesFromConfig, folderUrl } from "./sources";
@@ -143,9 +143,11 @@ async function sessionOptions(device: "webgpu" | "wasm", blobs: Map<string, Blob
   };
   const layers = config.text_config?.num_hidden_layers ?? 0;
   const preferredOutputLocation = device === "webgpu" ? gpuResidentOutputs(layers) : {};
+  // One pacer for the load: the sessions are created side by side, and their uploads share the one GPU queue.
+  const pacer = new ReadPacer(gpuQueueDone);
   const externalData = externalDataOf(blobs, base).map(({ path, data }) => ({
     path,
-    data: device === "webgpu" ? pacedBlob(data, gpuQueueDone) : data,
+    data: device === "webgpu" ? pacer.pace(data) : data,
   }));
   return { executionProviders: [device], externalData, preferredOutputLocation };
 }
