@@ -24,6 +24,11 @@ export function registerErrorType(name: string, errorClass: ErrorClass): void {
   registry.set(name, errorClass);
 }
 
+/** The error classes this realm (page or worker bundle) re-creates, by name. */
+export function registeredErrorTypes(): ReadonlyMap<string, ErrorClass> {
+  return registry;
+}
+
 /** The message of any thrown value. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -79,4 +79,8 @@ export type ModelMessages = {
   /** the model loaded now, if any: after a failed load, whether the earlier one is still there */
   loaded: MessageSpec<null, LoadedModel | null>;
   unload: MessageSpec<null, null>;
+  /** test builds only: the error types the worker's bundle registers, by name */
+  registeredErrors: MessageSpec<null, string[]>;
+  /** test builds only: throws an instance of the worker's registered error type `name` */
+  raise: MessageSpec<{ name: string }, never>;
 };

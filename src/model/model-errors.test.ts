@@ -64,7 +64,9 @@ const CASES: Array<[string, () => Error]> = [
 
 type Messages = { fail: MessageSpec<{ index: number }, never> };
 
-describe("model errors across the worker RPC", () => {
+// One realm: both ends know every class, so this checks the fields' round trip; e2e/model-errors.spec.ts raises
+// each type the real worker bundle registers and checks that the page re-creates it.
+describe("model errors through the worker RPC's error data", () => {
   const channel = new MessageChannel();
   channel.port1.start();
   channel.port2.start();

@@ -3,7 +3,7 @@
 import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import { CallQueue } from "../io/call-queue";
-import { errorMessage, isAbortError } from "../io/error-data";
+import { errorFromData, errorMessage, isAbortError, registeredErrorTypes } from "../io/error-data";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { checkGpuLimits, probeDevice } from "./device";
@@ -369,6 +369,12 @@ serveWorker<ModelMessages>(
     unload: async () => {
       await unload();
       return null;
+    },
+    // The browser tests send every error type this bundle registers back to the page, which must re-create each.
+    registeredErrors: async () => (__TEST_HOOKS__ ? [...registeredErrorTypes().keys()] : []),
+    raise: async ({ name }) => {
+      if (!__TEST_HOOKS__) throw new Error("raise is a test build's message.");
+      throw errorFromData({ name, message: `${name} raised in the model worker`, fields: {} });
     },
   },
   { queue: new CallQueue() },

@@ -1,5 +1,6 @@
 import { loadModel, runQuestion } from "../app/model";
 import { cropInWorker } from "../imagery/crop";
+import { registeredErrorTypes } from "../io/error-data";
 import type { MapView } from "../map/map-view";
 import { modelWorker } from "../model/client";
 import { useModelStore } from "../state/model-store";
@@ -30,6 +31,22 @@ async function replayAnswer(question: string, pieces: string[], task: TaskId = "
 }
 
 /**
+ * Raises every error type the model worker's bundle registers in that worker: whether the page re-creates each as
+ * its class (an error type registered only in the worker's bundle comes back as a plain Error).
+ */
+async function errorTypesAcrossModelWorker(): Promise<Array<{ name: string; typed: boolean }>> {
+  const worker = modelWorker();
+  const names = await worker.call("registeredErrors", null);
+  const outcomes = [];
+  for (const name of names) {
+    const error = await worker.call("raise", { name }).catch((thrown: unknown) => thrown);
+    const type = registeredErrorTypes().get(name);
+    outcomes.push({ name, typed: type !== undefined && error instanceof type && (error as Error).name === name });
+  }
+  return outcomes;
+}
+
+/**
  * Handles the browser tests use to reach the app's real code paths (the same functions the UI calls): the store,
  * the map view and the crop entry point. They change no behaviour, and only test builds install them.
  */
@@ -44,6 +61,7 @@ export function installTestHooks(): void {
       loadModel,
       /** the model the worker holds now, as it names it */
       modelInWorker: () => modelWorker().call("loaded", null),
+      errorTypesAcrossModelWorker,
     },
   });
 }
