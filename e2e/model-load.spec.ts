@@ -161,7 +161,10 @@ test("a load cancelled in each phase leaves the panel naming the model the worke
   const wasm = { device: "wasm", dtype: "q4" };
   await page.getByTestId("device-select").selectOption("webgpu");
 
-  // During the download: the WASM model was never unloaded and still answers.
+  // While the folder is checked, and during the download: the WASM model was never unloaded and still answers.
+  await loadCancelledAt(page, "checking-folder");
+  await expect(page.getByTestId("model-ready")).toContainText("ready on wasm (q4)");
+  expect(await inWorker(page)).toMatchObject(wasm);
   let release = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
