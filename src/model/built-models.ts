@@ -5,10 +5,10 @@
  * is never offered. They load through the same path as any folder, their files handed over as the disk-backed Files
  * the build wrote (no copy).
  */
-import type { ModelEntry, ModelManifest } from "./manifest";
+import type { ModelEntry, ModelManifest, WantedFile } from "./manifest";
 import type { ModelFileSet } from "./model-files";
 import type { LoadProgress } from "./progress";
-import type { FolderDescription, WantedFile } from "./sources";
+import type { FolderDescription } from "./sources";
 
 /** The folder under the Origin Private File System root that holds built models, one folder each. */
 export const BUILDS_DIRECTORY = "geozero-builds";

@@ -22,6 +22,15 @@ export interface ModelManifest {
   [key: string]: unknown;
 }
 
+/** A file a load needs; size and hash are unknown for folders without a manifest. */
+export interface WantedFile {
+  path: string;
+  bytes?: number;
+  sha256?: string;
+  /** A 404 is no error (transformers.js treats the file as optional). */
+  optional?: boolean;
+}
+
 /** A model the app can load: its folder id and manifest (null for a remote folder without one). */
 export interface ModelEntry {
   id: string;

@@ -1,24 +1,15 @@
 import { createSHA256, type IHasher } from "hash-wasm";
 import { FetchSourceError, fetchOrProblem } from "../io/source";
-import type { ModelManifest } from "./manifest";
+import type { ModelManifest, WantedFile } from "./manifest";
 import { ModelFileError } from "./model-errors";
-import { type LoadProgress, TransferMeter } from "./progress";
+import { type LoadProgress, type StorageRefusal, TransferMeter } from "./progress";
 import { RemoteFile } from "./range-blob";
-import type { WantedFile } from "./sources";
 
 /** The Cache API cache that holds verified model files. */
 export const MODEL_CACHE = "geozero-models-v1";
 const HASH_HEADER = "x-geozero-sha256";
 /** Hash header of files from folders without a manifest: stored as downloaded, with nothing to verify against. */
 const UNVERIFIED = "unverified";
-
-/** Why the files of a load were read from the network without being kept: the browser would not store them. */
-export interface StorageRefusal {
-  /** bytes the load still had to store when the browser refused */
-  neededBytes: number;
-  /** what the browser reported as free for this site (quota − usage), when it reports it */
-  availableBytes: number | null;
-}
 
 /** Every file of a load, ready to hand over: bytes as Blobs (disk-backed when they come from the Cache API). */
 export interface ModelFileSet {

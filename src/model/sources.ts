@@ -11,6 +11,7 @@ import {
   SESSIONS,
   type SessionDtypes,
   uniformDtypes,
+  type WantedFile,
 } from "./manifest";
 import { assertQwen3VlConfig, ModelFileError } from "./model-errors";
 import { fetchModelFile } from "./model-files";
@@ -23,15 +24,6 @@ export interface ModelLocation {
   root: string;
   /** The folder's last path segment. */
   folder: string;
-}
-
-/** A file a load needs; size and hash are unknown for folders without a manifest. */
-export interface WantedFile {
-  path: string;
-  bytes?: number;
-  sha256?: string;
-  /** A 404 is no error (transformers.js treats the file as optional). */
-  optional?: boolean;
 }
 
 const HF_ID = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
