@@ -74,7 +74,7 @@ export async function describeBuiltFolder(key: string): Promise<FolderDescriptio
     );
   }
   const config = JSON.parse(await (await fileIn(dir, "config.json")).text());
-  return { manifest, config, dtypes: manifest.dtypes };
+  return { manifest, config, dtypes: manifest.dtypes, version: null };
 }
 
 /** Every file of a load of a built model, as the Files the build wrote (read from disk piece by piece when used). */

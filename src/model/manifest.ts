@@ -29,6 +29,12 @@ export interface WantedFile {
   sha256?: string;
   /** A 404 is no error (transformers.js treats the file as optional). */
   optional?: boolean;
+  /**
+   * For a folder without a manifest (nothing to hash against): the folder's version when it was read, its hub commit
+   * or its config's ETag. A cached copy counts only for the same version; null: the server names none, so the file is
+   * fetched again each load.
+   */
+  version?: string | null;
 }
 
 /** A model the app can load: its folder id and manifest (null for a remote folder without one). */

@@ -8,8 +8,17 @@ import { RemoteFile } from "./range-blob";
 /** The Cache API cache that holds verified model files. */
 export const MODEL_CACHE = "geozero-models-v1";
 const HASH_HEADER = "x-geozero-sha256";
-/** Hash header of files from folders without a manifest: stored as downloaded, with nothing to verify against. */
+/**
+ * Hash header of files from folders without a manifest, stored as downloaded with nothing to verify against: their
+ * folder's version (hub commit, or config ETag) follows it, and a copy counts only for that version.
+ */
 const UNVERIFIED = "unverified";
+
+/** What a cached copy of a file must carry in its hash header to stand for it. */
+function cacheIdentity(file: WantedFile): string | null {
+  if (file.sha256 !== undefined) return file.sha256;
+  return file.version ? `${UNVERIFIED} ${file.version}` : null;
+}
 
 /** Every file of a load, ready to hand over: bytes as Blobs (disk-backed when they come from the Cache API). */
 export interface ModelFileSet {
@@ -218,7 +227,7 @@ async function downloadToCache(
   const response = await fetchFile(url, file, signal);
   if (!response) return "missing";
   const { body, failure } = await verifiedBody(url, response, file, onBytes, signal);
-  const headers: Record<string, string> = { [HASH_HEADER]: file.sha256 ?? UNVERIFIED };
+  const headers: Record<string, string> = { [HASH_HEADER]: cacheIdentity(file) ?? UNVERIFIED };
   const length = response.headers.get("content-length");
   if (length && response.status === 200) headers["content-length"] = length;
   try {
@@ -277,7 +286,8 @@ export async function ensureModelFiles(
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
     const hit = await cache.match(url);
-    if (hit && hit.headers.get(HASH_HEADER) === (file.sha256 ?? UNVERIFIED)) {
+    const identity = cacheIdentity(file);
+    if (hit && identity !== null && hit.headers.get(HASH_HEADER) === identity) {
       const blob = await hit.blob();
       blobs.set(url, blob);
       cachedBytes += blob.size;

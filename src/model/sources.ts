@@ -105,6 +105,12 @@ export interface FolderDescription {
   manifest: ModelManifest | null;
   config: TransformersJsConfig | null;
   dtypes: string[];
+  /**
+   * Which version of the folder this is, for caching files that have no manifest hash: the hub's commit
+   * (`X-Repo-Commit`, so `@main` refreshes when main moves), else the ETag of its config.json; null when the server
+   * gives neither.
+   */
+  version: string | null;
 }
 
 /**
@@ -133,9 +139,10 @@ export async function describeFolder(
       configStatus,
     });
   });
+  const version = configResponse?.headers.get("x-repo-commit") ?? configResponse?.headers.get("etag") ?? null;
   const config = (await configResponse?.json()) as TransformersJsConfig;
   assertQwen3VlConfig(config, `${base}config.json`);
   return manifest
-    ? { manifest, config, dtypes: manifest.dtypes }
-    : { manifest: null, config, dtypes: dtypesFromConfig(config) };
+    ? { manifest, config, dtypes: manifest.dtypes, version }
+    : { manifest: null, config, dtypes: dtypesFromConfig(config), version };
 }

@@ -60,7 +60,9 @@ async function load(
   const listed = folder.manifest ? filesForDtype(folder.manifest, request.sessions) : null;
   // Before any download: a weight that no buffer of this GPU can hold fails the load anyway, after minutes.
   if (listed && request.device === "webgpu") await checkGpuLimits(listed);
-  const files = listed ?? filesFromConfig(folder.config ?? {}, request.sessions);
+  const files =
+    listed ??
+    filesFromConfig(folder.config ?? {}, request.sessions).map((file) => ({ ...file, version: folder.version }));
   const base = folderUrl(location);
   const fileSet = built
     ? await builtModelFiles(request.modelId, base, files, emit)
