@@ -16,14 +16,21 @@ import { buildDirectory, OpfsFolder, removeBuildDirectory } from "./opfs-folder"
 import { loadPartial, PartialWriter } from "./partial";
 
 /**
- * Bytes of float32 rows converted at once: bigger than the command line's 8 MiB, fewer requests to the hub. The output
- * is the same whatever the slices (the transpose limit is the converter's default and must stay so). Test builds cut
- * small slices, so that a tiny model is many pieces, as GeoZero is, and a resume can be checked piece by piece.
+ * The slices a build reads and quantises at a time: about a thousandth of the checkpoint (16 MiB of float32 rows for
+ * GeoZero, twice the command line's: fewer requests to the hub), at least 256 KiB. A resume goes on from the last
+ * slice written. The output is the same whatever the slices; the transpose limit is the converter's and must stay so.
  */
-const BROWSER_LIMITS = {
-  sliceBytes: __TEST_HOOKS__ ? 256 * 1024 : 16 * 1024 * 1024,
-  transposeInMemoryBytes: DEFAULT_LIMITS.transposeInMemoryBytes,
-};
+function browserLimits(checkpointBytes: number) {
+  const sliceBytes = Math.min(16 * 1024 * 1024, Math.max(256 * 1024, 2 ** Math.round(Math.log2(checkpointBytes / 500))));
+  return { sliceBytes, transposeInMemoryBytes: DEFAULT_LIMITS.transposeInMemoryBytes };
+}
+
+/** Plans a build at `dtype`, with slices sized to the checkpoint. */
+async function planBuild(snapshot: SnapshotReader, dtype: OutputDtype, signal: AbortSignal) {
+  const planned = await planSnapshot(snapshot, { dtypes: [dtype] }, signal);
+  return { ...planned, options: { ...planned.options, limits: browserLimits(planned.checkpoint.totalBytes) } };
+}
+
 /** At most this often a build saves where it stands (a reload loses at most this much work and what was in flight). */
 const CHECKPOINT_MS = 250;
 /** The piece read to measure the rate before a build. */
@@ -104,7 +111,7 @@ async function inspect(
   signal: AbortSignal,
 ): Promise<BuildPreview> {
   const snapshot = await openSnapshot(choice, undefined, {}, signal);
-  const planned = await planSnapshot(snapshot, { dtypes: [dtype], limits: BROWSER_LIMITS }, signal);
+  const planned = await planBuild(snapshot, dtype, signal);
   // The tokenizer and processor files are read (and their chat template checked) before any weight.
   const support = await supportFiles(snapshot, planned.family.preprocessorDefaults, signal);
   const supportBytes = support.reduce((sum, file) => sum + new TextEncoder().encode(file.text).byteLength, 0);
@@ -216,7 +223,7 @@ async function buildOnce(
 ): Promise<BuildResult> {
   const earlier = await readBuild(key);
   const snapshot = await openSnapshot(choice, earlier, context.events, signal);
-  const planned = await planSnapshot(snapshot, { dtypes: [dtype], limits: BROWSER_LIMITS }, signal);
+  const planned = await planBuild(snapshot, dtype, signal);
   const record = earlier ?? newRecord(key, snapshot, dtype, planned);
   if (record.status === "done") {
     return {
