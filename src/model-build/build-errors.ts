@@ -14,9 +14,7 @@ export type BuildProblem =
   /** another tab of this browser builds the same model */
   | { kind: "building-elsewhere"; model: string }
   /** this browser lacks what a build needs (the Origin Private File System in workers) */
-  | { kind: "unsupported"; missing: string }
-  /** a folder picked again to resume a build is not the one it started from */
-  | { kind: "other-folder"; expected: string; file: string };
+  | { kind: "unsupported"; missing: string };
 
 /** A build that cannot go on; the message names the thing and what to do. */
 export class BuildError extends Error {
@@ -44,7 +42,5 @@ function buildProblemText(problem: BuildProblem): string {
       return `${problem.model} is being built in another tab of this browser; follow it there, or close that tab to build it here.`;
     case "unsupported":
       return `This browser cannot build models: it lacks ${problem.missing}. Use a recent Chrome, Edge or Firefox, or convert on a computer with npm run convert.`;
-    case "other-folder":
-      return `The folder picked is not the one this build started from: ${problem.file} differs from ${problem.expected}. Pick the same downloaded folder to resume.`;
   }
 }

@@ -1,14 +1,14 @@
 /// <reference lib="webworker" />
 import { type PlannedConversion, planSnapshot, writeModelFolder } from "../convert/convert.ts";
 import { DEFAULT_LIMITS, type OutputDtype, type PartialTensor } from "../convert/graph/weights.ts";
-import type { ModelOrigin } from "../convert/manifest.ts";
 import type { SnapshotReader } from "../convert/safetensors/read.ts";
 import { supportFiles } from "../convert/support-files.ts";
 import { serveWorker } from "../io/worker-rpc";
 import { TransferMeter } from "../model/progress";
 import { BuildError } from "./build-errors";
 import { FolderSnapshot } from "./folder-snapshot";
-import { type HubReadEvents, type HubSnapshot, openHubSnapshot } from "./hub-snapshot";
+import { type HubReadEvents, openHubSnapshot } from "./hub-snapshot";
+import { buildKey, isHub, modelName, originOf } from "./identity";
 import { type BuildRecord, forgetBuild, readBuild, saveBuild } from "./journal";
 import { startKernelPool } from "./kernel-pool";
 import type { BuildMessages, BuildPreview, BuildProgress, BuildResult, SnapshotChoice } from "./messages";
@@ -21,7 +21,10 @@ import { loadPartial, PartialWriter } from "./partial";
  * slice written. The output is the same whatever the slices; the transpose limit is the converter's and must stay so.
  */
 function browserLimits(checkpointBytes: number) {
-  const sliceBytes = Math.min(16 * 1024 * 1024, Math.max(256 * 1024, 2 ** Math.round(Math.log2(checkpointBytes / 500))));
+  const sliceBytes = Math.min(
+    16 * 1024 * 1024,
+    Math.max(256 * 1024, 2 ** Math.round(Math.log2(checkpointBytes / 500))),
+  );
   return { sliceBytes, transposeInMemoryBytes: DEFAULT_LIMITS.transposeInMemoryBytes };
 }
 
@@ -45,37 +48,6 @@ async function openSnapshot(
 ): Promise<SnapshotReader> {
   if (choice.kind === "folder") return new FolderSnapshot(choice.files);
   return openHubSnapshot(choice.location, choice.token, { ...events, pinned: record?.etags }, signal);
-}
-
-/** The build's id: its source, pinned (commit, or the folder's name and file sizes), and its dtype. */
-function buildKey(snapshot: SnapshotReader, dtype: OutputDtype): string {
-  const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
-  if (isHub(snapshot)) {
-    const { repo, subfolder } = snapshot.location;
-    return safe(
-      `hf-${repo.replace("/", "--")}${subfolder ? `--${subfolder}` : ""}-${snapshot.commit.slice(0, 12)}-${dtype}`,
-    );
-  }
-  const folder = snapshot as FolderSnapshot;
-  const size = folder.listing.reduce((sum, f) => sum + f.bytes, 0);
-  return safe(`folder-${folder.label}-${size}-${dtype}`);
-}
-
-function isHub(snapshot: SnapshotReader): snapshot is HubSnapshot {
-  return "commit" in snapshot;
-}
-
-function modelName(snapshot: SnapshotReader, dtype: OutputDtype): string {
-  if (!isHub(snapshot)) return `${snapshot.label} (${dtype})`;
-  const { repo, subfolder } = snapshot.location;
-  return `${subfolder ? subfolder.split("/").pop() : repo.split("/")[1]} (${dtype}, ${snapshot.commit.slice(0, 7)})`;
-}
-
-function originOf(snapshot: SnapshotReader): ModelOrigin {
-  if (!isHub(snapshot)) return { folder: snapshot.label.split("/").pop() ?? snapshot.label };
-  const { repo, subfolder } = snapshot.location;
-  const folder = subfolder ? (subfolder.split("/").pop() as string) : (repo.split("/")[1] ?? repo);
-  return { folder, hub: { id: repo, revision: snapshot.commit, ...(subfolder ? { subfolder } : {}) } };
 }
 
 async function storageEstimate(): Promise<BuildPreview["storage"]> {
