@@ -43,14 +43,15 @@ const CHUNK = 1 << 20;
 
 /**
  * Reads the files of a snapshot folder, following symbolic links (a hub cache's snapshots link to its blobs) and
- * skipping hidden folders (`.cache/huggingface` of a `--local-dir` download). Paths get `subfolder/` in front.
+ * skipping hidden files and folders but `.gitattributes` (`.cache/huggingface` of a `--local-dir` download, the
+ * generator's `.inputs-sha256`). Paths get `subfolder/` in front.
  */
 export async function scanSnapshot(dir: string, subfolder: string | undefined, lfs: LfsRule): Promise<FileVersion[]> {
   const names = await readdir(dir, { recursive: true });
   const files: FileVersion[] = [];
   for (const name of names.sort()) {
     const segments = relative(dir, join(dir, name)).split(sep);
-    if (segments.slice(0, -1).some((segment) => segment.startsWith("."))) continue;
+    if (segments.some((segment) => segment.startsWith(".") && segment !== ".gitattributes")) continue;
     const info = await stat(join(dir, name));
     if (!info.isFile()) continue;
     const path = [subfolder, ...segments].filter(Boolean).join("/");
