@@ -5,12 +5,14 @@ import { mkdir, mkdtemp, readFile, rm, stat, truncate, utimes, writeFile } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  checkRepoAccess,
   downloadFile,
   fileDownloadInfo,
   HubApiError,
   listFiles,
   modelInfo,
   parseSafetensorsMetadata,
+  pathsInfo,
 } from "@huggingface/hub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY_SIZES, writeSyntheticSnapshot } from "../../tools/convert/testing/synthetic.ts";
@@ -133,6 +135,18 @@ describe("file listing", () => {
     const bytes = await onDisk("model-00002-of-00002.safetensors");
     expect(shard?.lfs).toMatchObject({ oid: sha256(bytes), size: bytes.length });
     expect(shard?.lfs?.pointerSize).toBeGreaterThan(100);
+  });
+
+  it("answers paths-info for files and folders, and the repository's own page for checkRepoAccess", async () => {
+    const infos = await pathsInfo({ repo: "test/tiny", paths: [SHARD, SUB, `${SUB}/none`], hubUrl: hub.url });
+    expect(infos.map((info) => [info.type, info.path])).toEqual([
+      ["file", SHARD],
+      ["directory", SUB],
+    ]);
+    expect(infos[0].lfs?.size).toBe((await onDisk("model-00002-of-00002.safetensors")).length);
+    await checkRepoAccess({ repo: "test/private", hubUrl: hub.url, accessToken: USER });
+    const refused = await apiError(checkRepoAccess({ repo: "test/private", hubUrl: hub.url }));
+    expect(refused.statusCode).toBe(401);
   });
 
   it("lists one folder's children without recursion, and refuses a missing folder", async () => {

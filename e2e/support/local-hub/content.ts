@@ -102,6 +102,18 @@ export function withLastByteFlipped(version: FileVersion, lastByte: number): Fil
   return { ...version, source };
 }
 
+/** The LFS pointer git keeps in place of a large file (what `/raw/` answers for it). */
+export function pointerFile(version: FileVersion, sha256: string): FileVersion {
+  const bytes = Buffer.from(lfsPointer(sha256, version.size));
+  return { path: version.path, size: bytes.length, lfs: false, source: { kind: "memory", bytes } };
+}
+
+/** The byte at `offset`. */
+export async function byteAt(version: FileVersion, offset: number): Promise<number> {
+  for await (const chunk of readContent(version, offset, offset)) return chunk[0];
+  throw new Error(`${version.path} has no byte at ${offset}.`);
+}
+
 /** The git blob id of some bytes: sha1 of `blob <size>\0<bytes>`. */
 export function gitBlobId(bytes: Uint8Array): string {
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
