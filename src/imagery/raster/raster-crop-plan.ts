@@ -1,7 +1,7 @@
 import { lngLatToCrs } from "../../geo/crs";
 import { type AffineTransform, crsToPixel, type GeoReference, groundSampleDistance } from "../../geo/georef";
 import { type BBox, lngSpan } from "../../geo/tiles";
-import type { PlannedCrop } from "../crop-plan";
+import type { PlannedCrop } from "../types";
 import type { RasterInfo } from "./open-raster";
 
 /** A crop in the raster's own pixel grid: one level, one window, and its georeference in the raster's CRS. */
