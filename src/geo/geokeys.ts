@@ -1,4 +1,4 @@
-import type { Crs, CrsResult } from "./crs";
+import type { Crs, CrsResult } from "./crs-types";
 
 /** A GeoTIFF coordinate transformation (`ProjCoordTransGeoKey`) that proj4 can express. */
 interface Method {

@@ -1,4 +1,5 @@
-import { type Crs, crsToLngLat, lngLatToCrs } from "./crs";
+import { crsToLngLat, lngLatToCrs } from "./crs";
+import type { Crs } from "./crs-types";
 import {
   EARTH_RADIUS_M,
   groundScale,

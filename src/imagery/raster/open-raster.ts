@@ -1,5 +1,6 @@
 import { GeoTIFF, type GeoTIFFImage } from "geotiff";
-import { type Crs, crsFromGeoKeys, transformsAt } from "../../geo/crs";
+import { crsFromGeoKeys, transformsAt } from "../../geo/crs";
+import type { Crs } from "../../geo/crs-types";
 import type { AffineTransform, GeoReference } from "../../geo/georef";
 import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
