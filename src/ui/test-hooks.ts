@@ -1,5 +1,5 @@
 import { loadModel, replayAnswer } from "../app/model";
-import { cropInWorker } from "../imagery/crop";
+import { cropInWorker } from "../imagery/imagery-client";
 import type { MapView } from "../map/map-view";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
