@@ -254,6 +254,27 @@ test("a COG by URL is read by range: header, the overview for the view and the c
   }
 });
 
+test("a COG URL signed for GET only (a HEAD gets 403, as S3 and GCS presigned URLs answer) opens and crops", async ({
+  page,
+}) => {
+  const { startTileServer } = await import("./support/tile-server");
+  const server = await startTileServer();
+  try {
+    const cog = fixtures.make("utm-south.tif");
+    server.serveFile("utm-south.tif", cog.path);
+    await page.goto("/");
+    await page.getByTestId("cog-url").fill(`${server.url}/cog-signed/utm-south.tif`);
+    await page.getByTestId("cog-open").click();
+    await expect(page.getByTestId("source-select")).toHaveValue(`cog:${server.url}/cog-signed/utm-south.tif`);
+    await expect(page.getByTestId("geotiff-bytes-read")).toContainText("2 levels, 800 × 600 px");
+    const crop = await hooks(page).crop(bboxOf(cog, 200, 150, 420, 330));
+    expect(cropOrigin(crop, [200, 150]).mismatches).toBe(0);
+    expect(server.requests.filter((r) => r.startsWith("/cog-signed/")).length).toBeGreaterThan(0);
+  } finally {
+    await server.close();
+  }
+});
+
 test("URLs that cannot be read by range are refused with the fix, and the current source stays", async ({ page }) => {
   const { startTileServer } = await import("./support/tile-server");
   const server = await startTileServer();
