@@ -2,7 +2,7 @@ import { GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { crsFromGeoKeys, transformsAt } from "../../geo/crs";
 import type { Crs } from "../../geo/crs-types";
 import type { AffineTransform, GeoReference } from "../../geo/georef";
-import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/georef";
+import { groundSampleDistance, pixelRectToBBox, pixelToCrs } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
 import type { BBox } from "../../geo/tiles";
 import { errorMessage, registerErrorType } from "../../io/error-data";
@@ -137,7 +137,7 @@ async function openChecked(
       detail: `${crs.id} (${crs.name}) cannot be transformed by proj4 where this raster lies`,
     });
   }
-  const bbox = rasterBBox(georef);
+  const bbox = pixelRectToBBox(georef, [0, 0, georef.width, georef.height], 16);
   const info: RasterInfo = {
     name,
     size,
@@ -239,24 +239,6 @@ function affineTransform(image: GeoTIFFImage): AffineTransform | null {
     transform = [x0 - 0.5 * (dx + rx), dx, rx, y0 - 0.5 * (ry + dy), ry, dy];
   }
   return transform;
-}
-
-/** The raster's extent in degrees: its outline, 16 points a side, through proj4. */
-function rasterBBox(georef: GeoReference): BBox {
-  const outline: Array<[number, number]> = [];
-  for (let i = 0; i <= 16; i++) {
-    const t = i / 16;
-    outline.push(
-      [t * georef.width, 0],
-      [t * georef.width, georef.height],
-      [0, t * georef.height],
-      [georef.width, t * georef.height],
-    );
-  }
-  const corners = outline.map((p) => pixelToLngLat(georef, p)).filter((p) => p.every(Number.isFinite));
-  const lngs = corners.map((c) => c[0]);
-  const lats = corners.map((c) => c[1]);
-  return { west: Math.min(...lngs), south: Math.min(...lats), east: Math.max(...lngs), north: Math.max(...lats) };
 }
 
 /** The zoom at which a Web Mercator pixel on the ground is no larger than the raster's pixel. */
