@@ -1,4 +1,5 @@
-import type { Point } from "./mercator";
+import type { LngLat, Point } from "./mercator";
+import { type BBox, lngSpan } from "./tiles";
 
 /**
  * The outline of the rectangle `[x0, y0, x1, y1]` as a ring of `steps` points a side, corners once: along y0 from x0
@@ -34,4 +35,19 @@ export function pointsBounds(points: Point[]): [number, number, number, number] 
     maxY = Math.max(maxY, y);
   }
   return minX === Infinity ? null : [minX, minY, maxX, maxY];
+}
+
+/** Whether `outer` holds `inner` whole; either may cross the antimeridian (west > east). */
+export function bboxContains(outer: BBox, inner: BBox): boolean {
+  if (inner.south < outer.south || inner.north > outer.north) return false;
+  const span = lngSpan(outer);
+  if (span >= 360) return true;
+  const start = (((inner.west - outer.west) % 360) + 360) % 360;
+  return start + lngSpan(inner) <= span;
+}
+
+/** The centre of a bbox, across the antimeridian when it crosses it (longitude in [-180, 180)). */
+export function bboxCentre(bbox: BBox): LngLat {
+  const lng = bbox.west + lngSpan(bbox) / 2;
+  return [((((lng + 180) % 360) + 360) % 360) - 180, (bbox.south + bbox.north) / 2];
 }

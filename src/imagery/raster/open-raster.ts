@@ -1,6 +1,7 @@
 import { GeoTIFF, type GeoTIFFImage } from "geotiff";
 import { crsFromGeoKeys, transformsAt } from "../../geo/crs";
 import type { Crs } from "../../geo/crs-types";
+import { placeDatum } from "../../geo/datum-shift";
 import type { AffineTransform, GeoReference } from "../../geo/georef";
 import { groundSampleDistance, pixelRectToBBox, pixelToCrs } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
@@ -129,15 +130,18 @@ async function openChecked(
   const crsResult = keys ? await crsFromGeoKeys(keys) : null;
   if (!crsResult || !transform) return refuse(name, { kind: "no-georeference" });
   if (!crsResult.valid) return refuse(name, { kind: "crs", detail: crsResult.reason });
-  const crs = crsResult.crs;
-  const georef = { width: full.getWidth(), height: full.getHeight(), transform, crs };
-  if (!transformsAt(crs, pixelToCrs(georef, [georef.width / 2, georef.height / 2]))) {
+  const whole: [number, number, number, number] = [0, 0, full.getWidth(), full.getHeight()];
+  const untied = { width: full.getWidth(), height: full.getHeight(), transform, crs: crsResult.crs };
+  if (!transformsAt(untied.crs, pixelToCrs(untied, [untied.width / 2, untied.height / 2]))) {
     return refuse(name, {
       kind: "crs",
-      detail: `${crs.id} (${crs.name}) cannot be transformed by proj4 where this raster lies`,
+      detail: `${untied.crs.id} (${untied.crs.name}) cannot be transformed by proj4 where this raster lies`,
     });
   }
-  const bbox = pixelRectToBBox(georef, [0, 0, georef.width, georef.height], 16);
+  const placed = await placeDatum(untied.crs, pixelRectToBBox(untied, whole, 16));
+  if (!placed.valid) return refuse(name, { kind: "crs", detail: placed.reason });
+  const georef = { ...untied, crs: placed.crs };
+  const bbox = pixelRectToBBox(georef, whole, 16);
   const info: RasterInfo = {
     name,
     size,
