@@ -2,6 +2,8 @@
  * Every side effect of the Inspect view, in one place (to move into the app layer as it is): reading the files the
  * user opens, the workspace in IndexedDB, running the evaluation on the loaded model, exports and the map.
  */
+
+import { holdModel } from "../app/model";
 import { type AnnotationEntry, AnnotationError, parseAnnotations } from "../eval/annotations";
 import { evaluateSamples } from "../eval/evaluate";
 import { NO_SYNONYMS } from "../eval/metrics/meteor";
@@ -13,7 +15,7 @@ import {
   type SampleRecord,
 } from "../eval/record-format";
 import { type GeoReference, parseWorldFile } from "../geo/georef";
-import { errorMessage } from "../io/error-data";
+import { errorMessage, isAbortError } from "../io/error-data";
 import { loadedModelOf, useModelStore } from "../state/model-store";
 import { downloadBlob, downloadGeoJson } from "../ui/download";
 import { imageFileSize, workerAnswerer } from "./browser-answerer";
@@ -333,6 +335,16 @@ function failRun(text: string): void {
 }
 
 async function execute(settings: RunSettings): Promise<void> {
+  // Held from before the model is read until the run ends: a load asked meanwhile waits, so records never mix models.
+  const release = holdModel("the Inspect run");
+  try {
+    await executeHolding(settings);
+  } finally {
+    release();
+  }
+}
+
+async function executeHolding(settings: RunSettings): Promise<void> {
   const { annotations, folder } = inspect();
   const model = loadedModel();
   if (!annotations || !folder || typeof model === "string") return;
@@ -370,7 +382,7 @@ async function execute(settings: RunSettings): Promise<void> {
           : { status: "finished", settings },
     });
   } catch (error) {
-    const stopped = error instanceof Error && error.name === "AbortError";
+    const stopped = isAbortError(error);
     inspect().set({
       run: stopped
         ? { status: "paused", settings, reason: "stopped" }

@@ -3,7 +3,8 @@
  * 8B-shaped checkpoint, converts it to q4 and q4f16 with `npm run convert` unchanged, answers a 448 × 448 image in
  * Node with the app's generation module (the token reference, and a finiteness check of q4f16), then loads and asks
  * it in the app in headless Chromium (WebGPU), cold and from the cache. Prints the figures and writes them to
- * docs/benchmarks/full-size.json. Needs about 30 GB of disk; `BENCH_FULL_SIZE=convert,node,browser` picks phases.
+ * docs/benchmarks/full-size.json. Needs about 30 GB of disk; `BENCH_FULL_SIZE=convert,node,browser,private` picks
+ * phases (`private`: a cold load in a private window, not run unless named).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, symlinkSync, unlinkSync } from "node:fs";
@@ -14,7 +15,7 @@ import sharp from "sharp";
 import type { ModelManifest } from "../../src/model/manifest";
 import { FULL_SIZE_SNAPSHOT, fullSizeCheckpointBytes, makeFullSizeCheckpoint } from "../full-size/checkpoint.ts";
 import type { ChildStats } from "./child-stats.ts";
-import { type BrowserLoad, runInBrowser } from "./full-size-browser.ts";
+import { type BrowserLoad, loadInPrivateWindow, runInBrowser, serveApp } from "./full-size-browser.ts";
 import type { NodeRunRequest, NodeRunResult } from "./full-size-node.ts";
 import type { BenchPart } from "./parts.ts";
 
@@ -88,10 +89,7 @@ async function testImage(path: string, side: number): Promise<void> {
 
 /** The browser run on the q4 folder, linked into model-cache/ for its duration, and its tokens checked in Node. */
 async function browserPhase() {
-  const link = join("model-cache", BROWSER_MODEL);
-  if (existsSync(link)) unlinkSync(link);
-  symlinkSync(resolve(folderOf("q4")), link);
-  try {
+  return withServedModel(async () => {
     const run = await runInBrowser({
       modelId: BROWSER_MODEL,
       question: QUESTION,
@@ -115,9 +113,37 @@ async function browserPhase() {
       nodeSameCrop: node,
       sameTokens: node !== null && equalIds(node.tokenIds, run.answer?.tokenIds),
     };
+  });
+}
+
+/** Runs `work` with the q4 folder linked into model-cache/ (as the browser finds it), the link removed after. */
+async function withServedModel<T>(work: () => Promise<T>): Promise<T> {
+  const link = join("model-cache", BROWSER_MODEL);
+  if (existsSync(link)) unlinkSync(link);
+  symlinkSync(resolve(folderOf("q4")), link);
+  try {
+    return await work();
   } finally {
     unlinkSync(link);
   }
+}
+
+/** The cold load in a private window (storage in memory): no notice-less failure, memory like the normal profile's. */
+async function privatePhase() {
+  return withServedModel(async () => {
+    const server = await serveApp(join(WORK, "dist"));
+    try {
+      return await loadInPrivateWindow({
+        modelId: BROWSER_MODEL,
+        question: QUESTION,
+        maxNewTokens: Number(process.env.BENCH_PRIVATE_TOKENS ?? 0),
+        cropSide: 64,
+        url: server.url,
+      });
+    } finally {
+      await server.close();
+    }
+  });
 }
 
 const equalIds = (a: number[], b: number[] | undefined) =>
@@ -211,6 +237,13 @@ export const fullSizeBench: BenchPart = {
           `browser answer (${answer.crop.width}² crop): ${answer.error ?? "done"}; first token ${seconds(answer.ttftSeconds)}, ${answer.tokensPerSecond.toPrecision(3)} tokens/s, ${seconds(answer.totalSeconds)} in all; ids ${JSON.stringify(answer.tokenIds)}; Node on the same crop ${JSON.stringify(browser.nodeSameCrop?.tokenIds)} (${browser.sameTokens ? "same" : "DIFFERENT"}); bytes to the CPU per decoding step ${(answer.transfers.decodeBytesToCpu / Math.max(1, answer.transfers.decodeSteps)).toFixed(0)}`,
         );
       results.browser = { weightsBytes, ...browser };
+    }
+    if (phases.includes("private")) {
+      const weightsBytes = sessionSizes(folderOf("q4")).totalBytes;
+      const privateWindow = await privatePhase();
+      console.log(`private window: the browser reports a quota of ${gib(privateWindow.quotaBytes ?? 0)}`);
+      printLoad("private-window cold", privateWindow.load, weightsBytes);
+      results.privateWindow = { weightsBytes, ...privateWindow };
     }
     (results.measuredOn as { loadAverage: { atEnd: number } }).loadAverage.atEnd = loadavg()[0];
     await mkdir("docs/benchmarks", { recursive: true });

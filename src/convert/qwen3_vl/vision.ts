@@ -351,10 +351,12 @@ async function makeMerger(
 ) {
   const p = `/${weightPrefix.replaceAll(".", "/")}`;
   const width = config.hiddenSize * config.spatialMergeSize ** 2;
-  const norm = (t: string) =>
-    Promise.all([loader.tensor(g, `${weightPrefix}.norm.weight`), loader.tensor(g, `${weightPrefix}.norm.bias`)]).then(
-      ([scale, bias]) => makeLayerNorm(g, `${p}/norm/LayerNorm`, t, scale, bias, LAYER_NORM_EPS),
-    );
+  // One weight after the other: the order in which weights reach the external data must not hang on read timing.
+  const norm = async (t: string) => {
+    const scale = await loader.tensor(g, `${weightPrefix}.norm.weight`);
+    const bias = await loader.tensor(g, `${weightPrefix}.norm.bias`);
+    return makeLayerNorm(g, `${p}/norm/LayerNorm`, t, scale, bias, LAYER_NORM_EPS);
+  };
   const shuffle = (t: string) => makeReshape(g, `${p}/Reshape`, t, g.int64([-1, width]));
   const grouped = postShuffleNorm ? await norm(shuffle(x)) : shuffle(await norm(x));
   const fc1 = await loader.linear(

@@ -137,32 +137,53 @@ export class GraphBuilder {
 
   /**
    * Adds a large initializer whose bytes `produce` hands over piece by piece (rows of a weight being converted),
-   * so the whole tensor is never in memory when external data is on.
+   * so the whole tensor is never in memory when external data is on. `produce` may first ask `stepOver` whether the
+   * next piece is already written (a resumed conversion), and then not make it.
    */
   async makeStreamedInitializer(
     name: string,
     type: ElementType,
     dims: number[],
     byteLength: number,
-    produce: (append: (bytes: Uint8Array) => void) => Promise<void>,
+    produce: (append: (bytes: Uint8Array) => void, stepOver: (byteLength: number) => boolean) => Promise<void>,
   ): Promise<string> {
     if (this.initializerNames.has(name)) return name;
     if (this.weights === undefined || byteLength <= INLINE_LIMIT_BYTES) {
       const whole = new Uint8Array(byteLength);
       let filled = 0;
-      await produce((bytes) => {
+      const append = (bytes: Uint8Array) => {
         whole.set(bytes, filled);
         filled += bytes.byteLength;
-      });
+      };
+      await produce(append, () => false);
       return this.makeInitializer(name, type, dims, whole);
     }
     this.initializerNames.add(name);
     this.noteSize(name, byteLength);
     const weights = this.weights;
     const location = weights.begin(byteLength);
-    await produce((bytes) => weights.append(bytes));
+    await produce(
+      (bytes) => weights.append(bytes),
+      (length) => weights.stepOverHeld(length),
+    );
     this.initializers.push(externalTensor(name, type, dims, location));
     return name;
+  }
+
+  /**
+   * Whether initializers of these sizes, made next in this order, would all go to external data that its files
+   * already hold (a resumed conversion then plans them instead of reading their weights).
+   */
+  holdsNext(initializers: { name: string; type: ElementType; dims: number[] }[]): boolean {
+    if (this.weights === undefined) return false;
+    const lengths: number[] = [];
+    for (const { name, type, dims } of initializers) {
+      if (this.initializerNames.has(name)) continue;
+      const byteLength = dims.reduce((a, b) => a * b, ELEMENT_BYTES[type]);
+      if (byteLength <= INLINE_LIMIT_BYTES) return false;
+      lengths.push(byteLength);
+    }
+    return this.weights.holds(lengths);
   }
 
   /**

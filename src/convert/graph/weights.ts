@@ -1,8 +1,8 @@
-import { InlineQuantizer, type Quantizer } from "../quant/pool.ts";
 import { type PlannedSlice, SlicePrefetcher } from "../quant/prefetch.ts";
 import { NonFiniteBlockError, type Q4Matrix } from "../quant/q4.ts";
+import type { Quantizer } from "../quant/quantizer.ts";
 import type { Checkpoint, TensorInfo } from "../safetensors/read.ts";
-import { float32ToFloat16Bytes, floatBytes, type GraphBuilder } from "./builder.ts";
+import { type ElementType, float32ToFloat16Bytes, floatBytes, type GraphBuilder } from "./builder.ts";
 import { makeAdd, makeGather, makeGatherBlockQuantized, makeMatMul, makeMatMulNBits, makeTranspose } from "./ops.ts";
 
 /** Bounds on the converter's working memory per tensor. */
@@ -23,12 +23,38 @@ export interface WeightLoaderOptions {
   onRead?: (bytes: number) => void;
   /** Working-memory bounds (tests shrink them to exercise the streaming paths). */
   limits?: WeightLimits;
-  /** Where 4-bit slices are quantised (worker threads, or inline by default); ignored when `slices` is given. */
+  /** Where 4-bit slices are quantised; ignored when `slices` is given (a dry run needs neither). */
   quantizer?: Quantizer;
   /** Row slices quantised ahead of use, shared by the loaders of one conversion (`SliceQuantizer`). */
   slices?: SliceQuantizer;
   /** Memory for scales and zero points, shared by the loaders of one conversion (they run one after another). */
   scratch?: ScratchMemory;
+  /** Called when a checkpoint tensor has been converted (or stepped over): progress. */
+  onTensor?: () => void;
+  /** Called each time a piece of weights has reached its file: a point from which a conversion can resume. */
+  onWritten?: (partial: PartialTensor | null) => void;
+  /** The tensor a resumed conversion was in the middle of, with the scales of the rows it had written. */
+  resumeFrom?: PartialTensor | null;
+}
+
+/**
+ * A tensor being quantised, part-way: the scales and zero points of its first `rows` rows, which are written to the
+ * file only after its last row. A conversion that resumes inside it needs them to step over the rows written.
+ */
+export interface PartialTensor {
+  tensor: string;
+  rows: number;
+  /** float32 scales of rows [0, rows), row-major */
+  scales: Float32Array;
+  /** packed zero points of rows [0, rows) */
+  zeroPoints: Uint8Array;
+}
+
+/** One initializer a loader call makes: what a resumed conversion checks is already written. */
+interface PlannedInitializer {
+  name: string;
+  type: ElementType;
+  dims: number[];
 }
 
 /**
@@ -53,6 +79,14 @@ export class ScratchMemory {
     return this.buffer;
   }
 }
+
+/** The quantizer of a loader given none: a dry run, which quantises nothing. */
+const NO_QUANTIZER: Quantizer = {
+  parallelism: 1,
+  quantize: () => Promise.reject(new Error("This weight loader was given no quantizer; pass one to quantise.")),
+  recycle: () => {},
+  close: async () => {},
+};
 
 /** How a graph stores its weights. */
 export interface Precision {
@@ -87,6 +121,11 @@ export class WeightLoader {
   private readonly limits: WeightLimits;
   private readonly slices: SliceQuantizer;
   private readonly scratch: ScratchMemory;
+  private readonly onWritten: (partial: PartialTensor | null) => void;
+  private readonly onTensor: () => void;
+  private readonly resumeFrom: PartialTensor | null;
+  /** Checkpoint tensors converted or planned so far. */
+  tensorsRead = 0;
 
   constructor(
     private readonly checkpoint: Checkpoint,
@@ -97,9 +136,12 @@ export class WeightLoader {
     this.onRead = options.onRead ?? (() => {});
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.scratch = options.scratch ?? new ScratchMemory();
+    this.onWritten = options.onWritten ?? (() => {});
+    this.onTensor = options.onTensor ?? (() => {});
+    this.resumeFrom = options.resumeFrom ?? null;
     this.slices =
       options.slices ??
-      new SliceQuantizer(checkpoint, options.quantizer ?? new InlineQuantizer(), precision.blockSize, this.limits);
+      new SliceQuantizer(checkpoint, options.quantizer ?? NO_QUANTIZER, precision.blockSize, this.limits);
   }
 
   /** Reads a tensor as float32, reporting its size. */
@@ -121,6 +163,13 @@ export class WeightLoader {
     return info.shape;
   }
 
+  /** Counts one checkpoint tensor as done and passes on what it made. */
+  protected done<T>(made: T): T {
+    this.tensorsRead++;
+    this.onTensor();
+    return made;
+  }
+
   /** Float initializer in the graph's float type. */
   private floatInitializer(g: GraphBuilder, name: string, dims: number[], values: Float32Array): string {
     const bytes = g.floatType === "float16" ? float32ToFloat16Bytes(values) : floatBytes(values);
@@ -129,8 +178,22 @@ export class WeightLoader {
 
   /** A checkpoint tensor as a float initializer (norm scales, biases, tables). */
   async tensor(g: GraphBuilder, name: string, dims?: number[]): Promise<string> {
-    const shape = this.shape(name);
-    return this.floatInitializer(g, name, dims ?? shape, await this.read(name));
+    const shape = dims ?? this.shape(name);
+    if (this.stepsOver(g, name, [{ name, type: g.floatType, dims: shape }]))
+      return this.done(planTensor(g, name, shape));
+    const made = this.floatInitializer(g, name, shape, await this.read(name));
+    this.onWritten(null);
+    return this.done(made);
+  }
+
+  /**
+   * In a resumed conversion, whether the initializers a call would make are all in bytes already written: then it
+   * plans them (their places, no weights read) and counts the tensor as read.
+   */
+  private stepsOver(g: GraphBuilder, tensorName: string, initializers: PlannedInitializer[]): boolean {
+    if (!g.holdsNext(initializers)) return false;
+    this.onRead(this.checkpoint.tensors.get(tensorName)?.byteLength ?? 0);
+    return true;
   }
 
   /** A checkpoint tensor read as a [rows, columns] matrix and stored transposed, [columns, rows], in memory. */
@@ -141,8 +204,14 @@ export class WeightLoader {
     rows: number,
     columns: number,
   ): Promise<string> {
+    const dims = [columns, rows];
+    if (this.stepsOver(g, tensorName, [{ name: initializerName, type: g.floatType, dims }])) {
+      return this.done(planTensor(g, initializerName, dims));
+    }
     const values = transpose(await this.read(tensorName), rows, columns);
-    return this.floatInitializer(g, initializerName, [columns, rows], values);
+    const made = this.floatInitializer(g, initializerName, dims, values);
+    this.onWritten(null);
+    return this.done(made);
   }
 
   /**
@@ -205,20 +274,23 @@ export class WeightLoader {
     const info = this.checkpoint.tensors.get(tensorName);
     const sourceRowBytes = (info?.byteLength ?? 0) / rows;
     const step = rowsPerSlice(rows, columns, this.limits);
-    return g.makeStreamedInitializer(
+    const made = await g.makeStreamedInitializer(
       initializerName,
       g.floatType,
       [rows, columns],
       rows * columns * bytesPerValue,
-      async (append) => {
+      async (append, stepOver) => {
         for (let first = 0; first < rows; first += step) {
           const count = Math.min(step, rows - first);
-          const values = await this.checkpoint.readRowsFloat32(tensorName, first, count, this.signal);
           this.onRead(count * sourceRowBytes);
+          if (stepOver(count * columns * bytesPerValue)) continue;
+          const values = await this.checkpoint.readRowsFloat32(tensorName, first, count, this.signal);
           append(g.floatType === "float16" ? float32ToFloat16Bytes(values) : floatBytes(values));
+          this.onWritten(null);
         }
       },
     );
+    return this.done(made);
   }
 
   /**
@@ -228,8 +300,12 @@ export class WeightLoader {
   protected async quantizedRows(
     g: GraphBuilder,
     tensorName: string,
-    dims: { data: number[]; scales: number[]; zeroPoints: number[]; suffix?: string },
+    dims: QuantizedDims,
   ): Promise<{ data: string; scales: string; zeroPoints: string }> {
+    if (this.stepsOver(g, tensorName, quantizedInitializers(g, tensorName, dims))) {
+      this.slices.stepOver(this.slices.slicesOf(tensorName));
+      return this.done(planQuantized(g, tensorName, dims));
+    }
     const [rows, columns] = this.shape(tensorName);
     const { blockSize } = this.precision;
     const blocks = Math.ceil(columns / blockSize);
@@ -239,30 +315,79 @@ export class WeightLoader {
     const scratch = this.scratch.take(rows * blocks * 4 + rows * zeroBytes, this.checkpoint, blockSize);
     const scales = new Float32Array(scratch, 0, rows * blocks);
     const zeroPoints = new Uint8Array(scratch, rows * blocks * 4, rows * zeroBytes);
+    const resumed = this.resumeFrom?.tensor === tensorName ? this.resumeFrom : null;
+    if (resumed) {
+      scales.set(resumed.scales.subarray(0, resumed.rows * blocks));
+      zeroPoints.set(resumed.zeroPoints.subarray(0, resumed.rows * zeroBytes));
+    }
     const name = `${tensorName}${dims.suffix ?? ""}`;
     const data = await g.makeStreamedInitializer(
       `${name}.q4`,
       "uint8",
       dims.data,
       rows * dataRowBytes,
-      async (append) => {
+      async (append, stepOver) => {
         for (const slice of this.slices.slicesOf(tensorName)) {
+          this.onRead(slice.count * sourceRowBytes);
+          // Rows written before a resume are stepped over only with their scales at hand.
+          const end = slice.first + slice.count;
+          if (resumed && end <= resumed.rows && stepOver(slice.count * dataRowBytes)) {
+            this.slices.stepOver([slice]);
+            continue;
+          }
           const q = await this.slices.take(slice);
           this.signal?.throwIfAborted();
           scales.set(q.scales, slice.first * blocks);
           zeroPoints.set(q.zeroPoints, slice.first * zeroBytes);
           append(q.data);
           this.slices.recycle(q);
-          this.onRead(slice.count * sourceRowBytes);
+          this.onWritten({
+            tensor: tensorName,
+            rows: end,
+            scales: scales.subarray(0, end * blocks),
+            zeroPoints: zeroPoints.subarray(0, end * zeroBytes),
+          });
         }
       },
     );
-    return {
+    const made = {
       data,
       scales: this.floatInitializer(g, `${name}.scales`, dims.scales, scales),
       zeroPoints: g.makeInitializer(`${name}.zero_points`, "uint8", dims.zeroPoints, zeroPoints),
     };
+    this.onWritten(null);
+    return this.done(made);
   }
+}
+
+/** Shapes of a quantised tensor's three initializers, and the suffix of their names. */
+interface QuantizedDims {
+  data: number[];
+  scales: number[];
+  zeroPoints: number[];
+  suffix?: string;
+}
+
+function quantizedInitializers(g: GraphBuilder, tensorName: string, dims: QuantizedDims): PlannedInitializer[] {
+  const name = `${tensorName}${dims.suffix ?? ""}`;
+  return [
+    { name: `${name}.q4`, type: "uint8", dims: dims.data },
+    { name: `${name}.scales`, type: g.floatType, dims: dims.scales },
+    { name: `${name}.zero_points`, type: "uint8", dims: dims.zeroPoints },
+  ];
+}
+
+/** A float initializer's place, planned: no bytes read or made. */
+function planTensor(g: GraphBuilder, name: string, dims: number[]): string {
+  return g.makePlannedInitializer(name, g.floatType, dims);
+}
+
+/** A quantised tensor's three initializers, planned. */
+function planQuantized(g: GraphBuilder, tensorName: string, dims: QuantizedDims) {
+  const [data, scales, zeroPoints] = quantizedInitializers(g, tensorName, dims).map((i) =>
+    g.makePlannedInitializer(i.name, i.type, i.dims),
+  );
+  return { data, scales, zeroPoints };
 }
 
 /** How many rows of a [rows, columns] tensor to convert at once: `limits.sliceBytes` worth as float32. */
@@ -304,6 +429,11 @@ export class SliceQuantizer {
     return this.prefetcher.take(slice);
   }
 
+  /** Tells the prefetcher that these slices, written before a resume, will not be taken. */
+  stepOver(slices: PlannedSlice[]): void {
+    for (const slice of slices) this.prefetcher.pass(slice);
+  }
+
   /** Slices taken that the plan did not foresee (0 when the dry runs matched the builds). */
   get unplanned(): number {
     return this.prefetcher.unplanned;
@@ -335,7 +465,7 @@ export class PlanningLoader extends WeightLoader {
   readonly quantized: string[] = [];
 
   override async tensor(g: GraphBuilder, name: string, dims?: number[]): Promise<string> {
-    return g.makePlannedInitializer(name, g.floatType, dims ?? this.shape(name));
+    return this.done(planTensor(g, name, dims ?? this.shape(name)));
   }
 
   override async transposedInitializer(
@@ -345,25 +475,16 @@ export class PlanningLoader extends WeightLoader {
     rows: number,
     columns: number,
   ) {
-    return g.makePlannedInitializer(initializerName, g.floatType, [columns, rows]);
+    return this.done(planTensor(g, initializerName, [columns, rows]));
   }
 
   protected override async floatRows(g: GraphBuilder, tensorName: string, initializerName: string): Promise<string> {
-    return g.makePlannedInitializer(initializerName, g.floatType, this.shape(tensorName));
+    return this.done(planTensor(g, initializerName, this.shape(tensorName)));
   }
 
-  protected override async quantizedRows(
-    g: GraphBuilder,
-    tensorName: string,
-    dims: { data: number[]; scales: number[]; zeroPoints: number[]; suffix?: string },
-  ): Promise<{ data: string; scales: string; zeroPoints: string }> {
+  protected override async quantizedRows(g: GraphBuilder, tensorName: string, dims: QuantizedDims) {
     this.quantized.push(tensorName);
-    const name = `${tensorName}${dims.suffix ?? ""}`;
-    return {
-      data: g.makePlannedInitializer(`${name}.q4`, "uint8", dims.data),
-      scales: g.makePlannedInitializer(`${name}.scales`, g.floatType, dims.scales),
-      zeroPoints: g.makePlannedInitializer(`${name}.zero_points`, "uint8", dims.zeroPoints),
-    };
+    return this.done(planQuantized(g, tensorName, dims));
   }
 }
 

@@ -15,13 +15,32 @@ describe("SlicePrefetcher", () => {
       },
       2,
     );
-    expect(launched).toEqual(["a0", "a2"]); // starts at once
+    expect(launched).toEqual([]); // nothing before the first take
     expect(await prefetcher.take(slice("a", 0))).toBe("a0");
     expect(launched).toEqual(["a0", "a2", "b0"]);
     expect(await prefetcher.take(slice("a", 2))).toBe("a2");
     expect(launched).toEqual(["a0", "a2", "b0", "b2"]); // b is under way before a's last slice is used
     for (const s of plan.slice(2)) expect(await prefetcher.take(s)).toBe(`${s.tensor}${s.first}`);
     expect(launched).toHaveLength(5);
+    expect(prefetcher.unplanned).toBe(0);
+  });
+
+  it("never launches the slices passed over before the first take (a resumed conversion)", async () => {
+    const launched: string[] = [];
+    const plan = [slice("a", 0), slice("a", 2), slice("b", 0), slice("b", 2)];
+    const prefetcher = new SlicePrefetcher(
+      plan,
+      async (s) => {
+        launched.push(`${s.tensor}${s.first}`);
+        return `${s.tensor}${s.first}`;
+      },
+      2,
+    );
+    prefetcher.pass(slice("a", 0));
+    prefetcher.pass(slice("a", 2));
+    expect(await prefetcher.take(slice("b", 0))).toBe("b0");
+    expect(await prefetcher.take(slice("b", 2))).toBe("b2");
+    expect(launched).toEqual(["b0", "b2"]);
     expect(prefetcher.unplanned).toBe(0);
   });
 

@@ -1,5 +1,5 @@
-import { join } from "node:path";
-import type { ByteSource } from "../../../src/io/source.ts";
+import type { ByteSource } from "../../io/source.ts";
+import { SnapshotError } from "../snapshot-error.ts";
 
 /** Element types a Hugging Face checkpoint may hold that the converter reads. */
 export type SafetensorsDtype = "BF16" | "F16" | "F32";
@@ -58,9 +58,7 @@ export async function readShardHeader(source: ByteSource, shard: string, signal?
   }
   const expectedBytes = dataStart + dataEnd;
   if (fileSize < expectedBytes) {
-    throw new Error(
-      `${shard}: truncated: expected ${expectedBytes} bytes, found ${fileSize}; download the shard again.`,
-    );
+    throw new SnapshotError(shard, { kind: "truncated", shard, expectedBytes, actualBytes: fileSize });
   }
   return { shard, tensors, expectedBytes, metadata };
 }
@@ -75,9 +73,12 @@ function parseEntry(shard: string, name: string, entry: unknown, dataStart: numb
   const elements = shape.reduce((product, dim) => product * dim, 1);
   const byteLength = data_offsets[1] - data_offsets[0];
   if (byteLength !== elements * DTYPE_BYTES[dtype as SafetensorsDtype]) {
-    throw new Error(
-      `${shard}: tensor ${name} [${shape}] ${dtype} spans ${byteLength} bytes; expected ${elements * DTYPE_BYTES[dtype as SafetensorsDtype]}.`,
-    );
+    throw new SnapshotError(shard, {
+      kind: "header-mismatch",
+      shard,
+      tensor: name,
+      detail: `[${shape}] ${dtype} spans ${byteLength} bytes; expected ${elements * DTYPE_BYTES[dtype as SafetensorsDtype]}`,
+    });
   }
   return { name, dtype: dtype as SafetensorsDtype, shape, shard, offset: dataStart + data_offsets[0], byteLength };
 }
@@ -107,25 +108,34 @@ export interface RowsLocation {
   byteLength: number;
 }
 
-/** Makes a byte source for a shard file name; the default reads files under the snapshot folder. */
-export type ShardOpener = (shard: string) => ByteSource;
+/** A Hugging Face snapshot as the converter reads it: small files as text, large ones by range. */
+export interface SnapshotReader {
+  /** What the snapshot is, for messages: a folder's name, or a repository and commit. */
+  readonly label: string;
+  /** A text file of the snapshot (config, index, tokenizer), or undefined when the snapshot has none. */
+  readText(name: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** A byte source over one file of the snapshot (a safetensors shard), or undefined when it has no such file. */
+  open(name: string): ByteSource | undefined;
+}
 
 /**
  * Opens a snapshot's weights: `model.safetensors.index.json` with its shards, or a single `model.safetensors`.
  * Missing or truncated shards fail here, naming the shard.
  */
-export async function openCheckpoint(
-  snapshotDir: string,
-  openShard: ShardOpener,
-  readText: (path: string) => Promise<string | undefined>,
-  signal?: AbortSignal,
-): Promise<Checkpoint> {
-  const shards = await listShards(snapshotDir, readText);
+export async function openCheckpoint(snapshot: SnapshotReader, signal?: AbortSignal): Promise<Checkpoint> {
+  const shards = await listShards(snapshot, signal);
   const tensors = new Map<string, TensorInfo>();
   const sources = new Map<string, ByteSource>();
   let totalBytes = 0;
   for (const shard of shards) {
-    const source = openShard(shard);
+    const source = snapshot.open(shard);
+    if (!source) {
+      throw new SnapshotError(snapshot.label, {
+        kind: "missing-file",
+        file: shard,
+        why: "model.safetensors.index.json names it, but the snapshot has no such file; download it (the upload or download is incomplete).",
+      });
+    }
     sources.set(shard, source);
     const header = await readShardHeader(source, shard, signal);
     totalBytes += header.expectedBytes;
@@ -167,13 +177,14 @@ export async function openCheckpoint(
   return { tensors, shards, totalBytes, readFloat32, readRaw, readRowsFloat32, readRowsRaw, locateRows };
 }
 
-async function listShards(snapshotDir: string, readText: (path: string) => Promise<string | undefined>) {
-  const indexText = await readText(join(snapshotDir, "model.safetensors.index.json"));
+/** The shard file names of a snapshot: those of its index, or the single `model.safetensors`. */
+export async function listShards(snapshot: SnapshotReader, signal?: AbortSignal): Promise<string[]> {
+  const indexText = await snapshot.readText("model.safetensors.index.json", signal);
   if (indexText === undefined) return ["model.safetensors"];
   const index = JSON.parse(indexText) as { weight_map?: Record<string, string> };
   if (!index.weight_map) {
     throw new Error(
-      `${snapshotDir}/model.safetensors.index.json has no weight_map; expected a Hugging Face shard index.`,
+      `${snapshot.label}/model.safetensors.index.json has no weight_map; expected a Hugging Face shard index.`,
     );
   }
   return [...new Set(Object.values(index.weight_map))].sort();

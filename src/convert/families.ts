@@ -1,6 +1,7 @@
 import type { GraphBuilder } from "./graph/builder.ts";
 import type { WeightLoader } from "./graph/weights.ts";
 import { qwen3VLFamily } from "./qwen3_vl/family.ts";
+import { SnapshotError } from "./snapshot-error.ts";
 
 /** Whether a session holds the vision tower (converted at `--vision-dtype`) or the text side (`--dtype`). */
 export type SessionPart = "vision" | "text";
@@ -45,9 +46,11 @@ export function familyFor(config: Record<string, unknown>, snapshotDir: string):
   const modelType = config.model_type;
   const family = typeof modelType === "string" ? FAMILIES.get(modelType) : undefined;
   if (!family) {
-    throw new Error(
-      `${snapshotDir} is not a Qwen3-VL snapshot: config.json has model_type ${JSON.stringify(modelType)}; expected one of: ${[...FAMILIES.keys()].join(", ")}.`,
-    );
+    throw new SnapshotError(snapshotDir, {
+      kind: "not-qwen3vl",
+      modelType: typeof modelType === "string" ? modelType : null,
+      supported: [...FAMILIES.keys()],
+    });
   }
   return family;
 }

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dequantizeQ4, quantizeQ4 } from "../quant/q4.ts";
-import { floatBytes, GraphBuilder } from "./builder.ts";
-import { ExternalDataWriter } from "./external-data.ts";
-import { makeAdd, makeMatMul, makeMatMulNBits } from "./ops.ts";
-import { transpose } from "./weights.ts";
+import { floatBytes, GraphBuilder } from "../../src/convert/graph/builder.ts";
+import { ExternalDataWriter } from "../../src/convert/graph/external-data.ts";
+import { makeAdd, makeMatMul, makeMatMulNBits } from "../../src/convert/graph/ops.ts";
+import { transpose } from "../../src/convert/graph/weights.ts";
+import { dequantizeQ4, quantizeQ4 } from "../../src/convert/quant/q4.ts";
+import { chunkSinksOnDisk } from "./node-folder.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -30,7 +31,7 @@ function matmul(a: Float32Array, b: Float32Array, m: number, k: number, n: numbe
 
 describe("graph builder", () => {
   it("writes weights into chunks under the limit, with transformers.js names, that ONNX Runtime loads", async () => {
-    const writer = new ExternalDataWriter(dir, "model.onnx", 3500);
+    const writer = new ExternalDataWriter(await chunkSinksOnDisk(dir, "model.onnx", 2), "model.onnx", 3500);
     const g = new GraphBuilder("chunks", writer);
     const size = 20; // 1,600-byte weights: two fit a 3,500-byte chunk, the third opens a new one
     const x = g.makeInput("x", "float32", ["batch", size]);
@@ -40,7 +41,7 @@ describe("graph builder", () => {
       y = makeMatMul(g, `/layers.${i}/MatMul`, y, g.makeInitializer(`w${i}`, "float32", [size, size], floatBytes(w)));
     });
     g.makeOutput("y", y, "float32", ["batch", size]);
-    const chunks = writer.close();
+    const chunks = await writer.close();
     await writeFile(join(dir, "model.onnx"), g.encode());
     expect(chunks.map((c) => c.name)).toEqual(["model.onnx_data", "model.onnx_data_1"]);
     for (const chunk of chunks) expect((await stat(join(dir, chunk.name))).size).toBeLessThanOrEqual(3500);
@@ -91,9 +92,8 @@ describe("graph builder", () => {
   });
 
   it("refuses a tensor larger than a chunk, naming both sizes", () => {
-    const writer = new ExternalDataWriter(dir, "m.onnx", 100);
+    const writer = new ExternalDataWriter(null, "m.onnx", 100);
     expect(() => writer.write(new Uint8Array(101))).toThrow(/101-byte initializer cannot fit a 100-byte/);
-    writer.close();
   });
 
   it("transposes matrices whose sides are not multiples of the tile", () => {

@@ -1,4 +1,3 @@
-import { readFileRangeSync } from "../../io/file-source.ts";
 import { DTYPE_BYTES, type SafetensorsDtype, toFloat32 } from "../safetensors/read.ts";
 import { NonFiniteBlockError, type Q4Matrix, quantizeQ4Raw } from "./q4.ts";
 
@@ -16,9 +15,6 @@ interface KernelExports {
   ): number;
 }
 
-/** Where a slice's rows are: a byte range of a file (read straight into kernel memory), or bytes at hand. */
-export type SliceBytes = { file: { path: string; offset: number; byteLength: number } } | { raw: Uint8Array };
-
 /** The block size the kernel is written for (eight float32x4 lanes). */
 const KERNEL_BLOCK = 32;
 const PAGE_BYTES = 65536;
@@ -31,7 +27,7 @@ const PAGE_BYTES = 65536;
 export class Q4Kernel {
   private constructor(private readonly kernel: KernelExports) {}
 
-  /** Instantiates the kernel from its binary (`loadQ4Kernel` makes it once per process). */
+  /** Instantiates the kernel from its binary (q4-kernel.wasm). */
   static async create(wasm: Uint8Array<ArrayBuffer>): Promise<Q4Kernel> {
     const module = await WebAssembly.compile(wasm);
     const instance = await WebAssembly.instantiate(module);
@@ -83,24 +79,26 @@ export class Q4Kernel {
     };
   }
 
-  /** Places a slice's rows in kernel memory (a file range is read straight into it) and quantises them. */
+  /**
+   * Places a slice's rows in kernel memory and quantises them. `fill` writes the rows into the view it is given (a
+   * host that reads a file can read straight into it), or `raw` holds them.
+   */
   quantizeSlice(
-    bytes: SliceBytes,
+    raw: Uint8Array | ((input: Uint8Array) => void),
     dtype: SafetensorsDtype,
     rows: number,
     columns: number,
     blockSize: number,
   ): Q4Matrix {
     const expected = rows * columns * DTYPE_BYTES[dtype];
-    const given = "file" in bytes ? bytes.file.byteLength : bytes.raw.byteLength;
-    if (given !== expected) {
+    if (typeof raw !== "function" && raw.byteLength !== expected) {
       throw new Error(
-        `quantize: ${given} bytes of ${dtype} do not form a ${rows}×${columns} matrix (expected ${expected}).`,
+        `quantize: ${raw.byteLength} bytes of ${dtype} do not form a ${rows}×${columns} matrix (expected ${expected}).`,
       );
     }
     const input = this.input(expected);
-    if ("file" in bytes) readFileRangeSync(bytes.file.path, bytes.file.offset, input);
-    else input.set(bytes.raw);
+    if (typeof raw === "function") raw(input);
+    else input.set(raw);
     return this.quantize(dtype, rows, columns, blockSize);
   }
 
