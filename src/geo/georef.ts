@@ -1,6 +1,6 @@
 import { crsToLngLat, lngLatToCrs } from "./crs";
 import type { Crs } from "./crs-types";
-import { pointsBounds, rectangleOutline } from "./extent";
+import { rectangleOutline, ringBBox } from "./extent";
 import {
   EARTH_RADIUS_M,
   groundScale,
@@ -60,12 +60,11 @@ export function lngLatToPixel(ref: GeoReference, p: LngLat): Point {
 
 /**
  * The bbox in degrees of a rectangle of image pixels: its outline, `steps` points a side (1: the corners), through the
- * CRS's inverse projection, which may turn and bend it.
+ * CRS's inverse projection, which may turn and bend it; west > east when it crosses the antimeridian.
  */
 export function pixelRectToBBox(ref: GeoReference, rect: [number, number, number, number], steps = 1): BBox {
-  const corners = rectangleOutline(rect, steps).map((p) => pixelToLngLat(ref, p));
-  const [west, south, east, north] = pointsBounds(corners) ?? [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
-  return { west, south, east, north };
+  const outline = rectangleOutline(rect, steps).map((p) => pixelToLngLat(ref, p));
+  return ringBBox(outline) ?? { west: Number.NaN, south: Number.NaN, east: Number.NaN, north: Number.NaN };
 }
 
 /**
