@@ -64,6 +64,13 @@ async function openFile(page: Page, fixture: RasterFixture): Promise<void> {
   await page.getByTestId("geotiff-input").setInputFiles(fixture.path);
 }
 
+/** Opens a COG by its URL, which becomes the current source. */
+async function openUrl(page: Page, url: string): Promise<void> {
+  await page.getByTestId("cog-url").fill(url);
+  await page.getByTestId("cog-open").click();
+  await expect(page.getByTestId("source-select")).toHaveValue(`cog:${url}`);
+}
+
 function hooks(page: Page) {
   return {
     centre: () =>
@@ -279,9 +286,7 @@ test("a COG by URL is read by range: header, the overview for the view and the c
     const cog = fixtures.make("big-cog.tif");
     server.serveFile("big-cog.tif", cog.path);
     await page.goto("/");
-    await page.getByTestId("cog-url").fill(`${server.url}/cog/big-cog.tif`);
-    await page.getByTestId("cog-open").click();
-    await expect(page.getByTestId("source-select")).toHaveValue(`cog:${server.url}/cog/big-cog.tif`);
+    await openUrl(page, `${server.url}/cog/big-cog.tif`);
     await page.waitForFunction(() => {
       const map = (window as unknown as Hooks).__geozero.map()?.map;
       return map?.loaded() && map.areTilesLoaded();
@@ -313,9 +318,7 @@ test("a COG URL signed for GET only (a HEAD gets 403, as S3 and GCS presigned UR
     const cog = fixtures.make("utm-south.tif");
     server.serveFile("utm-south.tif", cog.path);
     await page.goto("/");
-    await page.getByTestId("cog-url").fill(`${server.url}/cog-signed/utm-south.tif`);
-    await page.getByTestId("cog-open").click();
-    await expect(page.getByTestId("source-select")).toHaveValue(`cog:${server.url}/cog-signed/utm-south.tif`);
+    await openUrl(page, `${server.url}/cog-signed/utm-south.tif`);
     await expect(page.getByTestId("geotiff-bytes-read")).toContainText("2 levels, 800 × 600 px");
     const crop = await hooks(page).crop(bboxOf(cog, 200, 150, 420, 330));
     expect(cropOrigin(crop, [200, 150]).mismatches).toBe(0);

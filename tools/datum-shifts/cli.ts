@@ -8,10 +8,10 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
 import { baseGeographicCode } from "../../src/geo/crs-wkt";
 import type { DatumShiftTable, HelmertShift } from "../../src/geo/datum-shift-table";
+import { rasterCrsEntries } from "../vite/epsg-plugin";
 
 const OUTPUT = "src/geo/datum-shifts.json";
 /** EPSG methods proj4's `+towgs84` expresses: geocentric translations, position vector, coordinate frame. */
@@ -22,22 +22,11 @@ const METHODS = new Map([
 ]);
 const ARCSEC_PER_RADIAN = (180 / Math.PI) * 3600;
 
-interface EpsgEntry {
-  code: string;
-  kind: string;
-  name: string;
-  proj4: string | null;
-  wkt: string | null;
-}
-
 /** The geographic CRSs (code → name) that rasters in the app's EPSG table are based on without a fixed datum. */
 function geographicCrsNeedingShifts(): Map<string, string> {
-  const path = createRequire(import.meta.url).resolve("epsg-index/all.json");
-  const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, EpsgEntry>;
   const found = new Map<string, string>();
-  for (const entry of Object.values(all)) {
-    if (!["CRS-PROJCRS", "CRS-GEOGCRS"].includes(entry.kind) || !entry.proj4 || !entry.wkt) continue;
-    if (/\+datum=(WGS84|NAD83)\b/.test(entry.proj4)) continue;
+  for (const entry of rasterCrsEntries()) {
+    if (!entry.proj4 || !entry.wkt || /\+datum=(WGS84|NAD83)\b/.test(entry.proj4)) continue;
     const base = entry.kind === "CRS-GEOGCRS" ? Number(entry.code) : baseGeographicCode(entry.wkt);
     const name = /GEOGCS\["([^"]+)"/.exec(entry.wkt)?.[1];
     if (base !== null && name) found.set(String(base), name);
