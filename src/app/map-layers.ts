@@ -15,7 +15,10 @@ export const useMapLayers = create<MapLayersState>()(() => ({
   labels: [],
 }));
 
-/** The extent of the drawn box with this index (its ring's corners; west > east across the antimeridian), or null when no such box is drawn. */
+/**
+ * The extent of the drawn box with this index (its ring's corners; west > east across the antimeridian), or null when
+ * no such box is drawn.
+ */
 export function drawnBoxExtent(boxes: GeoJSON.FeatureCollection, index: number): BBox | null {
   const feature = boxes.features.find((f) => f.properties?.role !== "reference" && f.properties?.index === index);
   if (feature?.geometry.type !== "Polygon") return null;
