@@ -1,7 +1,7 @@
 /**
  * The Inspect view's state: the records and their rows, what is open, the reviewer's marks, the list's filter and
  * threshold with the order they give, the selected sample, problems found while opening, and the run here. Side
- * effects live in `actions.ts`; this store only holds and derives.
+ * effects live in the app layer (`src/app/inspect/`); this store only holds and derives.
  */
 import { create } from "zustand";
 import type { AnnotationEntry } from "../eval/annotations";

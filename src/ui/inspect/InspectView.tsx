@@ -1,6 +1,6 @@
 import { useEffect } from "react";
+import { restoreWorkspace, setMark } from "../../app/inspect/workspace";
 import { REVIEW_VERDICTS } from "../../eval/record-format";
-import { restoreWorkspace, setMark } from "../../inspect/actions";
 import { stepThrough } from "../../inspect/filter";
 import { orderedIds, useInspectStore } from "../../inspect/store";
 import { PageTabs } from "../PageTabs";

@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useState } from "react";
+import { sampleGeoJsonFile, sampleImage, showSampleOnMap } from "../../app/inspect/exports";
+import { setMark } from "../../app/inspect/workspace";
 import { area } from "../../eval/metrics/grounding";
 import { REVIEW_VERDICTS, type ReviewVerdict, type SampleRecord } from "../../eval/record-format";
 import type { GeoReference } from "../../geo/georef";
-import { exportSampleGeoJson, sampleImage, setMark, showSampleOnMap } from "../../inspect/actions";
 import { outcomeOf, PARSE_LABELS, toRow } from "../../inspect/rows";
 import { parseProblem, type SampleGeometry, sampleGeometry, thinkOf } from "../../inspect/sample";
 import { selectedRecord, useInspectStore } from "../../inspect/store";
 import { highlightBoxes } from "../box-text";
+import { downloadFile } from "../download";
 import { SampleImage } from "./SampleImage";
 
 const VERDICT_LABELS: Record<ReviewVerdict, string> = {
@@ -86,7 +88,7 @@ function SampleDetail({ record }: { record: SampleRecord }) {
               <button
                 type="button"
                 data-testid="sample-geojson"
-                onClick={() => image.georef && exportSampleGeoJson(record, geometry, image.georef)}
+                onClick={() => image.georef && downloadFile(sampleGeoJsonFile(record, geometry, image.georef))}
               >
                 Export GeoJSON
               </button>

@@ -3,9 +3,9 @@
  * reviewer's marks, and what was open (file names, the annotation text, the run's settings), so that a reload
  * restores the view and resumes a run, and nothing a reviewer did is lost.
  */
-import type { ReviewMark, SampleRecord } from "../eval/record-format";
-import { finished, openDatabase, promised } from "../state/idb";
-import type { RunSettings } from "./run-settings";
+import type { ReviewMark, SampleRecord } from "../../eval/record-format";
+import type { RunSettings } from "../../inspect/run-settings";
+import { finished, openDatabase, promised } from "../../state/idb";
 
 /** What was open besides the records. */
 export interface WorkspaceMeta {
