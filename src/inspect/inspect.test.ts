@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ReviewMark, SampleRecord } from "../eval/record-format";
+import { groundingMetrics } from "../eval/score";
 import { georefForWorldWindow, pixelToLngLat } from "../geo/georef";
 import { findBoxes } from "../tasks/boxes";
 import { recordsCsv, recordsJsonl, sampleGeoJson } from "./export";
 import { DEFAULT_FILTER, filterRows, stepThrough } from "./filter";
 import { ImageIndex } from "./images";
 import { compareWithReference } from "./reference";
-import { toRow } from "./rows";
+import { outcomeOf, toRow } from "./rows";
 import { parseProblem, sampleGeometry } from "./sample";
 import { chooseSubset } from "./subset";
 
@@ -62,6 +63,16 @@ describe("sample list rows and filters", () => {
     expect(ids(filterRows(rows, { ...DEFAULT_FILTER, parse: "failures" }, 0.5))).toEqual([2, 3]);
     expect(ids(filterRows(rows, { ...DEFAULT_FILTER, parse: "malformed" }, 0.5))).toEqual([3]);
     expect(ids(filterRows(rows, { ...DEFAULT_FILTER, text: "THING 4" }, 0.5))).toEqual([4]);
+  });
+  it("counts as hits exactly what the evaluation's summary counts, at any threshold, odd records included", () => {
+    // A hand-edited record: an IoU but no readable box; the evaluation's isHit calls it a miss, so must the list.
+    const odd = { ...records[0], id: "9:odd.png", index: 9, predicted_box: null, score: 0.9 };
+    const all = [...records, odd];
+    for (const threshold of [0.1, 0.2, 0.5, 0.55, 0.9, 1]) {
+      const hits = all.map(toRow).filter((row) => outcomeOf(row, threshold) === "hit").length;
+      const { accuracy, counted } = groundingMetrics(all, threshold);
+      expect(hits).toBe(Math.round((accuracy * counted) / 100));
+    }
   });
   it("steps through the filtered order, clamped at the ends", () => {
     const order = ["a", "b", "c"];

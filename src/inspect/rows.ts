@@ -2,8 +2,9 @@
  * The sample list's rows: what each grounding record says about the model's box, read once when records load so that
  * filtering 10,000 of them is a pass over plain fields.
  */
-import { type Box, readPrediction, type SizeBucket } from "../eval/metrics/grounding";
+import { type Box, isHit, readPrediction, type SizeBucket } from "../eval/metrics/grounding";
 import type { SampleRecord } from "../eval/record-format";
+import { groundingScoreOf } from "../eval/score";
 
 /**
  * How the answer's box was read: a box, no box at all, a malformed one (GeoZero's reading finds a bracketed span that
@@ -25,16 +26,17 @@ export interface InspectRow {
   haystack: string;
 }
 
+/** A record's row, read through the evaluation's own `groundingScoreOf`, so the list and the summary agree. */
 export function toRow(record: SampleRecord): InspectRow {
-  const hasReference = record.score !== null && record.bucket !== undefined;
+  const score = groundingScoreOf(record);
   return {
     id: record.id,
     index: record.index,
     image: record.image,
-    iou: hasReference ? record.score : null,
-    bucket: hasReference ? (record.bucket ?? null) : null,
-    parse: hasReference ? readPrediction(record.answer).status : "no-reference",
-    predicted: record.predicted_box ?? null,
+    iou: score?.iou ?? null,
+    bucket: score?.bucket ?? null,
+    parse: score ? readPrediction(record.answer).status : "no-reference",
+    predicted: score?.predictedBox ?? null,
     haystack: `${record.id}\n${record.image}\n${record.instruction ?? ""}\n${record.answer}`.toLowerCase(),
   };
 }
@@ -42,9 +44,10 @@ export function toRow(record: SampleRecord): InspectRow {
 /** A row's outcome at a threshold: a hit, a miss, or not counted (no reference box). */
 export type Outcome = "hit" | "miss" | "uncounted";
 
+/** The evaluation's {@link isHit}, per row. */
 export function outcomeOf(row: InspectRow, threshold: number): Outcome {
   if (row.iou === null) return "uncounted";
-  return row.predicted !== null && row.iou >= threshold ? "hit" : "miss";
+  return isHit(row.iou, row.predicted, threshold) ? "hit" : "miss";
 }
 
 /** What a parse status means, for the list and the sample view. */
