@@ -48,6 +48,7 @@ export type RunState =
 export interface InspectState {
   page: Page;
   records: SampleRecord[];
+  /** One row per record, at the same position (`rows[i]` is read from `records[i]`). */
   rows: InspectRow[];
   resultsName: string | null;
   annotations: { name: string; entries: AnnotationEntry[] } | null;

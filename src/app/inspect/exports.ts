@@ -1,7 +1,7 @@
 /** What leaves the Inspect view: records as files, a sample's image and georeference, a sample shown on the map. */
 import type { SampleRecord } from "../../eval/record-format";
 import { type GeoReference, parseWorldFile } from "../../geo/georef";
-import { recordsCsv, recordsJsonl, sampleGeoJson } from "../../inspect/export";
+import { recordsAt, recordsCsv, recordsJsonl, sampleGeoJson } from "../../inspect/export";
 import type { SampleGeometry } from "../../inspect/sample";
 import type { OpenedFolder } from "../../inspect/store";
 import { imageFileSize } from "./browser-answerer";
@@ -12,9 +12,7 @@ import { inspect } from "./storage";
 function exportedRecords(scope: "filtered" | "all"): SampleRecord[] {
   const state = inspect();
   if (scope === "all") return state.records;
-  return state.order
-    .map((i) => state.records.find((r) => r.id === state.rows[i].id))
-    .filter((r): r is SampleRecord => r !== undefined);
+  return recordsAt(state.records, state.order);
 }
 
 /** A file for the user to save (the UI starts the download). */
