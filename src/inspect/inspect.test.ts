@@ -7,8 +7,8 @@ import { recordsCsv, recordsJsonl, sampleGeoJson } from "./export";
 import { DEFAULT_FILTER, filterRows, stepThrough } from "./filter";
 import { ImageIndex } from "./images";
 import { compareWithReference } from "./reference";
-import { outcomeOf, toRow } from "./rows";
-import { parseProblem, sampleGeometry } from "./sample";
+import { iouText, outcomeOf, toRow } from "./rows";
+import { parseProblem, predictionsToDraw, sampleGeometry } from "./sample";
 import { chooseSubset } from "./subset";
 
 function record(id: number, answer: string, score: number | null, bucket?: "S" | "M" | "L"): SampleRecord {
@@ -114,16 +114,47 @@ describe("ImageIndex", () => {
 });
 
 describe("sampleGeometry", () => {
-  it("draws the scored box for one box, and maps every box of a multi-box answer with its own IoU", () => {
+  it("draws the scored box for one box with the record's IoU", () => {
     const one = sampleGeometry(records[4], null);
     expect(one?.reference).toEqual([10, 10, 50, 50]);
     expect(one?.boxes.map((b) => b.pixels)).toEqual([[12, 10, 50, 50]]);
     expect(one?.ious.get(0)).toBe(0.55);
-    const two = sampleGeometry({ ...records[0], answer: "[10, 10, 50, 50] and [30, 30, 70, 70]" }, null);
-    expect(two?.written.status).toBe("malformed");
-    expect(two?.boxes).toHaveLength(2);
-    expect(two?.ious.get(0)).toBeCloseTo(1, 12);
-    expect(parseProblem(two?.written ?? { status: "no-box" })).toMatch(/holds 8 numbers .* needs exactly 4/);
+    expect(one && predictionsToDraw(one)).toMatchObject([{ index: 0, iou: 0.55, scored: true }]);
+  });
+  it("scores no box of a two-box answer, as GeoZero's evaluation reads it: a miss with no IoU anywhere", () => {
+    // Both boxes are readable and the first equals the reference; GeoZero reads 10 numbers and scores a miss.
+    const answer = '[{"bbox_2d": [10, 10, 50, 50], "label": "a"}, {"bbox_2d": [30, 30, 70, 70], "label": "b"}]';
+    const two = sampleGeometry({ ...records[0], answer, score: 0, hit: false, predicted_box: null }, null);
+    if (!two) throw new Error("no geometry");
+    expect(two.written).toEqual({ status: "malformed", numbers: [2, 10, 10, 50, 50, 2, 30, 30, 70, 70] });
+    expect(two.boxes).toHaveLength(2);
+    expect(two.scored).toBeNull();
+    expect(two.ious.size).toBe(0);
+    expect(predictionsToDraw(two).map((b) => [b.iou, b.scored])).toEqual([
+      [null, false],
+      [null, false],
+    ]);
+    expect(outcomeOf(toRow({ ...records[0], answer, score: 0, predicted_box: null }), 0.5)).toBe("miss");
+    expect(iouText(toRow({ ...records[0], answer, score: 0, predicted_box: null }))).toBe("no IoU");
+  });
+  it("says what GeoZero's reading counted: boxes apart from the numbers, the 2 of each bbox_2d named", () => {
+    const frame = {
+      convention: "pixels" as const,
+      input: { width: 112, height: 112, scaleX: 1, scaleY: 1 },
+      cropWidth: 112,
+      cropHeight: 112,
+    };
+    const problem = (answer: string) => parseProblem(answer, findBoxes(answer, frame));
+    expect(problem('[{"bbox_2d": [1, 2, 30, 40]}, {"bbox_2d": [5, 6, 70, 80]}]')).toBe(
+      'The answer holds 2 boxes; GeoZero\'s evaluation reads a single box: every number between the first [ and the last ] — 10 here, 2 of them not coordinates (such as the 2 of each "bbox_2d") — and needs exactly 4, so it counts a miss (an answer with several boxes never scores).',
+    );
+    // The first "bbox_2d" lies before the first [: GeoZero counts 9.
+    expect(problem('{"bbox_2d": [1, 2, 30, 40]} {"bbox_2d": [5, 6, 70, 80]}')).toMatch(/— 9 here, 1 of them not/);
+    expect(problem("[1, 2, 30, 40] and [5, 6, 70, 80]")).toMatch(/holds 2 boxes; .* — 8 here — and needs exactly 4/);
+    expect(problem('[{"bbox_2d": [1, 2, 30, 40]}]')).toMatch(/holds one box; .* — 5 here, 1 of them not coordinates/);
+    expect(problem("[137, 16, 252]")).toMatch(/holds 3 numbers between its first \[ and last \]; .* needs exactly 4/);
+    expect(problem("nothing")).toMatch(/holds no box/);
+    expect(problem("[1, 2, 30, 40]")).toBeNull();
   });
   it("shows the resize chain: 112 px seen as 112 px, read as pixels of 112 at factor 28", () => {
     const g = sampleGeometry({ ...records[0], image_size: [800, 600] }, null);
@@ -165,6 +196,23 @@ describe("exports", () => {
       sample: "4:img-4.png",
     });
     expect(collection.features[1].properties).toMatchObject({ pixels: [10, 10, 50, 50] });
+  });
+});
+
+describe("a two-box answer's GeoJSON", () => {
+  it("carries no IoU and says neither box was scored", () => {
+    const georef = georefForWorldWindow({ left: 1000, top: 1000, width: 112, height: 112 }, 17);
+    const answer = '{"bbox_2d": [10, 10, 50, 50]} {"bbox_2d": [30, 30, 70, 70]}';
+    const record = { ...records[0], answer, score: 0, hit: false, predicted_box: null };
+    const geometry = sampleGeometry(record, null);
+    if (!geometry) throw new Error("no geometry");
+    const predictions = sampleGeoJson(record, geometry, georef).features.filter(
+      (f) => f.properties?.role === "prediction",
+    );
+    expect(predictions.map((f) => [f.properties?.iou, f.properties?.scored])).toEqual([
+      [null, false],
+      [null, false],
+    ]);
   });
 });
 

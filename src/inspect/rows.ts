@@ -50,6 +50,14 @@ export function outcomeOf(row: InspectRow, threshold: number): Outcome {
   return isHit(row.iou, row.predicted, threshold) ? "hit" : "miss";
 }
 
+/**
+ * A row's IoU as the list and the sample view show it: none where GeoZero's evaluation read no box from the answer
+ * (the record's 0 only sorts it with the worst) or where the reference is no box.
+ */
+export function iouText(row: InspectRow, digits = 3): string {
+  return row.iou === null || row.parse !== "box" ? "no IoU" : `IoU ${row.iou.toFixed(digits)}`;
+}
+
 /** What a parse status means, for the list and the sample view. */
 export const PARSE_LABELS: Record<ParseStatus, string> = {
   box: "box",

@@ -9,7 +9,8 @@ import { HIT_THRESHOLD } from "../eval/metrics/grounding";
 import type { RecordLineProblem, ReviewMark, SampleRecord } from "../eval/record-format";
 import { DEFAULT_FILTER, filterRows, type RowFilter } from "./filter";
 import type { ImageIndex } from "./images";
-import type { IdMismatch } from "./matching";
+import type { IdMismatch, MissingImages } from "./matching";
+import type { RepeatedIds } from "./results-reader";
 import { type InspectRow, toRow } from "./rows";
 import type { RunSettings } from "./run-settings";
 
@@ -29,13 +30,21 @@ export interface OpenProblems {
   file: { name: string; message: string } | null;
   /** Lines of the results file that are no record, skipped. */
   lines: { problems: RecordLineProblem[]; count: number } | null;
+  /** Ids that more than one line of the results file holds (the last line of each is shown). */
+  repeated: RepeatedIds | null;
   /** Records that name no sample of the annotation file. */
   mismatch: IdMismatch | null;
-  /** Images the annotation file (or the records) name that the folder lacks. */
-  missingImages: string[];
+  /** Samples of the annotation file (or records) whose image the folder lacks. */
+  missingImages: MissingImages | null;
 }
 
-export const NO_PROBLEMS: OpenProblems = { file: null, lines: null, mismatch: null, missingImages: [] };
+export const NO_PROBLEMS: OpenProblems = {
+  file: null,
+  lines: null,
+  repeated: null,
+  mismatch: null,
+  missingImages: null,
+};
 
 /** The run in the browser. */
 export type RunState =

@@ -29,6 +29,9 @@ function runBlocker(settingsModel: string | null): string | null {
   if (typeof model === "string") return model;
   if (settingsModel !== null && model.model !== settingsModel)
     return `This run's records are from ${settingsModel}; load that model to resume it, or clear the workspace.`;
+  const { mismatch } = inspect().problems;
+  if (mismatch)
+    return `${mismatch.ids.size} records shown were not made from this annotation file; open the one they were made from, or export them and clear the workspace before a run.`;
   const other = records.find((r) => r.model !== model.model);
   if (other)
     return `The records shown are from ${other.model}, not ${model.model}; export them, then clear the workspace before a run with another model.`;

@@ -44,8 +44,7 @@ export function updateMeta(partial: Partial<WorkspaceMeta>): Promise<void> {
 export function recheck(): void {
   const { records, annotations, folder, problems } = inspect();
   const mismatch = annotations ? unmatchedRecords(records, annotations.entries) : null;
-  const wanted = annotations ? annotations.entries.map((e) => e.image) : records.map((r) => r.image);
-  const missing = folder ? missingImages(wanted, folder.images) : [];
+  const missing = folder ? missingImages(annotations ? annotations.entries : records, folder.images) : null;
   inspect().set({ problems: { ...problems, mismatch, missingImages: missing } });
 }
 

@@ -3,14 +3,9 @@
  * restoring what was kept after a reload, the reviewer's marks, and clearing it.
  */
 import { AnnotationError, parseAnnotations } from "../../eval/annotations";
-import {
-  LineSplitter,
-  parseRecordLine,
-  type RecordLineProblem,
-  type ReviewMark,
-  type SampleRecord,
-} from "../../eval/record-format";
+import { LineSplitter, type ReviewMark } from "../../eval/record-format";
 import { ImageIndex, isImageName } from "../../inspect/images";
+import { ResultsReader } from "../../inspect/results-reader";
 import { runProgress } from "../../inspect/run-settings";
 import { type InspectState, NO_PROBLEMS, type OpenedFolder, orderedIds } from "../../inspect/store";
 import { errorMessage } from "../../io/error-data";
@@ -57,23 +52,9 @@ const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 export async function openResultsFile(file: File): Promise<void> {
   inspect().set({
     reading: { name: file.name, bytes: 0, total: file.size },
-    problems: { ...inspect().problems, file: null, lines: null },
+    problems: { ...inspect().problems, file: null, lines: null, repeated: null },
   });
-  const records = new Map<string, SampleRecord>();
-  const problems: RecordLineProblem[] = [];
-  const otherTasks = new Map<string, number>();
-  let problemCount = 0;
-  const take = (lines: Array<{ text: string; line: number }>) => {
-    for (const { text, line } of lines) {
-      const parsed = parseRecordLine(text, line);
-      if (!parsed.ok) {
-        problemCount++;
-        if (problems.length < 20) problems.push(parsed.problem);
-      } else if (parsed.record.task !== "grounding") {
-        otherTasks.set(parsed.record.task, (otherTasks.get(parsed.record.task) ?? 0) + 1);
-      } else records.set(parsed.record.id, parsed.record);
-    }
-  };
+  const results = new ResultsReader();
   try {
     const reader = file.stream().getReader();
     const decoder = new TextDecoder();
@@ -83,41 +64,39 @@ export async function openResultsFile(file: File): Promise<void> {
       const { done, value } = await reader.read();
       if (done) break;
       bytes += value.byteLength;
-      take(splitter.push(decoder.decode(value, { stream: true })));
+      results.take(splitter.push(decoder.decode(value, { stream: true })));
       inspect().set({ reading: { name: file.name, bytes, total: file.size } });
       await nextTask();
     }
-    take(splitter.push(decoder.decode()));
-    take(splitter.end());
+    results.take(splitter.push(decoder.decode()));
+    results.take(splitter.end());
   } catch (error) {
     inspect().set({ reading: null });
     fileProblem(file.name, `It could not be read (${errorMessage(error)}); the records shown before stay.`);
     return;
   }
   inspect().set({ reading: null });
-  if (records.size === 0) {
+  const { records, lines, otherTasks, repeated } = results.result();
+  if (records.length === 0) {
     const tasks = [...otherTasks].map(([task, n]) => `${n} ${task}`).join(", ");
     fileProblem(
       file.name,
       tasks
         ? `It holds records of other tasks (${tasks}); the Inspect view reviews grounding results (npm run eval -- --task grounding).`
-        : `No line of it is a grounding record${problemCount ? ` (${problemCount} unreadable lines)` : ""}; open the results.jsonl that npm run eval wrote. The records shown before stay.`,
+        : `No line of it is a grounding record${lines ? ` (${lines.count} unreadable lines)` : ""}; open the results.jsonl that npm run eval wrote. The records shown before stay.`,
     );
-    if (problemCount) inspect().set({ problems: { ...inspect().problems, lines: { problems, count: problemCount } } });
+    if (lines) inspect().set({ problems: { ...inspect().problems, lines } });
     return;
   }
-  const list = [...records.values()].sort((a, b) => a.index - b.index);
-  inspect().setRecords(list, file.name);
-  inspect().set({
-    problems: { ...inspect().problems, lines: problemCount ? { problems, count: problemCount } : null },
-  });
+  inspect().setRecords(records, file.name);
+  inspect().set({ problems: { ...inspect().problems, lines, repeated } });
   if (otherTasks.size > 0)
     fileProblem(file.name, `${[...otherTasks.values()].reduce((a, b) => a + b)} records of other tasks were left out.`);
   recheck();
-  if (!inspect().selectedId || !records.has(inspect().selectedId ?? ""))
-    inspect().select(orderedIds(inspect())[0] ?? null);
-  inspect().set({ keeping: list.length });
-  await keep((db) => db.replaceRecords(list));
+  const selected = inspect().selectedId;
+  if (!selected || !records.some((r) => r.id === selected)) inspect().select(orderedIds(inspect())[0] ?? null);
+  inspect().set({ keeping: records.length });
+  await keep((db) => db.replaceRecords(records));
   inspect().set({ keeping: null });
   await updateMeta({ resultsName: file.name, run: null });
   if (inspect().run.status !== "running") inspect().set({ run: { status: "idle" } });

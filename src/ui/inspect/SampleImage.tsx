@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { Box } from "../../eval/metrics/grounding";
-import type { SampleGeometry } from "../../inspect/sample";
+import { type DrawnPrediction, predictionsToDraw, type SampleGeometry } from "../../inspect/sample";
 import { boxColour, REFERENCE_COLOUR } from "../../tasks/geojson";
 import { ZoomPan } from "./ZoomPan";
 
@@ -88,20 +88,18 @@ export function SampleImage({
                 testId="overlay-reference"
               />
             )}
-            {geometry.boxes.map((box) =>
-              box.pixels ? (
-                <g key={box.index} onPointerEnter={() => onHover(box.index)} onPointerLeave={() => onHover(null)}>
-                  <Rect
-                    box={box.pixels}
-                    colour={boxColour(box.index)}
-                    label={iouLabel(geometry.ious.get(box.index))}
-                    scale={scale}
-                    active={hovered === box.index}
-                    testId={`overlay-box-${box.index}`}
-                  />
-                </g>
-              ) : null,
-            )}
+            {predictionsToDraw(geometry).map((box) => (
+              <g key={box.index} onPointerEnter={() => onHover(box.index)} onPointerLeave={() => onHover(null)}>
+                <Rect
+                  box={box.pixels}
+                  colour={boxColour(box.index)}
+                  label={predictionLabel(box, geometry.reference !== null)}
+                  scale={scale}
+                  active={hovered === box.index}
+                  testId={`overlay-box-${box.index}`}
+                />
+              </g>
+            ))}
           </svg>
         </>
       )}
@@ -109,6 +107,8 @@ export function SampleImage({
   );
 }
 
-function iouLabel(value: number | undefined): string {
-  return value === undefined ? "prediction" : `prediction · IoU ${value.toFixed(3)}`;
+/** The scored box with its IoU; any other box "not scored" (GeoZero's evaluation reads one box or none). */
+function predictionLabel(box: DrawnPrediction, hasReference: boolean): string {
+  if (box.iou !== null) return `prediction · IoU ${box.iou.toFixed(3)}`;
+  return hasReference ? "prediction · not scored" : "prediction";
 }

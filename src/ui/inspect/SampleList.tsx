@@ -106,14 +106,15 @@ function ListControls() {
 
 /** Every record (virtualised: thousands scroll smoothly) with id, IoU, outcome at the threshold, bucket and parse. */
 export function SampleList() {
-  const { rows, order, selectedId, threshold, marks, select } = useInspectStore(
-    useShallow(({ rows, order, selectedId, threshold, marks, select }) => ({
+  const { rows, order, selectedId, threshold, marks, select, leftOut } = useInspectStore(
+    useShallow(({ rows, order, selectedId, threshold, marks, select, problems }) => ({
       rows,
       order,
       selectedId,
       threshold,
       marks,
       select,
+      leftOut: problems.mismatch?.ids ?? null,
     })),
   );
   const scroller = useRef<HTMLDivElement>(null);
@@ -148,18 +149,24 @@ export function SampleList() {
                 data-testid="sample-row"
                 data-id={row.id}
                 data-outcome={outcome}
+                data-left-out={leftOut?.has(row.id) ? "true" : undefined}
                 aria-current={row.id === selectedId}
                 className={`sample-row ${outcome}${row.id === selectedId ? " selected" : ""}`}
                 style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 onClick={() => select(row.id)}
               >
-                <span className="row-iou">{row.iou === null ? "–" : row.iou.toFixed(3)}</span>
+                <span className="row-iou">{row.iou === null || row.parse !== "box" ? "–" : row.iou.toFixed(3)}</span>
                 <span className={`row-outcome ${outcome}`}>{outcome}</span>
                 <span className="row-bucket">{row.bucket ?? "·"}</span>
                 <span className="row-id" title={row.id}>
                   {row.id}
                 </span>
                 {row.parse !== "box" && <span className="row-parse">{PARSE_LABELS[row.parse]}</span>}
+                {leftOut?.has(row.id) && (
+                  <span className="row-parse" title="Not made from the annotation file opened; left out of the summary">
+                    other file
+                  </span>
+                )}
                 {mark && <span className="row-mark">{mark}</span>}
               </button>
             );

@@ -19,9 +19,18 @@ function percent(value: number | undefined): string {
  * summary's numbers — the IoU histogram of readable predictions and the failure counts.
  */
 export function SummaryPanel() {
-  const records = useInspectStore((s) => s.records);
-  const rows = useInspectStore((s) => s.rows);
+  const allRecords = useInspectStore((s) => s.records);
+  const allRows = useInspectStore((s) => s.rows);
   const threshold = useInspectStore((s) => s.threshold);
+  const leftOut = useInspectStore((s) => s.problems.mismatch?.ids ?? null);
+  // Records that do not fit the annotation file opened are listed but not scored as its samples.
+  const { records, rows } = useMemo(
+    () =>
+      leftOut
+        ? { records: allRecords.filter((r) => !leftOut.has(r.id)), rows: allRows.filter((r) => !leftOut.has(r.id)) }
+        : { records: allRecords, rows: allRows },
+    [allRecords, allRows, leftOut],
+  );
   // The numbers follow the slider at once; the charts redraw in a deferred render that a next move can interrupt.
   const chartThreshold = useDeferredValue(threshold);
   const metrics = useMemo(() => groundingMetrics(records, threshold), [records, threshold]);
@@ -44,7 +53,7 @@ export function SummaryPanel() {
     }
     return counts;
   }, [rows, chartThreshold]);
-  if (records.length === 0) return null;
+  if (allRecords.length === 0) return null;
   const binLabels = histogram.map((_, i) => `${(i / BINS).toFixed(1)}`);
   return (
     <section className="panel summary" aria-labelledby="summary-heading" data-testid="summary">
@@ -72,6 +81,12 @@ export function SummaryPanel() {
           ))}
         </tbody>
       </table>
+      {leftOut && (
+        <p className="warning" data-testid="summary-left-out">
+          {leftOut.size} record{leftOut.size === 1 ? " is" : "s are"} left out: not made from the annotation file opened
+          (see above).
+        </p>
+      )}
       <BarChart
         title="Accuracy by size bucket"
         testId="chart-accuracy"
