@@ -4,11 +4,12 @@ import { groundingMetrics } from "../eval/score";
 import { georefForWorldWindow, pixelToLngLat } from "../geo/georef";
 import { findBoxes } from "../tasks/boxes";
 import { recordsCsv, recordsJsonl, sampleGeoJson } from "./export";
-import { DEFAULT_FILTER, filterRows, stepThrough } from "./filter";
+import { DEFAULT_FILTER, filterRows, type RowFilter, type SortOrder, stepThrough } from "./filter";
 import { ImageIndex } from "./images";
 import { compareWithReference } from "./reference";
 import { iouText, outcomeOf, toRow } from "./rows";
 import { parseProblem, predictionsToDraw, sampleGeometry } from "./sample";
+import { DEFAULT_VIEW, readKeptView } from "./store";
 import { chooseSubset } from "./subset";
 
 function record(id: number, answer: string, score: number | null, bucket?: "S" | "M" | "L"): SampleRecord {
@@ -63,6 +64,56 @@ describe("sample list rows and filters", () => {
     expect(ids(filterRows(rows, { ...DEFAULT_FILTER, parse: "failures" }, 0.5))).toEqual([2, 3]);
     expect(ids(filterRows(rows, { ...DEFAULT_FILTER, parse: "malformed" }, 0.5))).toEqual([3]);
     expect(ids(filterRows(rows, { ...DEFAULT_FILTER, text: "THING 4" }, 0.5))).toEqual([4]);
+  });
+  it("filters by the reviewer's mark and by an IoU range of readable boxes, as a histogram bar covers it", () => {
+    const marks = new Map<string, ReviewMark>([
+      ["1:img-1.png", { verdict: "wrong-reference", note: "" }],
+      ["4:img-4.png", { verdict: "correct", note: "" }],
+      ["0:img-0.png", { verdict: null, note: "a note only" }],
+    ]);
+    const by = (filter: Partial<RowFilter>) => ids(filterRows(rows, { ...DEFAULT_FILTER, ...filter }, 0.5, marks));
+    expect(by({ mark: "unmarked" })).toEqual([2, 3, 0, 5]);
+    expect(by({ mark: "marked" })).toEqual([1, 4]);
+    expect(by({ mark: "correct" })).toEqual([4]);
+    expect(by({ iou: { from: 0.5, to: 0.6 } })).toEqual([4]);
+    expect(by({ iou: { from: 0.9, to: 1 } })).toEqual([0]);
+    expect(by({ iou: { from: 0.2, to: 0.3 } })).toEqual([1]);
+    // IoU 0 of an answer without a readable box is in no bin, as the histogram leaves it out.
+    expect(by({ iou: { from: 0, to: 0.1 } })).toEqual([]);
+  });
+  it("sorts by the reference box's area (no reference last) or by image, ties in file order", () => {
+    const sized = [
+      { ...records[0], id: "a", index: 0, image: "b.png", label: "[0, 0, 40, 40]" },
+      { ...records[1], id: "b", index: 1, image: "a.png", label: "[0, 0, 10, 10]" },
+      { ...records[2], id: "c", index: 2, image: "b.png", label: "no box here" },
+      { ...records[3], id: "d", index: 3, image: "a.png", label: "[5, 5, 25, 25]" },
+    ].map(toRow);
+    const sorted = (sort: SortOrder) => filterRows(sized, { ...DEFAULT_FILTER, sort }, 0.5).map((i) => sized[i].id);
+    expect(sized.map((r) => r.area)).toEqual([1600, 100, null, 400]);
+    expect(sorted("area-small")).toEqual(["b", "d", "a", "c"]);
+    expect(sorted("area-large")).toEqual(["a", "d", "b", "c"]);
+    expect(sorted("image")).toEqual(["b", "d", "a", "c"]);
+  });
+  it("reads a kept view field by field, taking defaults for what is missing or invalid", () => {
+    const kept = {
+      filter: { outcome: "miss", buckets: ["S", "X"], mark: "ambiguous", iou: { from: 0.3, to: 0.4 }, sort: "image" },
+      threshold: 0.425,
+      zoom: "boxes",
+    };
+    expect(readKeptView(kept)).toEqual({
+      filter: {
+        ...DEFAULT_FILTER,
+        outcome: "miss",
+        buckets: ["S"],
+        mark: "ambiguous",
+        iou: { from: 0.3, to: 0.4 },
+        sort: "image",
+      },
+      threshold: 0.425,
+      zoom: "boxes",
+    });
+    expect(readKeptView({ filter: { sort: "sideways", iou: { from: 2, to: 1 } }, threshold: 7 })).toEqual(DEFAULT_VIEW);
+    expect(readKeptView(undefined)).toEqual(DEFAULT_VIEW);
   });
   it("counts as hits exactly what the evaluation's summary counts, at any threshold, odd records included", () => {
     // A hand-edited record: an IoU but no readable box; the evaluation's isHit calls it a miss, so must the list.

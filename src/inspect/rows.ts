@@ -2,7 +2,7 @@
  * The sample list's rows: what each grounding record says about the model's box, read once when records load so that
  * filtering 10,000 of them is a pass over plain fields.
  */
-import { type Box, isHit, readPrediction, type SizeBucket } from "../eval/metrics/grounding";
+import { area, type Box, extractBox, isHit, readPrediction, type SizeBucket } from "../eval/metrics/grounding";
 import type { SampleRecord } from "../eval/record-format";
 import { groundingScoreOf } from "../eval/score";
 
@@ -19,6 +19,8 @@ export interface InspectRow {
   /** The record's IoU; null when its reference is no box. */
   iou: number | null;
   bucket: SizeBucket | null;
+  /** The reference box's area in original pixels (what the bucket is read from); null when it is no box. */
+  area: number | null;
   parse: ParseStatus;
   /** The scored box in original-image pixels, when there is one. */
   predicted: Box | null;
@@ -35,10 +37,16 @@ export function toRow(record: SampleRecord): InspectRow {
     image: record.image,
     iou: score?.iou ?? null,
     bucket: score?.bucket ?? null,
+    area: referenceArea(record),
     parse: score ? readPrediction(record.answer).status : "no-reference",
     predicted: score?.predictedBox ?? null,
     haystack: `${record.id}\n${record.image}\n${record.instruction ?? ""}\n${record.answer}`.toLowerCase(),
   };
+}
+
+function referenceArea(record: SampleRecord): number | null {
+  const reference = extractBox(Array.isArray(record.label) ? (record.label[0] ?? "") : record.label);
+  return reference ? area(reference) : null;
 }
 
 /** A row's outcome at a threshold: a hit, a miss, or not counted (no reference box). */
@@ -56,6 +64,12 @@ export function outcomeOf(row: InspectRow, threshold: number): Outcome {
  */
 export function iouText(row: InspectRow, digits = 3): string {
   return row.iou === null || row.parse !== "box" ? "no IoU" : `IoU ${row.iou.toFixed(digits)}`;
+}
+
+/** A threshold as the view shows it: two decimals, or as many as a typed one needs (0.425). */
+export function formatThreshold(threshold: number): string {
+  const fixed = threshold.toFixed(2);
+  return Number(fixed) === threshold ? fixed : String(threshold);
 }
 
 /** What a parse status means, for the list and the sample view. */

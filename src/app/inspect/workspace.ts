@@ -7,7 +7,15 @@ import { LineSplitter, type ReviewMark } from "../../eval/record-format";
 import { ImageIndex, isImageName } from "../../inspect/images";
 import { ResultsReader } from "../../inspect/results-reader";
 import { runProgress } from "../../inspect/run-settings";
-import { type InspectState, NO_PROBLEMS, type OpenedFolder, orderedIds } from "../../inspect/store";
+import {
+  type InspectState,
+  NO_PROBLEMS,
+  type OpenedFolder,
+  orderedIds,
+  readKeptView,
+  useInspectStore,
+  viewOf,
+} from "../../inspect/store";
 import { errorMessage } from "../../io/error-data";
 import { EMPTY_META } from "./inspect-db";
 import { stopRun } from "./run";
@@ -15,15 +23,39 @@ import { adoptMeta, database, fileProblem, inspect, keep, recheck, updateMeta } 
 
 let restored: Promise<void> | null = null;
 
+/** How long the view waits for the next change (typing in the text filter) before it is kept. */
+const VIEW_KEEP_DELAY_MS = 300;
+
+/** Keeps the list's filter, sort and threshold and the image's zoom as they change, so a reload shows them again. */
+function keepViewChanges(): void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  useInspectStore.subscribe((state, previous) => {
+    if (state.filter === previous.filter && state.threshold === previous.threshold && state.zoom === previous.zoom)
+      return;
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(() => void keep((db) => db.putView(viewOf(inspect()))), VIEW_KEEP_DELAY_MS);
+  });
+}
+
+/** Keeps the selected sample when there is such a record, else selects the first the list shows. */
+function selectShownSample(): void {
+  const { selectedId, records } = inspect();
+  if (selectedId && records.some((r) => r.id === selectedId)) return;
+  inspect().select(orderedIds(inspect())[0] ?? null);
+}
+
 /** Restores the workspace kept in IndexedDB (once per page): records, marks, annotations and the run's state. */
 export function restoreWorkspace(): Promise<void> {
   restored ??= (async () => {
     try {
       const db = await database();
-      const [kept, records, marks] = await Promise.all([db.meta(), db.records(), db.marks()]);
+      const [kept, records, marks, view] = await Promise.all([db.meta(), db.records(), db.marks(), db.view()]);
       adoptMeta(kept);
-      inspect().set({ marks });
+      inspect().setView(readKeptView(view));
+      keepViewChanges();
+      inspect().setMarks(marks);
       inspect().setRecords(records, kept.resultsName);
+      selectShownSample();
       if (kept.annotations) readAnnotations(kept.annotations.name, kept.annotations.text);
       if (kept.run) {
         const { done, total } = runProgress(kept.run, records);
@@ -93,8 +125,7 @@ export async function openResultsFile(file: File): Promise<void> {
   if (otherTasks.size > 0)
     fileProblem(file.name, `${[...otherTasks.values()].reduce((a, b) => a + b)} records of other tasks were left out.`);
   recheck();
-  const selected = inspect().selectedId;
-  if (!selected || !records.some((r) => r.id === selected)) inspect().select(orderedIds(inspect())[0] ?? null);
+  selectShownSample();
   inspect().set({ keeping: records.length });
   await keep((db) => db.replaceRecords(records));
   inspect().set({ keeping: null });
@@ -187,7 +218,7 @@ export async function setMark(id: string, mark: ReviewMark | null): Promise<void
   const marks = new Map(inspect().marks);
   if (mark) marks.set(id, mark);
   else marks.delete(id);
-  inspect().set({ marks });
+  inspect().setMarks(marks);
   await keep((db) => db.putMark(id, mark));
 }
 

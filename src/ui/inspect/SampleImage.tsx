@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { Box } from "../../eval/metrics/grounding";
 import { type DrawnPrediction, predictionsToDraw, type SampleGeometry } from "../../inspect/sample";
+import { useInspectStore } from "../../inspect/store";
 import { boxColour, REFERENCE_COLOUR } from "../../tasks/geojson";
 import { ZoomPan } from "./ZoomPan";
 
@@ -68,8 +69,20 @@ export function SampleImage({
     return () => URL.revokeObjectURL(next);
   }, [file]);
   const { width, height } = geometry.original;
+  const predictions = useMemo(() => predictionsToDraw(geometry), [geometry]);
+  const focus = useMemo(
+    () => unionOf([...(geometry.reference ? [geometry.reference] : []), ...predictions.map((p) => p.pixels)]),
+    [geometry, predictions],
+  );
+  const zoom = useInspectStore((s) => s.zoom);
   return (
-    <ZoomPan width={width} height={height}>
+    <ZoomPan
+      width={width}
+      height={height}
+      focus={focus}
+      mode={zoom}
+      onMode={(mode) => useInspectStore.getState().set({ zoom: mode })}
+    >
       {(scale) => (
         <>
           {url ? (
@@ -88,7 +101,7 @@ export function SampleImage({
                 testId="overlay-reference"
               />
             )}
-            {predictionsToDraw(geometry).map((box) => (
+            {predictions.map((box) => (
               <g key={box.index} onPointerEnter={() => onHover(box.index)} onPointerLeave={() => onHover(null)}>
                 <Rect
                   box={box.pixels}
@@ -105,6 +118,17 @@ export function SampleImage({
       )}
     </ZoomPan>
   );
+}
+
+/** The smallest box holding all of `boxes`, or null for none. */
+function unionOf(boxes: Box[]): Box | null {
+  if (boxes.length === 0) return null;
+  return [
+    Math.min(...boxes.map((b) => b[0])),
+    Math.min(...boxes.map((b) => b[1])),
+    Math.max(...boxes.map((b) => b[2])),
+    Math.max(...boxes.map((b) => b[3])),
+  ];
 }
 
 /** The scored box with its IoU; any other box "not scored" (GeoZero's evaluation reads one box or none). */

@@ -4,7 +4,7 @@ import { setMark } from "../../app/inspect/workspace";
 import { area } from "../../eval/metrics/grounding";
 import { REVIEW_VERDICTS, type ReviewVerdict, type SampleRecord } from "../../eval/record-format";
 import type { GeoReference } from "../../geo/georef";
-import { iouText, outcomeOf, PARSE_LABELS, toRow } from "../../inspect/rows";
+import { formatThreshold, iouText, outcomeOf, PARSE_LABELS, toRow } from "../../inspect/rows";
 import { parseProblem, type SampleGeometry, sampleGeometry, thinkOf } from "../../inspect/sample";
 import { selectedRecord, useInspectStore } from "../../inspect/store";
 import { highlightBoxes } from "../box-text";
@@ -89,7 +89,7 @@ function SampleDetail({ record }: { record: SampleRecord }) {
           #{record.index} · {record.image}
         </h2>
         <p data-testid="sample-outcome" className={`outcome ${outcome}`}>
-          {iouText(row)} · {outcome} at {threshold.toFixed(2)}
+          {iouText(row)} · {outcome} at {formatThreshold(threshold)}
           {row.bucket && ` · bucket ${row.bucket}`}
           {geometry?.reference && ` (reference ${area(geometry.reference)} px²)`}
           {row.parse !== "box" && ` · ${PARSE_LABELS[row.parse]}`}
