@@ -68,7 +68,8 @@ export function recordsCsv(
       record.index,
       record.image,
       record.model,
-      row.iou,
+      // No IoU where GeoZero's evaluation read no box (the record's 0 is no overlap measured), as the view shows it.
+      row.parse === "box" ? row.iou : null,
       row.parse === "box" || row.iou === null ? outcomeOf(row, threshold) : `miss (${row.parse})`,
       threshold,
       row.bucket,

@@ -232,8 +232,8 @@ describe("exports", () => {
     expect(csv[1]).toBe(
       '1:img-1.png,1,img-1.png,m,0.2,miss,0.5,M,pixels 28,"[10, 10, 50, 50]",30 30 70 70,"[30, 30, 70, 70]",wrong-reference,"says ""near"", 2 m"',
     );
-    expect(csv[2]).toContain(",miss (no-box),");
-    expect(csv[3]).toContain(",miss (malformed),");
+    expect(csv[2]).toContain(",m,,miss (no-box),");
+    expect(csv[3]).toContain(",m,,miss (malformed),");
   });
   it("writes a georeferenced sample's reference and prediction as GeoJSON with the IoU", () => {
     const georef = georefForWorldWindow({ left: 1000, top: 1000, width: 112, height: 112 }, 17);
