@@ -70,10 +70,17 @@ export function SummaryPanel() {
         <thead>
           <tr>
             <th />
-            <th>Acc@{formatThreshold(threshold)} %</th>
-            <th>samples</th>
-            <th title="The samples the list shows (its filters)">shown %</th>
-            <th>shown</th>
+            <th colSpan={2}>all samples</th>
+            <th colSpan={2} title="The samples the list shows (its filters)">
+              shown
+            </th>
+          </tr>
+          <tr>
+            <th>Acc@{formatThreshold(threshold)}</th>
+            <th>%</th>
+            <th>n</th>
+            <th>%</th>
+            <th>n</th>
           </tr>
         </thead>
         <tbody>
