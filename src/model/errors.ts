@@ -134,6 +134,8 @@ function fileFailure(error: ModelFileError, base: Omit<ModelFailure, "kind" | "s
       };
     case "folder-unreadable":
       return { ...base, kind: "missing-file", summary: error.message };
+    case "changed":
+      return { ...base, kind: "other", summary: error.message };
     case "unreachable":
     case "no-cors":
       return { ...base, kind: "unreachable", summary: error.message };

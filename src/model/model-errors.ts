@@ -23,7 +23,9 @@ export type ModelFileProblem =
   /** the server cannot be reached (down, a wrong host or port, no network) */
   | { kind: "unreachable"; url: string }
   /** the server answered, but without a CORS header that lets this page read it */
-  | { kind: "no-cors"; url: string };
+  | { kind: "no-cors"; url: string }
+  /** the file changed on the server while it was downloaded (its ETag), so its two parts would not match */
+  | { kind: "changed"; url: string; before: string; after: string };
 
 /** A file of a model folder that could not be fetched or differs from its manifest. */
 export class ModelFileError extends Error {
@@ -69,6 +71,8 @@ function modelFileMessage(file: string, problem: ModelFileProblem): string {
       return `${problem.url}: neither manifest.json (HTTP ${problem.manifestStatus}) nor config.json (HTTP ${problem.configStatus}) could be read; check the id or URL, and that the server allows cross-origin requests (CORS).`;
     case "unreachable":
       return `${problem.url}: the server cannot be reached, so ${file} cannot be read; check the URL, that the server is running, and the network.`;
+    case "changed":
+      return `${file} changed on the server while it downloaded (ETag ${problem.before} → ${problem.after}); load again to download the new version.`;
     case "no-cors":
       return `${problem.url}: the server answered but does not let this page read ${file} (no CORS header). Have it send \`Access-Control-Allow-Origin: *\` (or this app's origin) for the model folder, or copy the folder into model-cache/ and serve it with the app.`;
   }

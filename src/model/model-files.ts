@@ -152,7 +152,10 @@ async function verifiedBody(
 /** Times a dropped download is picked up again before the load fails. */
 const MAX_RESUMES = 5;
 
-/** The rest of a file from byte `from`, the same version (`If-Range`), after its connection dropped. */
+/**
+ * The rest of a file from byte `from`, after its connection dropped; it must be the same version (its ETag). The ETag
+ * is compared here rather than sent as `If-Range`: the hub's CORS preflight does not allow that header.
+ */
 async function continuation(
   url: string,
   from: number,
@@ -160,12 +163,15 @@ async function continuation(
   file: WantedFile,
   signal?: AbortSignal,
 ): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-  const headers: Record<string, string> = { range: `bytes=${from}-` };
-  if (etag) headers["if-range"] = etag;
-  const response = await fetchModelFile(url, file.path, { init: { signal, headers } });
+  const response = await fetchModelFile(url, file.path, { init: { signal, headers: { range: `bytes=${from}-` } } });
   if (response?.status !== 206 || !response.body) {
     await response?.body?.cancel();
     throw new ModelFileError(file.path, { kind: "http-status", url, status: response?.status ?? 0 });
+  }
+  const now = response.headers.get("etag");
+  if (etag && now && now !== etag) {
+    await response.body.cancel();
+    throw new ModelFileError(file.path, { kind: "changed", url, before: etag, after: now });
   }
   return response.body.getReader();
 }
