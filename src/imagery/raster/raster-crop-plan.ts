@@ -21,6 +21,43 @@ export type RasterCropPlanResult = PlannedCrop<RasterCropPlan>;
  * raster's pixels, edges rounded to the nearest pixel boundary and clipped to the raster. Null when they miss it.
  */
 function fullResolutionWindow(info: RasterInfo, bbox: BBox): [number, number, number, number] | null {
+  const outline = outlineWindow(info, bbox);
+  if (!outline) return null;
+  const { width, height } = info.levels[0];
+  const window: [number, number, number, number] = [
+    Math.max(0, outline[0]),
+    Math.max(0, outline[1]),
+    Math.min(width, outline[2]),
+    Math.min(height, outline[3]),
+  ];
+  return window[2] > window[0] && window[3] > window[1] ? window : null;
+}
+
+/**
+ * The pixels of a level that a bbox covers, not clipped to the raster (a sweep's chips beyond its edge are counted),
+ * or null when the bbox misses the raster.
+ */
+export function rasterSelectionWindow(
+  info: Pick<RasterInfo, "levels" | "georef">,
+  bbox: BBox,
+  level: number,
+): [number, number, number, number] | null {
+  const outline = outlineWindow(info, bbox);
+  const { width, height } = info.levels[0];
+  if (!outline || outline[2] <= 0 || outline[3] <= 0 || outline[0] >= width || outline[1] >= height) return null;
+  const fx = width / info.levels[level].width;
+  const fy = height / info.levels[level].height;
+  const [l, t, r, b] = [
+    Math.round(outline[0] / fx),
+    Math.round(outline[1] / fy),
+    Math.round(outline[2] / fx),
+    Math.round(outline[3] / fy),
+  ];
+  return [l, t, Math.max(l + 1, r), Math.max(t + 1, b)];
+}
+
+/** A bbox's outline (32 points a side) through proj4 into full-resolution pixels, rounded; null where none lands. */
+function outlineWindow(info: Pick<RasterInfo, "georef">, bbox: BBox): [number, number, number, number] | null {
   const span = lngSpan(bbox);
   let minU = Infinity;
   let minV = Infinity;
@@ -44,14 +81,8 @@ function fullResolutionWindow(info: RasterInfo, bbox: BBox): [number, number, nu
       maxV = Math.max(maxV, v);
     }
   }
-  const { width, height } = info.levels[0];
-  const window: [number, number, number, number] = [
-    Math.max(0, Math.round(minU)),
-    Math.max(0, Math.round(minV)),
-    Math.min(width, Math.round(maxU)),
-    Math.min(height, Math.round(maxV)),
-  ];
-  return window[2] > window[0] && window[3] > window[1] ? window : null;
+  if (!Number.isFinite(minU) || !Number.isFinite(minV)) return null;
+  return [Math.round(minU), Math.round(minV), Math.round(maxU), Math.round(maxV)];
 }
 
 /** The full-resolution window on one level: each edge divided by the level's factor and rounded. */
