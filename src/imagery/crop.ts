@@ -1,13 +1,18 @@
+import { pixelRectToBBox } from "../geo/georef";
 import { type Handlers, type MessageSpec, Transferring, WorkerClient } from "../io/worker-rpc";
-import { planCrop } from "./crop-plan";
+import { type CropPlan, planCrop, planWindowCrop } from "./crop-plan";
 import { noteRasterBytesRead } from "./raster/bytes-read";
 import type { RasterInfo, RasterRefusal } from "./raster/open-raster";
-import { planRasterCrop } from "./raster/raster-crop-plan";
+import { planRasterCrop, planRasterWindow, type RasterCropPlan } from "./raster/raster-crop-plan";
 import { readWindowRgba, renderRasterTile } from "./raster/read";
 import { openRasterOnce, rasterFor, releaseRasters } from "./raster/registry";
 import { stitchCrop } from "./stitch";
+import { type CropSurface, context2d, cropSurface } from "./surface";
 import { createTileReader } from "./tiles/readers";
 import type { BBox, CropProgress, CroppedImage, RasterLocation, TileSourceSpec } from "./types";
+
+/** `[left, top, right, bottom]` in a grid's pixels. */
+export type PixelRect = [number, number, number, number];
 
 /** A GeoTIFF source as the imagery worker needs it to open the file again after a release. */
 export type RasterSourceRef = { id: string; name: string; location: RasterLocation };
@@ -15,6 +20,8 @@ export type RasterSourceRef = { id: string; name: string; location: RasterLocati
 /** The imagery worker's messages: crops of every source, and the GeoTIFFs it holds open for the map and crops. */
 export type ImageryMessages = {
   crop: MessageSpec<{ source: TileSourceSpec; bbox: BBox; zoom: number }, CroppedImage, CropProgress>;
+  /** An exact window of the source's pixel grid at a zoom (a level for a GeoTIFF): a sweep's chip. */
+  cropWindow: MessageSpec<{ source: TileSourceSpec; zoom: number; window: PixelRect }, CroppedImage, CropProgress>;
   openRaster: MessageSpec<RasterSourceRef, { valid: true; info: RasterInfo } | RasterRefusal>;
   rasterTile: MessageSpec<
     { source: RasterSourceRef; z: number; x: number; y: number },
@@ -34,59 +41,90 @@ export async function cropHere(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
-  if (source.kind === "geotiff") return cropRaster(source, bbox, zoom, onProgress, signal);
+  if (source.kind === "geotiff") {
+    const raster = await rasterFor(source);
+    const planned = planRasterCrop(raster.info, bbox, zoom);
+    if (!planned.valid) throw new RangeError(planned.reason);
+    return cropPlanned(source, planned.plan, bbox, onProgress, signal);
+  }
   const planned = planCrop(bbox, zoom, undefined, source.tileSize);
   if (!planned.valid) throw new RangeError(planned.reason);
-  const canvas = await stitchCrop(createTileReader(source), planned.plan, source.name, onProgress, signal);
-  return encoded(canvas, { georef: planned.plan.georef, zoom, sourceId: source.id, bbox }, onProgress, signal);
+  return cropPlanned(source, planned.plan, bbox, onProgress, signal);
 }
 
-async function cropRaster(
-  source: Extract<TileSourceSpec, { kind: "geotiff" }>,
-  bbox: BBox,
-  level: number,
+/**
+ * Crops an exact window of the source's pixel grid (Web Mercator global pixels at a zoom, a GeoTIFF's pixels at a
+ * level, clipped to the raster) by the same code as a selection's crop: a sweep's chip, with no round trip through
+ * degrees that a raster's CRS would widen.
+ */
+export async function cropWindowHere(
+  source: TileSourceSpec,
+  zoom: number,
+  [left, top, right, bottom]: PixelRect,
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
+  const plan =
+    source.kind === "geotiff"
+      ? planRasterWindow((await rasterFor(source)).info, zoom, [left, top, right, bottom])
+      : planWindowCrop({ left, top, width: right - left, height: bottom - top }, zoom, source.tileSize);
+  if (!plan.valid) throw new RangeError(plan.reason);
+  const { georef } = plan.plan;
+  return cropPlanned(
+    source,
+    plan.plan,
+    pixelRectToBBox(georef, [0, 0, georef.width, georef.height]),
+    onProgress,
+    signal,
+  );
+}
+
+async function cropPlanned(
+  source: TileSourceSpec,
+  plan: CropPlan | RasterCropPlan,
+  bbox: BBox,
+  onProgress: (progress: CropProgress) => void,
+  signal?: AbortSignal,
+): Promise<CroppedImage> {
+  const image = {
+    georef: plan.georef,
+    zoom: plan.kind === "raster" ? plan.level : plan.zoom,
+    sourceId: source.id,
+    bbox,
+  };
+  if (plan.kind === "tiles") {
+    if (source.kind === "geotiff") throw new Error("A GeoTIFF is cropped in its own grid, not from map tiles.");
+    const surface = await stitchCrop(createTileReader(source), plan, source.name, onProgress, signal);
+    return encoded(surface, image, onProgress, signal);
+  }
+  if (source.kind !== "geotiff") throw new Error(`${source.name} has no raster grid to crop from.`);
   const raster = await rasterFor(source);
-  const planned = planRasterCrop(raster.info, bbox, level);
-  if (!planned.valid) throw new RangeError(planned.reason);
-  const { window, georef } = planned.plan;
+  const { window, georef, level } = plan;
   onProgress({ status: "reading", bytesRead: raster.reader.bytesRead });
   const rgba = await readWindowRgba(raster, level, window, signal);
   onProgress({ status: "reading", bytesRead: raster.reader.bytesRead });
-  const canvas = new OffscreenCanvas(georef.width, georef.height);
-  context2d(canvas).putImageData(
-    new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, georef.width, georef.height),
-    0,
-    0,
-  );
-  return encoded(canvas, { georef, zoom: level, sourceId: source.id, bbox }, onProgress, signal);
+  const surface = cropSurface(georef.width, georef.height);
+  surface.putRgba(rgba);
+  return encoded(surface, image, onProgress, signal);
 }
 
 async function encoded(
-  canvas: OffscreenCanvas,
+  surface: CropSurface,
   image: Omit<CroppedImage, "png" | "width" | "height">,
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
   onProgress({ status: "encoding" });
-  const png = await canvas.convertToBlob({ type: "image/png" });
+  const png = await surface.encodePng();
   signal?.throwIfAborted();
   onProgress({ status: "done" });
-  return { ...image, width: canvas.width, height: canvas.height, png };
-}
-
-function context2d(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
-  const context = canvas.getContext("2d");
-  if (!context)
-    throw new Error("This browser gives no 2-D context for an OffscreenCanvas; use a current Chromium or Firefox.");
-  return context;
+  return { ...image, width: surface.width, height: surface.height, png };
 }
 
 /** What the imagery worker does, also run in the page where there is no worker. */
 export const imageryHandlers: Handlers<ImageryMessages> = {
   crop: async ({ source, bbox, zoom }, { emit, signal }) => cropHere(source, bbox, zoom, emit, signal),
+  cropWindow: async ({ source, zoom, window }, { emit, signal }) => cropWindowHere(source, zoom, window, emit, signal),
   openRaster: async ({ id, name, location }) => {
     const result = await openRasterOnce(id, name, location);
     return result.valid ? { valid: true, info: { ...result.info, bytesRead: result.reader.bytesRead } } : result;
@@ -153,4 +191,19 @@ export function cropInWorker(
     onProgress(progress);
   };
   return callImagery("crop", { source, bbox, zoom }, { onEvent, signal });
+}
+
+/** Crops an exact window of the source's grid (a sweep's chip), in the imagery worker where there is one. */
+export function cropWindowInWorker(
+  source: TileSourceSpec,
+  zoom: number,
+  window: PixelRect,
+  onProgress: (progress: CropProgress) => void,
+  signal?: AbortSignal,
+): Promise<CroppedImage> {
+  const onEvent = (progress: CropProgress) => {
+    if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
+    onProgress(progress);
+  };
+  return callImagery("cropWindow", { source, zoom, window }, { onEvent, signal });
 }

@@ -177,3 +177,38 @@ export function planRasterCrop(
     gsd,
   };
 }
+
+/**
+ * Plans the crop of an exact window of a level's pixels (a sweep's chip), clipped to the level; refused when the
+ * window misses the raster.
+ */
+export function planRasterWindow(
+  info: RasterInfo,
+  level: number,
+  [left, top, right, bottom]: [number, number, number, number],
+): RasterCropPlanResult {
+  const { width, height } = info.levels[level] ?? { width: 0, height: 0 };
+  const window: RasterCropPlan["window"] = [
+    Math.max(0, left),
+    Math.max(0, top),
+    Math.min(width, right),
+    Math.min(height, bottom),
+  ];
+  if (window[2] <= window[0] || window[3] <= window[1]) {
+    return {
+      valid: false,
+      reason: `The window [${left}, ${top}, ${right}, ${bottom}] lies outside ${info.name} at level ${level}.`,
+    };
+  }
+  const georef = windowGeoref(info, level, window);
+  const gsd = groundSampleDistance(georef);
+  return {
+    valid: true,
+    plan: { kind: "raster", level, window, georef },
+    width: georef.width,
+    height: georef.height,
+    groundWidthM: georef.width * gsd,
+    groundHeightM: georef.height * gsd,
+    gsd,
+  };
+}

@@ -76,11 +76,14 @@ export function pmtilesArchive(url: string): PMTiles {
   return new PMTiles(new PmtilesByteSource(new FetchSource(new URL(url, globalThis.location?.href).href)));
 }
 
-/** Reads raster tiles from a PMTiles archive by HTTP range requests. */
+/** Reads raster tiles from a PMTiles archive by range: over HTTP, or from the archive given (a file in Node). */
 export class PmtilesTileReader implements TileReader {
   private readonly archive: PMTiles;
-  constructor(private readonly spec: Extract<TileSourceSpec, { kind: "pmtiles" }>) {
-    this.archive = pmtilesArchive(spec.url);
+  constructor(
+    private readonly spec: Extract<TileSourceSpec, { kind: "pmtiles" }>,
+    archive?: PMTiles,
+  ) {
+    this.archive = archive ?? pmtilesArchive(spec.url);
   }
 
   async getTile(z: number, x: number, y: number, signal?: AbortSignal): Promise<Blob | null> {
