@@ -78,6 +78,14 @@ export function updateChoice(): void {
 
 let lastRoot: string | null = null;
 
+/** Why loading a model must wait, or null: a sweep in progress records the loaded model in every chip. */
+let loadHold: () => string | null = () => null;
+
+/** Refuses loads while `reason` gives one (records of one sweep never mix models). */
+export function holdModelLoads(reason: () => string | null): void {
+  loadHold = reason;
+}
+
 /**
  * Loads the chosen model with progress; cancellable. A load that fails leaves the model that was working loaded (the
  * worker checks the new folder before unloading it), and the panel says both.
@@ -87,6 +95,11 @@ export async function loadModel(): Promise<void> {
   const entry = models.find((m) => m.id === modelId);
   if (!modelId || !choice || !entry) return;
   const before = loadedModelOf(model().load);
+  const held = loadHold();
+  if (held) {
+    model().set({ load: { status: "failed", message: held, kept: before } });
+    return;
+  }
   const controller = new AbortController();
   model().set({ load: { status: "loading", progress: null, controller, kept: before } });
   const where = entry.remote
@@ -184,7 +197,7 @@ export async function addRemoteModel(input: string): Promise<void> {
 }
 
 /** The loaded model's name as results record it. */
-function modelName(): string {
+export function modelName(): string {
   const loaded = loadedModelOf(model().load);
   return loaded ? `${loaded.modelId} (${loaded.dtype})` : "";
 }

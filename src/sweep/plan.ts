@@ -251,7 +251,7 @@ function latticeFor(source: SweepSource, bbox: BBox, settings: SweepSettings): S
     pixels: 0,
     gsd: groundSampleDistance({ ...grid.georef, ...centredWindow(grid, selection) }),
   };
-  const extent = imageryExtent(source, grid);
+  const extent = imageryRect(source, grid);
   let outside = 0;
   for (let row = 0; row < rows; row++) {
     for (let col = 0; col < cols; col++) {
@@ -270,8 +270,8 @@ function centredWindow(grid: SweepGrid, [l, t, r, b]: PixelRect): Pick<GeoRefere
   return { width: r - l, height: b - t, transform: [x0 + l * dx + t * rx, dx, rx, y0 + l * ry + t * dy, ry, dy] };
 }
 
-/** The pixels of the source's imagery in the grid: a raster's whole level, a tile source's extent, or everything. */
-function imageryExtent(source: SweepSource, grid: SweepGrid): PixelRect | null {
+/** The pixels of the source's imagery in the grid: a raster's whole level, a tile source's extent, or null (all). */
+export function imageryRect(source: SweepSource, grid: SweepGrid): PixelRect | null {
   if (grid.kind === "raster") return [0, 0, grid.georef.width, grid.georef.height];
   if (source.kind !== "tiles" || !source.extent) return null;
   const { extent } = source;

@@ -7,7 +7,7 @@ import type { BBox } from "../geo/tiles";
 import type { BoxConvention } from "../tasks/boxes";
 import type { PixelBudget } from "../tasks/model-input-size";
 import type { Decoding, TaskId } from "../tasks/prompts";
-import type { PixelRect, SweepPlan } from "./plan";
+import { type Chip, type PixelRect, planChips, type SweepPlan } from "./plan";
 
 /** What every chip is asked, and how its answer is read. */
 export interface SweepRequest {
@@ -35,6 +35,8 @@ export interface SweepHeader {
   source: { id: string; name: string };
   bbox: BBox;
   plan: SweepPlan;
+  /** The imagery's pixels in the plan's grid when known (chips outside it are skipped), else null. */
+  imagery: PixelRect | null;
   request: SweepRequest;
   /** Model id and dtype, as results record it. */
   model: string;
@@ -113,6 +115,7 @@ export function sweepHeader(fields: Omit<SweepHeader, "kind" | "format" | "id">)
     source: fields.source,
     bbox: fields.bbox,
     plan: fields.plan,
+    imagery: fields.imagery,
     request: fields.request,
     model: fields.model,
   };
@@ -124,4 +127,9 @@ export function describeSweep(header: SweepHeader): string {
   const { plan, request, source } = header;
   const where = plan.grid.kind === "raster" ? `level ${plan.grid.level}` : `zoom ${plan.grid.zoom}`;
   return `${header.id}: ${request.task} over ${source.name} at ${where}, ${plan.chipCount} chips of ${plan.settings.chipSize} px, ${header.model}`;
+}
+
+/** Every chip of a sweep's plan, with its coverage of the imagery. */
+export function sweepChipsOf(header: Pick<SweepHeader, "plan" | "imagery">): Chip[] {
+  return planChips(header.plan, header.imagery);
 }

@@ -12,7 +12,7 @@ import {
   readRecords,
   recordsJsonl,
 } from "./results";
-import { type ChipAnswer, type SweepWork, sweepChips } from "./run";
+import { type ChipAnswer, type SweepEvent, type SweepWork, sweepChips } from "./run";
 
 /** A plan of 3 × 1 chips of 64 px with 16 px overlap at zoom 17. */
 function smallPlan(): SweepPlan {
@@ -46,6 +46,7 @@ function header(plan: SweepPlan, overrides: Partial<SweepRequest> = {}, model = 
     source: { id: "sample", name: "Sample" },
     bbox: { west: 0, south: 0, east: 1, north: 1 },
     plan,
+    imagery: null,
     request: request(overrides),
     model,
   });
@@ -86,7 +87,7 @@ describe("sweepChips", () => {
       h,
       chips,
       fakeWork(() => "Roofs. <answer>[10, 20, 30, 40]</answer>", log, kept),
-      () => {},
+      { onEvent: () => {} },
       never,
     );
     expect(end).toEqual({ status: "finished" });
@@ -116,7 +117,13 @@ describe("sweepChips", () => {
     const plan = smallPlan();
     const kept: ChipRecord[] = [];
     const answers = (chip: Chip) => (chip.index === 1 ? "FAIL CROP" : "<answer>none</answer>");
-    const end = await sweepChips(header(plan), planChips(plan), fakeWork(answers, [], kept), () => {}, never);
+    const end = await sweepChips(
+      header(plan),
+      planChips(plan),
+      fakeWork(answers, [], kept),
+      { onEvent: () => {} },
+      never,
+    );
     expect(end.status).toBe("finished");
     expect(kept.map((r) => r.status)).toEqual(["done", "failed", "done"]);
     expect(kept[1].error).toBe("the tile server answered HTTP 500");
@@ -128,27 +135,38 @@ describe("sweepChips", () => {
     const kept: ChipRecord[] = [];
     const work = fakeWork(() => "<answer>x</answer>", [], kept);
     const failing = { ...work, answer: async () => Promise.reject(new Error("device lost")) };
-    expect(await sweepChips(header(plan), chips, failing, () => {}, never)).toMatchObject({
+    expect(await sweepChips(header(plan), chips, failing, { onEvent: () => {} }, never)).toMatchObject({
       status: "model-failed",
       chip: 0,
     });
     expect(kept).toEqual([]);
     const full = { ...work, keep: async () => Promise.reject(new DOMException("quota", "QuotaExceededError")) };
-    expect(await sweepChips(header(plan), chips, full, () => {}, never)).toMatchObject({ status: "not-kept", chip: 0 });
+    expect(await sweepChips(header(plan), chips, full, { onEvent: () => {} }, never)).toMatchObject({
+      status: "not-kept",
+      chip: 0,
+    });
     const controller = new AbortController();
     const events: string[] = [];
-    const end = await sweepChips(
-      header(plan),
-      chips,
-      work,
-      (e) => {
-        events.push(e.status);
-        if (e.status === "chip-done") controller.abort();
-      },
-      controller.signal,
-    );
+    const onEvent = (e: SweepEvent) => {
+      events.push(e.status);
+      if (e.status === "chip-done") controller.abort();
+    };
+    const end = await sweepChips(header(plan), chips, work, { onEvent }, controller.signal);
     expect(end).toEqual({ status: "aborted" });
     expect(events).toEqual(["chip-started", "chip-done"]);
+    // Pausing lets the chip in hand finish and keeps it.
+    const pause = new AbortController();
+    const paused: ChipRecord[] = [];
+    const pausing = { ...fakeWork(() => "<answer>x</answer>", [], paused) };
+    const answer = pausing.answer;
+    pausing.answer = async (...args) => {
+      pause.abort();
+      return answer(...args);
+    };
+    expect(await sweepChips(header(plan), chips, pausing, { onEvent: () => {}, pause: pause.signal }, never)).toEqual({
+      status: "paused",
+    });
+    expect(paused.map((r) => r.chip)).toEqual([0]);
   });
 
   it("reads a classification's class, and names none when the answer is no class", async () => {
@@ -161,7 +179,7 @@ describe("sweepChips", () => {
       header(plan, { task: "scene_cls", classes }),
       planChips(plan),
       fakeWork(answers, [], kept),
-      () => {},
+      { onEvent: () => {} },
       never,
     );
     expect(kept.map((r) => r.class)).toEqual(["Forest", "Forest", null]);
@@ -191,7 +209,7 @@ describe("records and results", () => {
       return x2 > x1 ? `<answer>[${x1}, 10, ${x2}, 30]</answer>` : "<answer>no roof</answer>";
     };
     const h = header(plan);
-    await sweepChips(h, chips, fakeWork(answers, [], kept), () => {}, never);
+    await sweepChips(h, chips, fakeWork(answers, [], kept), { onEvent: () => {} }, never);
     expect(kept.map((r) => r.answer)).toEqual(["[40, 10, 64, 30]", "[0, 10, 22, 30]", "no roof"]);
     const { merged, geojson } = mergeRecords(h, new Map(kept.map((r) => [r.chip, r])), {
       method: "nms",
@@ -223,7 +241,7 @@ describe("records and results", () => {
       h,
       planChips(plan),
       fakeWork(() => "<answer>[1, 1, 5, 5]</answer>", [], kept),
-      () => {},
+      { onEvent: () => {} },
       never,
     );
     const shardA = recordsJsonl(h, kept.slice(0, 2));

@@ -37,9 +37,10 @@ export interface SweepWork<I> {
 /** What the loop reports, tagged by `status`. */
 export type SweepEvent = { status: "chip-started"; chip: number } | { status: "chip-done"; record: ChipRecord };
 
-/** How the loop ended: every chip done, aborted (paused or stopped: the caller knows which), or kept from going on. */
+/** How the loop ended: every chip done, paused between chips, stopped mid-chip, or kept from going on. */
 export type SweepEnd =
   | { status: "finished" }
+  | { status: "paused" }
   | { status: "aborted" }
   | { status: "model-failed"; chip: number; error: unknown }
   | { status: "not-kept"; chip: number; error: unknown };
@@ -58,7 +59,8 @@ async function timed<T>(
 }
 
 /**
- * Runs the chips in order: crop (the next chip's while the model answers), answer, read, keep. A chip whose crop
+ * Runs the chips in order: crop (the next chip's while the model answers), answer, read, keep. `signal` stops within
+ * the chip in hand (the model stops before its next step); `pause` lets that chip finish first. A chip whose crop
  * fails (a tile server error, a missing tile) is kept as failed with the reason and the sweep goes on; a model
  * failure or a record that cannot be kept ends the loop, the chip left to do again.
  */
@@ -66,7 +68,10 @@ export async function sweepChips<I>(
   header: SweepHeader,
   chips: readonly Chip[],
   work: SweepWork<I>,
-  onEvent: (event: SweepEvent) => void,
+  {
+    onEvent,
+    pause,
+  }: { onEvent(event: SweepEvent): void /** Ends the loop after the chip in hand. */; pause?: AbortSignal },
   signal: AbortSignal,
 ): Promise<SweepEnd> {
   const cropOf = (chip: Chip) => timed(() => work.crop(chip, signal));
@@ -75,6 +80,7 @@ export async function sweepChips<I>(
   for (let k = 0; k < chips.length; k++) {
     const chip = chips[k];
     if (signal.aborted) return { status: "aborted" };
+    if (pause?.aborted) return { status: "paused" };
     onEvent({ status: "chip-started", chip: chip.index });
     const cropped = await (next as ReturnType<typeof cropOf>);
     if (signal.aborted) return { status: "aborted" };
