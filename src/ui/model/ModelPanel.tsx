@@ -3,6 +3,7 @@ import { addRemoteModel, cancelLoad, initialiseModels, loadModel, updateChoice }
 import { downloadBytes, formatBytes } from "../../model/manifest";
 import { type LoadProgress, storageRefusalText } from "../../model/progress";
 import { type ReadyModel, useModelStore } from "../../state/model-store";
+import { useSweepStore } from "../../state/sweep-store";
 import { FailureView } from "./FailureView";
 
 function progressLine(progress: LoadProgress | null): string {
@@ -96,6 +97,7 @@ export function ModelPanel() {
   const { load, choice } = state;
   // The worker would queue a reload behind the answer anyway; disabled, the button says why nothing happens yet.
   const answering = state.run?.status === "running";
+  const sweeping = useSweepStore((s) => s.active?.status === "running" || s.active?.status === "pausing");
 
   return (
     <section className="panel" aria-labelledby="model-heading">
@@ -155,7 +157,7 @@ export function ModelPanel() {
           type="button"
           className="primary"
           data-testid="load-model"
-          disabled={!choice || load.status === "loading" || answering}
+          disabled={!choice || load.status === "loading" || answering || sweeping}
           onClick={() => void loadModel()}
         >
           {load.status === "ready" ? "Reload model" : "Load model"}
@@ -163,6 +165,11 @@ export function ModelPanel() {
         {answering && load.status !== "loading" && (
           <span className="hint" data-testid="load-waits">
             Stop or finish the answer to load a model.
+          </span>
+        )}
+        {sweeping && (
+          <span className="hint" data-testid="load-waits-sweep">
+            A sweep is running on this model: pause or stop it to load another (a sweep's records never mix models).
           </span>
         )}
         {load.status === "loading" && (
