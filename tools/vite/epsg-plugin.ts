@@ -21,7 +21,8 @@ interface EpsgEntry {
   wkt: string | null;
 }
 
-function readBuckets(): Map<number, Record<string, [string, string, string]>> {
+/** The registry's projected and geographic CRSs, per thousand codes: code → [name, proj4, WKT]. */
+export function readBuckets(): Map<number, Record<string, [string, string, string]>> {
   const path = createRequire(import.meta.url).resolve("epsg-index/all.json");
   const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, EpsgEntry>;
   const buckets = new Map<number, Record<string, [string, string, string]>>();
