@@ -57,7 +57,13 @@ function workerAnswerer(): ChipAnswerer {
           },
         },
       );
-      return { text: result.text, tokens: result.tokens, inputWidth: input.width, inputHeight: input.height };
+      return {
+        text: result.text,
+        tokens: result.tokens,
+        inputWidth: input.width,
+        inputHeight: input.height,
+        modelMs: result.totalMs,
+      };
     },
   };
 }

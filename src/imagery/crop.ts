@@ -186,11 +186,15 @@ export function cropInWorker(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
-  const onEvent = (progress: CropProgress) => {
+  return callImagery("crop", { source, bbox, zoom }, { onEvent: noting(source, onProgress), signal });
+}
+
+/** Crop progress passed on, the raster bytes read noted for the source's panel. */
+function noting(source: TileSourceSpec, onProgress: (progress: CropProgress) => void) {
+  return (progress: CropProgress) => {
     if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
     onProgress(progress);
   };
-  return callImagery("crop", { source, bbox, zoom }, { onEvent, signal });
 }
 
 /** Crops an exact window of the source's grid (a sweep's chip), in the imagery worker where there is one. */
@@ -201,9 +205,5 @@ export function cropWindowInWorker(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
-  const onEvent = (progress: CropProgress) => {
-    if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
-    onProgress(progress);
-  };
-  return callImagery("cropWindow", { source, zoom, window }, { onEvent, signal });
+  return callImagery("cropWindow", { source, zoom, window }, { onEvent: noting(source, onProgress), signal });
 }

@@ -76,6 +76,10 @@ export interface ChipRecord {
   model: string;
   /** The instruction sent. */
   prompt: string;
+  /**
+   * Milliseconds: the crop; the model's own time (in the model worker, or Node's generation); the chip's share of the
+   * sweep's wall time (from the previous chip's end to its own, the next chip's crop overlapping the model).
+   */
   timing: { cropMs: number; modelMs: number; totalMs: number; tokens: number };
   /** Why a failed chip failed (a tile server error, a missing tile), naming the fix. */
   error?: string;

@@ -24,6 +24,8 @@ export interface ChipAnswer {
   /** The image size the model saw (0 when not reported). */
   inputWidth: number;
   inputHeight: number;
+  /** The model's own time for the chip (image preparation, prompt, generation), when the answerer measures it. */
+  modelMs?: number;
 }
 
 /** What a sweep runs on: the crop code, the model (through its one queue) and the records' store. */
@@ -179,7 +181,7 @@ export function doneRecord(
     boxes,
     droppedBoxes: found.length - boxes.length,
     input: { width: input.width, height: input.height },
-    timing: { ...timing, totalMs: 0, tokens: answer.tokens },
+    timing: { ...timing, modelMs: answer.modelMs ?? timing.modelMs, totalMs: 0, tokens: answer.tokens },
   };
   if (request.task === "scene_cls" && request.classes) {
     const match = matchClass(split.answer, request.classes);
