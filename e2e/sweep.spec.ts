@@ -4,6 +4,15 @@ import { worldPixelToLngLat } from "../src/geo/mercator";
 import type { BBox } from "../src/geo/tiles";
 import { SAMPLE, sceneFrame } from "../tools/sample-imagery/render";
 import { roofsIn } from "../tools/sample-imagery/scene";
+import { startTileServer, type TileServer } from "./support/tile-server";
+
+let tiles: TileServer;
+test.beforeAll(async () => {
+  tiles = await startTileServer();
+});
+test.afterAll(async () => {
+  await tiles.close();
+});
 
 type Hooks = {
   __geozero: {
@@ -159,4 +168,52 @@ test("a sweep of the sample village, answered with the true roofs chip by chip, 
   // The sweep is listed in the history.
   await expect(page.getByTestId("sweep-history-item")).toHaveCount(1);
   await expect(page.getByTestId("sweep-history-item")).toContainText("9 of 9 chips");
+});
+
+test("a tile server failing mid-sweep: its chips are marked failed with the reason, the sweep goes on, and they can be retried", async ({
+  page,
+}) => {
+  await page.goto("/");
+  await page.waitForFunction(() => (window as unknown as Hooks).__geozero?.map() != null);
+  // Tiles with an odd column answer HTTP 500 until the server heals.
+  await page.getByTestId("custom-url").fill(`${tiles.url}/failing/{z}/{x}/{y}.png`);
+  await page.getByTestId("custom-add").click();
+  // Four tiles of zoom 10 side by side (columns 512–515): four chips of 256 px, one a tile.
+  const [west, north] = worldPixelToLngLat([512 * 256, 300 * 256], 10);
+  const [east, south] = worldPixelToLngLat([516 * 256, 301 * 256], 10);
+  await page.evaluate(
+    (bbox) => {
+      const hooks = (window as unknown as Hooks).__geozero;
+      hooks.store.getState().setRectangle(bbox);
+      hooks.store.getState().setCropZoom(10);
+      hooks.scriptSweepAnswers([], "roof");
+    },
+    { west, south, east, north },
+  );
+  await page.getByTestId("task").selectOption("grounding");
+  await page.getByTestId("grounding-target").fill("roof");
+  await page.getByTestId("sweep-plan-toggle").check();
+  await page.getByTestId("sweep-chip-size").fill("256");
+  await page.getByTestId("sweep-overlap").fill("0");
+  await expect(page.getByTestId("sweep-plan")).toContainText(
+    "4 chips (4 × 1) of 256 px, 0 % overlap (0 px), at zoom 10",
+  );
+  await page.getByTestId("sweep-run").click();
+
+  await expect(page.getByTestId("sweep-progress")).toHaveAttribute("data-status", "finished", { timeout: 60_000 });
+  await expect(page.getByTestId("sweep-progress-text")).toContainText("4 / 4 chips · 2 failed");
+  await page.getByTestId("sweep-failed").locator("summary").click();
+  await expect(page.getByTestId("sweep-failed")).toContainText("r0c1: ");
+  await expect(page.getByTestId("sweep-failed")).toContainText("HTTP 500");
+  await expect
+    .poll(async () => (await mapSource(page, "sweep-grid")).features.map((f) => f.properties?.state))
+    .toEqual(["done", "failed", "done", "failed"]);
+
+  tiles.heal();
+  await page.getByTestId("sweep-retry").click();
+  await expect(page.getByTestId("sweep-progress")).toHaveAttribute("data-status", "finished", { timeout: 60_000 });
+  await expect(page.getByTestId("sweep-progress-text")).toHaveText(/^4 \/ 4 chips( · [\d.]+ chips\/min)?$/);
+  await expect
+    .poll(async () => (await mapSource(page, "sweep-grid")).features.map((f) => f.properties?.state))
+    .toEqual(["done", "done", "done", "done"]);
 });
