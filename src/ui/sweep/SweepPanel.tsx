@@ -5,6 +5,7 @@ import { loadedModelOf, useModelStore } from "../../state/model-store";
 import { currentSource, useAppStore } from "../../state/store";
 import { type ActiveSweep, useSweepStore } from "../../state/sweep-store";
 import type { SweepPlan } from "../../sweep/plan";
+import { formatGsd } from "../format";
 import { useInstruction } from "../model/TaskPicker";
 import { SweepResults } from "./SweepResults";
 
@@ -104,8 +105,12 @@ function planText(plan: SweepPlan): string {
   const megapixels = (plan.pixels / 1e6).toFixed(plan.pixels < 1e7 ? 2 : 0);
   return (
     `${plan.chipCount} chips (${plan.cols} × ${plan.rows}) of ${chipSize} px, ${Math.round(overlap * 100)} % overlap ` +
-    `(${plan.overlapPx} px), at ${where}: ${megapixels} Mpx, ${plan.gsd < 10 ? plan.gsd.toFixed(2) : plan.gsd.toFixed(1)} m/px`
+    `(${plan.overlapPx} px), at ${where}: ${megapixels} Mpx, ${formatGsd(plan.gsd)}`
   );
+}
+
+function currentSourceIsRaster(): boolean {
+  return currentSource(useAppStore.getState()).kind === "geotiff";
 }
 
 /** The plan's numbers, or why it is refused with the nearest plan that fits; the button that starts it. */
