@@ -133,8 +133,7 @@ function PlanSummary() {
             data-testid="sweep-use-nearest"
             onClick={() => set({ form: { ...form, resolution: nearest.settings.resolution } })}
           >
-            Use {nearest.chips} chips at {form.resolution === null ? "the" : "this"} coarser resolution (
-            {nearest.settings.resolution})
+            Use {currentSourceIsRaster() ? "level" : "zoom"} {nearest.settings.resolution} ({nearest.chips} chips)
           </button>
         )}
       </div>
