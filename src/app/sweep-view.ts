@@ -29,8 +29,9 @@ async function extentOf(source: ImagerySource): Promise<BBox | undefined> {
   if (source.kind !== "pmtiles") return undefined;
   let pending = extents.get(source.url);
   if (!pending) {
-    pending = pmtilesArchive(source.url)
-      .getHeader()
+    // An archive whose header cannot be read leaves the extent unknown: chips are then checked by their crops.
+    pending = Promise.resolve(source.url)
+      .then((url) => pmtilesArchive(url).getHeader())
       .then((h) => ({ west: h.minLon, south: h.minLat, east: h.maxLon, north: h.maxLat }))
       .catch(() => undefined);
     extents.set(source.url, pending);
@@ -89,7 +90,8 @@ export function followSweepPlan(): () => void {
     const app = useAppStore.getState();
     const model = useModelStore.getState();
     const { planning, form } = sweeps();
-    return [app.selection, currentSource(app), app.cropZoom, model.budget, model.load, model.task, planning, form];
+    const loaded = loadedModelOf(model.load);
+    return [app.selection, currentSource(app), app.cropZoom, model.budget, loaded, model.task, planning, form];
   };
   let last = keyOf();
   const onChange = () => {

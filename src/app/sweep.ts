@@ -17,6 +17,7 @@ import { ChipTimer } from "../sweep/estimate";
 import { type Chip, imageryRect, rectGeoref } from "../sweep/plan";
 import { type ChipRecord, type SweepHeader, type SweepRequest, sweepChipsOf, sweepHeader } from "../sweep/records";
 import { type ChipAnswer, type SweepEnd, sweepChips } from "../sweep/run";
+import { classesFor } from "../tasks/class-lists";
 import type { TaskId } from "../tasks/prompts";
 import { holdModelLoads, modelName } from "./model";
 import { drawSweepLayers, earlierChipTimes, keepChipTimes, refreshSweepResults, sweepSourceOf } from "./sweep-view";
@@ -159,7 +160,7 @@ export async function startSweep(task: TaskId, instruction: string): Promise<voi
     decoding: model.decoding,
     budget: model.budget,
     boxConvention: model.boxConvention,
-    ...(task === "scene_cls" ? { classes: classesOf(instruction) } : {}),
+    ...(task === "scene_cls" ? { classes: classesFor(model.classListId, model.customClasses) } : {}),
     defaultLabel: task === "grounding" ? model.groundingTarget.trim() || "object" : "object",
     seed: Math.floor(Math.random() * 2 ** 31),
   };
@@ -175,12 +176,6 @@ export async function startSweep(task: TaskId, instruction: string): Promise<voi
   });
   sweeps().set({ active: activeOf(header, Date.now(), [], "paused", null), shownChip: null, error: null });
   await runSweep(false);
-}
-
-/** The classes a classification instruction lists (as the task picker built it). */
-function classesOf(instruction: string): string[] {
-  const listed = /within one of the given classes: (.*)\. Answer with/.exec(instruction)?.[1] ?? "";
-  return listed.split(", ").filter((c) => c !== "");
 }
 
 function activeOf(

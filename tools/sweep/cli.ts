@@ -174,6 +174,8 @@ async function sweep(args: string[]): Promise<void> {
   };
   setUpNodeImagery();
   const source = await openSource(values.source).catch((error: Error) => die(error.message));
+  if (source.spec.kind === "xyz" && values.zoom === undefined)
+    die("--zoom is needed with a tile template: the zoom the chips are cut at, e.g. --zoom 17.");
   const resolution =
     number(
       source.sweep.kind === "raster" ? "level" : "zoom",
