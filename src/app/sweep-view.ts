@@ -135,63 +135,100 @@ export async function previewSweep(model: string, task: string): Promise<void> {
   drawSweepLayers(result.valid ? planChips(result.plan, imageryRect(sweepSource, result.plan.grid)) : []);
 }
 
+/** The rings of a plan's chips, computed once per plan (a sweep's grid is redrawn as chips finish). */
+const ringCache = new WeakMap<object, Map<number, number[][]>>();
+
+function chipRing(header: Pick<SweepHeader, "plan">, chip: Chip): number[][] {
+  let rings = ringCache.get(header.plan);
+  if (!rings) {
+    rings = new Map();
+    ringCache.set(header.plan, rings);
+  }
+  let ring = rings.get(chip.index);
+  if (!ring) {
+    ring = gridRing(header as SweepHeader, chip.rect);
+    rings.set(chip.index, ring);
+  }
+  return ring;
+}
+
 /** The chip grid of a plan as polygons, each chip with its state. */
 function gridFeatures(
   header: Pick<SweepHeader, "plan">,
   chips: readonly Chip[],
   stateOf: (chip: Chip) => string,
-): GeoJSON.Feature[] {
+): GeoJSON.FeatureCollection {
   const shown = sweeps().shownChip;
-  return chips.map((chip) => ({
-    type: "Feature",
-    properties: { chip: chip.index, state: stateOf(chip), shown: chip.index === shown },
-    geometry: { type: "Polygon", coordinates: [gridRing(header as SweepHeader, chip.rect)] },
-  }));
+  return {
+    type: "FeatureCollection",
+    features: chips.map((chip) => ({
+      type: "Feature",
+      properties: { chip: chip.index, state: stateOf(chip), shown: chip.index === shown },
+      geometry: { type: "Polygon", coordinates: [chipRing(header, chip)] },
+    })),
+  };
 }
 
 const empty = (): GeoJSON.FeatureCollection => ({ type: "FeatureCollection", features: [] });
 
+/** What each layer was last drawn from: a layer whose inputs did not change keeps its object (and is not re-sent). */
+let drawn: { grid: unknown[]; classes: unknown[]; merged: unknown[] } = { grid: [], classes: [], merged: [] };
+
+function same(previous: unknown[], next: unknown[]): boolean {
+  return previous.length === next.length && previous.every((v, i) => v === next[i]);
+}
+
 /**
  * Draws what the sweep panel shows: the active sweep's chips (by state), classification grid and merged objects, or
- * else the planned grid of the preview (while the panel is open).
+ * else the planned grid of the preview (while the panel is open). Layers whose inputs did not change stay as drawn.
  */
 export function drawSweepLayers(planned: readonly Chip[] = []): void {
-  const { active, preview, planning } = sweeps();
+  const { active, preview, planning, shownChip, merge } = sweeps();
+  const layers = useSweepLayers.getState();
   if (active) {
     const { header, records, current } = active;
-    const chips = sweepChipsOf(header);
+    const gridKey = [header, records, current, shownChip];
+    const classesKey = [header, records];
+    const mergedKey = [header, active.merged, merge];
     const stateOf = (chip: Chip) => {
       const record = records.get(chip.index);
       if (record) return record.status;
       if (chip.coverage === "outside") return "outside";
       return chip.index === current ? "running" : "planned";
     };
-    useSweepLayers.setState({
-      grid: { type: "FeatureCollection", features: gridFeatures(header, chips, stateOf) },
-      classes: header.request.task === "scene_cls" ? classificationGrid(header, records.values()) : empty(),
-      merged: mergedGeoJson(header, records, active.merged, sweeps().merge),
-    });
+    const next = {
+      grid: same(drawn.grid, gridKey) ? layers.grid : gridFeatures(header, sweepChipsOf(header), stateOf),
+      classes: same(drawn.classes, classesKey)
+        ? layers.classes
+        : header.request.task === "scene_cls"
+          ? classificationGrid(header, records.values())
+          : empty(),
+      merged: same(drawn.merged, mergedKey) ? layers.merged : mergedGeoJson(header, records, active.merged, merge),
+    };
+    drawn = { grid: gridKey, classes: classesKey, merged: mergedKey };
+    if (next.grid !== layers.grid || next.classes !== layers.classes || next.merged !== layers.merged) {
+      useSweepLayers.setState(next);
+    }
     return;
   }
+  drawn = { grid: [], classes: [], merged: [] };
   const plan = planning && preview?.result.valid ? preview.result.plan : null;
   useSweepLayers.setState({
-    grid: plan
-      ? {
-          type: "FeatureCollection",
-          features: gridFeatures({ plan }, planned, (c) => (c.coverage === "outside" ? "outside" : "planned")),
-        }
-      : empty(),
+    grid: plan ? gridFeatures({ plan }, planned, (c) => (c.coverage === "outside" ? "outside" : "planned")) : empty(),
     classes: empty(),
     merged: empty(),
   });
 }
 
 let layerTimer: ReturnType<typeof setTimeout> | null = null;
-let lastMergeMs = 0;
+let lastRefreshMs = 0;
+/** What the merged objects were last merged from. */
+let mergedFrom: unknown[] = [];
 
 /**
- * Merges the active sweep's boxes again and redraws its layers, at most every 250 ms and never more often than four
- * times the last merge took, so the map stays responsive while chips come in.
+ * Merges the active sweep's boxes again (when its records or the merge changed) and redraws its layers: at once when
+ * asked, else at most every 500 ms and never more often than four times the last refresh took, so the map stays
+ * responsive while chips come in.
  */
 export function refreshSweepResults(now = false): void {
   if (layerTimer !== null && !now) return;
@@ -201,18 +238,22 @@ export function refreshSweepResults(now = false): void {
     const active = sweeps().active;
     if (!active) return drawSweepLayers();
     const started = performance.now();
-    try {
-      const { merged } = mergeRecords(active.header, active.records, sweeps().merge);
-      sweeps().updateActive((a) => (a.header.id === active.header.id ? { ...a, merged } : a));
-      sweeps().set({ error: null });
-    } catch (error) {
-      sweeps().set({ error: errorMessage(error) });
+    const from = [active.header, active.records, sweeps().merge];
+    if (!same(mergedFrom, from)) {
+      mergedFrom = from;
+      try {
+        const { merged } = mergeRecords(active.header, active.records, sweeps().merge);
+        sweeps().updateActive((a) => (a.header.id === active.header.id ? { ...a, merged } : a));
+        if (sweeps().error) sweeps().set({ error: null });
+      } catch (error) {
+        sweeps().set({ error: errorMessage(error) });
+      }
     }
-    lastMergeMs = performance.now() - started;
     drawSweepLayers();
+    lastRefreshMs = performance.now() - started;
   };
   if (now) run();
-  else layerTimer = setTimeout(run, Math.max(250, 4 * lastMergeMs));
+  else layerTimer = setTimeout(run, Math.max(500, 4 * lastRefreshMs));
 }
 
 /** Changes the merge (method, threshold); the merged layer and counts update. */

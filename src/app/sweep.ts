@@ -249,7 +249,7 @@ async function runSweep(retryFailed: boolean): Promise<void> {
         onEvent: (event) => {
           if (event.status === "chip-started") {
             sweeps().updateActive((a) => ({ ...a, current: event.chip }));
-            drawSweepLayers();
+            refreshSweepResults();
             return;
           }
           timer.record(event.record.timing.totalMs);

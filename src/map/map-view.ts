@@ -110,6 +110,7 @@ export class MapView implements MapPort {
   private ready: Promise<void>;
   private labels: maplibregl.Marker[] = [];
   private shownSource: ImagerySource | null = null;
+  private sweepShown: SweepLayers | null = null;
 
   constructor(
     container: HTMLElement,
@@ -354,12 +355,14 @@ export class MapView implements MapPort {
     this.map.getSource<GeoJSONSource>(BOXES)?.setData({ type: "FeatureCollection", features });
   }
 
-  /** Draws a sweep's grid, classification grid and merged objects, replacing the earlier ones. */
+  /** Draws a sweep's grid, classification grid and merged objects; a layer given as before is not sent again. */
   async showSweep(layers: SweepLayers): Promise<void> {
     await this.ready;
-    this.map.getSource<GeoJSONSource>(SWEEP_GRID)?.setData(layers.grid);
-    this.map.getSource<GeoJSONSource>(SWEEP_CLASSES)?.setData(layers.classes);
-    this.map.getSource<GeoJSONSource>(SWEEP_MERGED)?.setData(layers.merged);
+    const shown = this.sweepShown;
+    this.sweepShown = layers;
+    if (layers.grid !== shown?.grid) this.map.getSource<GeoJSONSource>(SWEEP_GRID)?.setData(layers.grid);
+    if (layers.classes !== shown?.classes) this.map.getSource<GeoJSONSource>(SWEEP_CLASSES)?.setData(layers.classes);
+    if (layers.merged !== shown?.merged) this.map.getSource<GeoJSONSource>(SWEEP_MERGED)?.setData(layers.merged);
   }
 
   /** Pins text labels to the map (as text, never HTML), replacing earlier ones. */

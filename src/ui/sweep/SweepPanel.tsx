@@ -15,7 +15,9 @@ import { SweepResults } from "./SweepResults";
  * task and instruction.
  */
 export function SweepPanel() {
-  const { planning, active, error } = useSweepStore();
+  const planning = useSweepStore((s) => s.planning);
+  const active = useSweepStore((s) => s.active);
+  const error = useSweepStore((s) => s.error);
 
   return (
     <section className="panel" id="sweep-panel" aria-labelledby="sweep-heading">
