@@ -18,6 +18,8 @@ const port = Number(process.env.E2E_PORT ?? 4311);
 
 export default defineConfig({
   testDir: "e2e",
+  // e2e/support holds helpers and their unit tests (run by Vitest), no browser specs.
+  testIgnore: "support/**",
   outputDir: "test-results",
   timeout: 180_000,
   workers: 1,

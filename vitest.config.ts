@@ -6,7 +6,7 @@ export default defineConfig({
   plugins: [epsgPlugin()],
   define: testHookDefines(TEST_BUILD_MODE),
   test: {
-    include: ["src/**/*.test.ts", "tools/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "tools/**/*.test.ts", "e2e/support/**/*.test.ts"],
     environment: "node",
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -51,6 +51,13 @@ test("Stop ends the answer in the worker: the reasoning stays reasoning, and the
   await page.getByTestId("stop").click();
   await expect(page.getByTestId("run-stats")).toContainText("Stopped by you");
   await expect(page.getByTestId("run-stopped")).toBeVisible();
+  // "Stopped" is the worker's own answer: its generation ended early and said so (a worker that ignored the abort
+  // would answer after all 3000 tokens, or never be heard).
+  const result = await page.evaluate(
+    () => (window as unknown as ModelHooks).__geozero.modelStore.getState().run?.result,
+  );
+  expect(result?.stopped).toBe(true);
+  expect(result?.tokens).toBeLessThan(3000);
   // Stopped before any <answer> tag: what it wrote is reasoning, and no answer is made up from it.
   const reasoning = (await page.getByTestId("think-text").textContent()) ?? "";
   expect(reasoning.trim().length).toBeGreaterThan(0);

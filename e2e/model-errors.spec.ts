@@ -61,3 +61,27 @@ test("a model folder whose config is not Qwen3-VL is refused by name before any 
   await expect(page.getByTestId("load-error")).toHaveAttribute("data-kind", "not-qwen3-vl");
   expect(weights).toEqual([]);
 });
+
+type ErrorHooks = {
+  __geozero: { errorTypesAcrossModelWorker: () => Promise<Array<{ name: string; typed: boolean }>> };
+};
+
+test("every error type the model worker's bundle registers reaches the page as its class, through the real worker", async ({
+  page,
+}) => {
+  await page.goto("/");
+  await page.waitForFunction(() => (window as unknown as ErrorHooks).__geozero != null);
+  const types = await page.evaluate(() => (window as unknown as ErrorHooks).__geozero.errorTypesAcrossModelWorker());
+  expect(types.map((t) => t.name)).toEqual(
+    expect.arrayContaining([
+      "ModelFileError",
+      "UnsupportedModelError",
+      "GpuLimitError",
+      "DeviceLostError",
+      "OutOfMemoryError",
+      "CacheReorderMissingError",
+      "FetchSourceError",
+    ]),
+  );
+  expect(types.filter((t) => !t.typed)).toEqual([]);
+});

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import type { ModelEntry, ModelManifest } from "../src/model/manifest";
+import type { LoadProgress } from "../src/model/progress";
+import type { useModelStore } from "../src/state/model-store";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 
 const FOLDER = "**/model-cache/geozero-tiny";
@@ -123,4 +125,73 @@ test("load progress says it waits for a file's first bytes, and a WASM warm-up d
   const lines = await page.evaluate(() => (window as unknown as { __progressLines: string[] }).__progressLines);
   expect(lines.some((line) => line.includes("Warming up: one short run on the CPU"))).toBe(true);
   expect(lines.filter((line) => /shader|Verifying/i.test(line))).toEqual([]);
+});
+
+type LoadHooks = {
+  __geozero: {
+    modelStore: typeof useModelStore;
+    modelInWorker: () => Promise<{ device: string; dtype: string } | null>;
+  };
+};
+
+/** Clicks Load and cancels the load from the page as soon as the worker reports `phase`. */
+async function loadCancelledAt(page: Page, phase: LoadProgress["status"]): Promise<void> {
+  await page.evaluate((at) => {
+    const store = (window as unknown as LoadHooks).__geozero.modelStore;
+    const stop = store.subscribe(({ load }) => {
+      if (load.status !== "loading" || load.progress?.status !== at) return;
+      stop();
+      load.controller.abort();
+    });
+  }, phase);
+  await page.getByTestId("load-model").click();
+  await expect(page.getByTestId("load-progress")).toHaveCount(0, { timeout: 120_000 });
+}
+
+const inWorker = (page: Page) => page.evaluate(() => (window as unknown as LoadHooks).__geozero.modelInWorker());
+
+test("a load cancelled in each phase leaves the panel naming the model the worker holds, and nothing else loaded", async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(420_000);
+  await page.goto("/");
+  await cropExactly(page, 224, 224);
+  expect(await loadModel(page, "wasm")).toContain("ready on wasm (q4)");
+  const wasm = { device: "wasm", dtype: "q4" };
+  await page.getByTestId("device-select").selectOption("webgpu");
+
+  // While the folder is checked, and during the download: the WASM model was never unloaded and still answers.
+  await loadCancelledAt(page, "checking-folder");
+  await expect(page.getByTestId("model-ready")).toContainText("ready on wasm (q4)");
+  expect(await inWorker(page)).toMatchObject(wasm);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await context.route(`${FOLDER}/onnx/*`, async (route) => {
+    await held;
+    await route.continue().catch(() => {});
+  });
+  await loadCancelledAt(page, "request");
+  release();
+  await context.unroute(`${FOLDER}/onnx/*`);
+  await expect(page.getByTestId("model-ready")).toContainText("ready on wasm (q4)");
+  expect(await inWorker(page)).toMatchObject(wasm);
+
+  // While the WebGPU sessions are created, then while they warm up: the WASM model was unloaded to make room, the new
+  // one is dropped, and the panel names no model (it said "ready on wasm" while questions ran on WebGPU).
+  for (const phase of ["initialise", "warmup"] as const) {
+    await loadCancelledAt(page, phase);
+    expect(await inWorker(page), phase).toBeNull();
+    await expect(page.getByTestId("model-ready")).toHaveCount(0);
+    await expect(page.getByTestId("load-model")).toHaveText("Load model");
+    await expect(page.getByTestId("ask")).toBeDisabled();
+  }
+
+  // Nothing half-loaded is left behind: the next load works and answers.
+  expect(await loadModel(page, "wasm")).toContain("ready on wasm (q4)");
+  expect(await inWorker(page)).toMatchObject(wasm);
+  await askGreedy(page, "Is there a river?", 2);
+  await expect(page.getByTestId("run-stats")).toContainText("Done · 2 tokens");
 });

@@ -15,8 +15,9 @@ test("Reload model waits while an answer runs, and a load asked meanwhile runs a
   await expect(page.getByTestId("load-model")).toBeDisabled();
   await expect(page.getByTestId("load-waits")).toContainText("Stop or finish the answer");
 
-  // The same load the button starts, asked mid-answer: the worker queues it behind the answer, which ends whole.
+  // The same load the button starts, asked mid-answer: it waits for the answer, which ends whole.
   const reload = page.evaluate(() => (window as unknown as Hooks).__geozero.loadModel());
+  await expect(page.getByTestId("load-progress")).toContainText("Waits for the answer to end");
   await expect(page.getByTestId("run-stats")).toContainText("Done · 40 tokens", { timeout: 120_000 });
   await reload;
   await expect(page.getByTestId("model-ready")).toContainText("ready on wasm");

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import type { useAppStore } from "../src/state/store";
-import { cropExactly, loadModel, startAsking } from "./support/model";
+import { cropExactly, loadModel, selectExactly, startAsking } from "./support/model";
 
 type Hooks = { __geozero: { store: typeof useAppStore } };
 
@@ -58,4 +58,52 @@ test("leaving the page while an answer is being written asks first; once it has 
   await page.close({ runBeforeUnload: true });
   await expect.poll(() => page.isClosed()).toBe(true);
   expect(dialogs).toEqual(["beforeunload"]);
+});
+
+test("a new crop aborts the one still running, and the replaced preview's object URL is revoked", async ({
+  page,
+  context,
+}) => {
+  await page.goto("/");
+  await cropExactly(page, 224, 224);
+  const firstPreview = (await page.getByTestId("crop-preview-image").getAttribute("src")) ?? "";
+
+  // The archive's reads are held from now on: the next crop waits on its tiles.
+  const held: Array<() => void> = [];
+  let holding = true;
+  await context.route("**/sample/synthetic-sample.pmtiles", async (route) => {
+    if (holding) await new Promise<void>((resolve) => held.push(resolve));
+    await route.continue().catch(() => {});
+  });
+  await selectExactly(page, [10.01, 47.996], 256, 256);
+  await page.getByTestId("crop-button").click();
+  await expect(page.getByTestId("crop-progress")).toBeVisible();
+  await expect.poll(() => held.length).toBeGreaterThan(0);
+
+  // Another area, cropped while the first still waits: it replaces it.
+  holding = false;
+  await selectExactly(page, [9.993, 48.002], 320, 288);
+  await page.getByTestId("crop-button").click();
+  await expect(page.getByTestId("crop-preview-caption")).toContainText("320 × 288 px");
+  // The first crop's reads now come back: aborted, it changes nothing.
+  for (const release of held) release();
+  await page.waitForTimeout(2000);
+  expect((await currentCrop(page))?.width).toBe(320);
+  await expect(page.getByTestId("crop-progress")).toHaveCount(0);
+  await expect(page.getByTestId("crop-error")).toHaveCount(0);
+
+  // The first preview's URL no longer resolves: its PNG is no longer held for it.
+  const secondPreview = (await page.getByTestId("crop-preview-image").getAttribute("src")) ?? "";
+  expect(secondPreview).not.toBe(firstPreview);
+  const readable = (url: string) =>
+    page.evaluate(
+      (u) =>
+        fetch(u).then(
+          () => true,
+          () => false,
+        ),
+      url,
+    );
+  expect(await readable(firstPreview)).toBe(false);
+  expect(await readable(secondPreview)).toBe(true);
 });

@@ -76,11 +76,15 @@ test("Stop ends a sweep within one model step: another model is refused while it
   await planSweep(page, 3000, "sample");
   await page.getByTestId("sweep-run").click();
   await expect(page.getByTestId("sweep-progress")).toHaveAttribute("data-status", "running");
-  // Loading a model while the sweep runs is refused, naming the sweep; the loaded model stays.
+  // The sweep holds the model: Load is refused, naming the sweep; a load asked anyway waits, and the sweep goes on.
   await expect(page.getByTestId("load-model")).toBeDisabled();
-  await expect(page.getByTestId("load-waits-sweep")).toBeVisible();
-  await page.evaluate(() => (window as unknown as Hooks).__geozero.loadModel());
-  await expect(page.getByTestId("load-error")).toContainText("A sweep is running on geozero-tiny");
+  await expect(page.getByTestId("load-waits")).toContainText("Stop or finish the sweep to load a model.");
+  void page.evaluate(() => (window as unknown as Hooks).__geozero.loadModel());
+  await expect(page.getByTestId("load-progress")).toContainText("Waits for the sweep to end");
+  await expect(page.getByTestId("sweep-progress")).toHaveAttribute("data-status", "running");
+  // Cancelled, the waiting load leaves the loaded model as it was.
+  await page.getByTestId("cancel-load").click();
+  await expect(page.getByTestId("model-ready")).toContainText("ready on wasm");
   await expect(page.getByTestId("sweep-progress")).toHaveAttribute("data-status", "running");
 
   await page.getByTestId("sweep-stop").click();

@@ -1,19 +1,27 @@
 import { crsLabel } from "../geo/georef";
-import { cropInWorker } from "../imagery/crop";
+import { cropInWorker } from "../imagery/imagery-client";
 import { openRasterSource, releaseRasterSources } from "../imagery/raster/client";
 import { customXyzSource } from "../imagery/sources";
 import { TileHealth, type TileOutcome } from "../imagery/tile-health";
-import type { RasterLocation } from "../imagery/types";
-import { errorMessage } from "../io/error-data";
+import type { CroppedImage, RasterLocation } from "../imagery/types";
+import { errorMessage, isAbortError } from "../io/error-data";
 import { currentPlan, currentSource, selectionBBox, useAppStore } from "../state/store";
 
-/** Crops the selection from the current source; the last good crop stays while it runs or when it fails. */
+/**
+ * Crops the selection from the current source; the last good crop stays while it runs or when it fails. A crop still
+ * running is aborted: only the newest crop reaches the store.
+ */
 export async function runCrop(): Promise<void> {
   const state = useAppStore.getState();
   const bbox = selectionBBox(state.selection);
   const plan = currentPlan(state);
   if (!bbox || !plan?.result.valid) return;
+  if (state.crop.status === "running") state.crop.controller.abort();
   const controller = new AbortController();
+  const current = () => {
+    const { crop } = useAppStore.getState();
+    return crop.status === "running" && crop.controller === controller;
+  };
   const source = currentSource(state);
   state.setCrop({
     status: "running",
@@ -28,14 +36,23 @@ export async function runCrop(): Promise<void> {
       source,
       bbox,
       plan.zoom,
-      (progress) => useAppStore.getState().setCrop({ status: "running", progress, controller }),
+      (progress) => current() && useAppStore.getState().setCrop({ status: "running", progress, controller }),
       controller.signal,
     );
-    useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
+    if (current()) showCrop(image);
   } catch (error) {
-    const aborted = error instanceof Error && error.name === "AbortError";
-    useAppStore.getState().setCrop(aborted ? { status: "idle" } : { status: "failed", message: errorMessage(error) });
+    if (!current()) return;
+    useAppStore
+      .getState()
+      .setCrop(isAbortError(error) ? { status: "idle" } : { status: "failed", message: errorMessage(error) });
   }
+}
+
+/** Shows a crop as the last good one (a new crop, or one restored after a reload); the old preview's URL is revoked. */
+export function showCrop(image: CroppedImage): void {
+  const previous = useAppStore.getState().lastImage;
+  useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
+  if (previous) URL.revokeObjectURL(previous.previewUrl);
 }
 
 /**

@@ -1,20 +1,34 @@
-import { describe, expect, it } from "vitest";
-import type { ModelState } from "../state/model-store";
-import { leaveWarning } from "./leave-guard";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ModelState, useModelStore } from "../state/model-store";
+import { warnBeforeLeaving } from "./leave-guard";
 
-const idle: Pick<ModelState, "load" | "run"> = { load: { status: "idle" }, run: null };
+/** Whether leaving the page now makes the browser ask first: the beforeunload event is cancelled. */
+function asksBeforeLeaving(page: EventTarget): boolean {
+  const event = new Event("beforeunload", { cancelable: true });
+  page.dispatchEvent(event);
+  return event.defaultPrevented;
+}
 
-describe("leaveWarning", () => {
-  it("warns while the model downloads and while an answer runs, not otherwise", () => {
-    expect(leaveWarning(idle)).toBeNull();
-    const loading = {
-      ...idle,
-      load: { status: "loading", progress: null, controller: new AbortController(), kept: null },
-    } as const;
-    expect(leaveWarning(loading)).toMatch(/downloading/);
-    const run = (status: "running" | "done" | "stopped") => ({ ...idle, run: { status } as ModelState["run"] });
-    expect(leaveWarning(run("running"))).toMatch(/answer/);
-    expect(leaveWarning(run("done"))).toBeNull();
-    expect(leaveWarning(run("stopped"))).toBeNull();
+const set = (state: Partial<Pick<ModelState, "load" | "run">>) => useModelStore.setState(state);
+const run = (status: "running" | "done" | "stopped" | "failed") => ({ status }) as ModelState["run"];
+
+describe("warnBeforeLeaving", () => {
+  afterEach(() => set({ load: { status: "idle" }, run: null }));
+
+  it("makes the browser ask while the model downloads or an answer runs, and not once they have ended", () => {
+    const page = new EventTarget();
+    const stop = warnBeforeLeaving(page as unknown as Window);
+    expect(asksBeforeLeaving(page)).toBe(false);
+    set({ load: { status: "loading", progress: null, controller: new AbortController(), kept: null } });
+    expect(asksBeforeLeaving(page)).toBe(true);
+    set({ load: { status: "idle" }, run: run("running") });
+    expect(asksBeforeLeaving(page)).toBe(true);
+    for (const ended of ["done", "stopped", "failed"] as const) {
+      set({ run: run(ended) });
+      expect(asksBeforeLeaving(page), ended).toBe(false);
+    }
+    set({ run: run("running") });
+    stop();
+    expect(asksBeforeLeaving(page)).toBe(false);
   });
 });

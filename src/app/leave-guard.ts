@@ -1,24 +1,25 @@
+import { useBuildStore } from "../state/build-store";
 import type { ModelState } from "../state/model-store";
 import { useModelStore } from "../state/model-store";
 
-/** What would be lost by leaving the page now, or null when nothing runs. */
-export function leaveWarning(model: Pick<ModelState, "load" | "run">): string | null {
-  if (model.load.status === "loading") return "The model is still downloading; leaving the page stops the download.";
-  if (model.run?.status === "running") return "An answer is still being written; leaving the page loses it.";
-  return null;
+/** Whether leaving the page now would lose work: a model download, or an answer being written. */
+function workWouldBeLost(model: Pick<ModelState, "load" | "run">): boolean {
+  return model.load.status === "loading" || model.run?.status === "running";
 }
 
 /**
- * Asks the browser to confirm leaving (reload, close, another address) while a model downloads or an answer is being
- * written. Returns the function that stops asking.
+ * Asks the browser to confirm leaving (reload, close, another address) while a model downloads, an answer is being
+ * written or a model is being built (a build resumes, but what is in flight is lost). Returns the function that stops
+ * asking.
  */
 export function warnBeforeLeaving(
   target: Pick<Window, "addEventListener" | "removeEventListener"> = window,
 ): () => void {
   const onBeforeUnload = (event: BeforeUnloadEvent) => {
-    if (!leaveWarning(useModelStore.getState())) return;
+    const building = useBuildStore.getState().run?.status === "building";
+    if (!workWouldBeLost(useModelStore.getState()) && !building) return;
     event.preventDefault();
-    // Browsers before Chrome 119 ask only when returnValue is set; the text itself is no longer shown.
+    // Browsers before Chrome 119 ask only when returnValue is set; browsers show their own text, never the page's.
     event.returnValue = true;
   };
   target.addEventListener("beforeunload", onBeforeUnload);

@@ -4,12 +4,14 @@
  * through the worker's one queue (src/model/worker.ts), so a question, a load and a stop happen in the order asked.
  */
 
-import { errorMessage } from "../io/error-data";
+import { errorMessage, isAbortError } from "../io/error-data";
+import { BUILT_MODEL_ROOT, listBuiltModels } from "../model/built-models";
 import { askForPersistentStorage, listModels, MODEL_ROOT, modelWorker, restartModelWorker } from "../model/client";
 import { chooseBackend, DeviceChoiceError, type ModelNeeds, withDtype } from "../model/device";
 import { describeModelFailure, type ModelFailure, type RecoveryAction } from "../model/errors";
 import { downloadBytes, entryDtypes, type ModelEntry } from "../model/manifest";
-import type { GenerateEvent } from "../model/messages";
+import type { GenerateEvent, GenerateResult, LoadedModel } from "../model/messages";
+import type { WorkerRestartReason } from "../model/model-errors";
 import { describeFolder, parseModelSource } from "../model/sources";
 import { useHistoryStore } from "../state/history-store";
 import { loadedModelOf, type ReadyModel, type Run, useModelStore } from "../state/model-store";
@@ -24,7 +26,7 @@ import { thumbnailOf } from "../ui/thumbnail";
 const model = () => useModelStore.getState();
 
 /** The model the README names as the default: the demo model every test and a fresh checkout use. */
-export const DEFAULT_MODEL_ID = "geozero-tiny";
+const DEFAULT_MODEL_ID = "geozero-tiny";
 
 /** The model picked at start: the user's earlier pick, else the README's default, else the first listed. */
 export function defaultModelId(models: ModelEntry[], picked: string | null): string | null {
@@ -32,17 +34,20 @@ export function defaultModelId(models: ModelEntry[], picked: string | null): str
   return (models.find((m) => m.id === DEFAULT_MODEL_ID) ?? models[0])?.id ?? null;
 }
 
-/** Lists the models in model-cache/ and probes the device once. */
+/** Lists the models in model-cache/ and those built in this browser, and probes the device once. */
 export async function initialiseModels(): Promise<void> {
   try {
-    const models = await listModels();
+    const served = await listModels().catch(() => []);
+    const models = [...served, ...(await listBuiltModels())];
     const device = await modelWorker().call("probe", null);
     const modelId = defaultModelId(models, model().modelId);
     model().set({
       models,
       modelId,
       device,
-      modelsError: models.length ? null : "model-cache/ holds no converted model; run npm run convert.",
+      modelsError: models.length
+        ? null
+        : "No model yet: build GeoZero from Hugging Face below (or serve a converted folder in model-cache/).",
     });
     updateChoice();
   } catch (error) {
@@ -78,51 +83,47 @@ export function updateChoice(): void {
 
 let lastRoot: string | null = null;
 
-/** Why loading a model must wait, or null: a sweep in progress records the loaded model in every chip. */
-let loadHold: () => string | null = () => null;
-
-/** Refuses loads while `reason` gives one (records of one sweep never mix models). */
-export function holdModelLoads(reason: () => string | null): void {
-  loadHold = reason;
-}
-
 /**
  * Loads the chosen model with progress; cancellable. A load that fails leaves the model that was working loaded (the
  * worker checks the new folder before unloading it), and the panel says both.
  */
-export async function loadModel(): Promise<void> {
+export async function loadModel(options: { restart?: WorkerRestartReason } = {}): Promise<void> {
   const { modelId, choice, models } = model();
   const entry = models.find((m) => m.id === modelId);
   if (!modelId || !choice || !entry) return;
-  const before = loadedModelOf(model().load);
-  const held = loadHold();
-  if (held) {
-    model().set({ load: { status: "failed", message: held, kept: before } });
-    return;
-  }
+  const previous = model().load;
+  const before = loadedModelOf(previous);
   const controller = new AbortController();
   model().set({ load: { status: "loading", progress: null, controller, kept: before } });
+  if (!(await untilNoRunHoldsTheModel(controller.signal))) {
+    model().set({ load: previous });
+    return;
+  }
   const where = entry.remote
     ? { modelId: entry.remote.folder, modelRoot: entry.remote.root }
-    : { modelId, modelRoot: MODEL_ROOT };
+    : entry.built
+      ? { modelId, modelRoot: BUILT_MODEL_ROOT, store: "built" as const }
+      : { modelId, modelRoot: MODEL_ROOT };
   // transformers.js memoises configs by folder name, and Hugging Face folders are all named by revision ("main"):
   // a model from another root gets a fresh worker.
-  if (lastRoot !== null && lastRoot !== where.modelRoot) restartModelWorker();
+  const restart = options.restart ?? (lastRoot !== null && lastRoot !== where.modelRoot ? "other-root" : null);
+  if (restart) restartModelWorker(restart);
   lastRoot = where.modelRoot;
   void askForPersistentStorage();
+  const held: LoadedModel = { ...where, device: choice.device, dtype: choice.dtype };
   try {
     const result = await modelWorker().call(
       "load",
-      { ...where, device: choice.device, dtype: choice.dtype, sessions: choice.sessions },
+      { ...held, sessions: choice.sessions },
       {
         signal: controller.signal,
         onEvent: (progress) => model().set({ load: { status: "loading", progress, controller, kept: before } }),
       },
     );
-    model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, ...result } });
+    model().set({ load: { status: "ready", modelId, device: choice.device, dtype: choice.dtype, held, ...result } });
   } catch (error) {
     const kept = await stillLoaded(before);
-    if (error instanceof Error && error.name === "AbortError") {
+    if (isAbortError(error)) {
       model().set({ load: kept ?? { status: "idle" } });
       return;
     }
@@ -131,14 +132,22 @@ export async function loadModel(): Promise<void> {
   }
 }
 
-/** The model loaded before a load that failed or was cancelled, if the worker still holds it. */
+/**
+ * The model loaded before a load that failed or was cancelled, if the worker still holds that very model. A load
+ * cancelled after its download has unloaded it already (and disposed its own sessions); one whose cancel crossed its
+ * end left the new model loaded, which is unloaded here, so the panel and the worker agree on what answers.
+ */
 async function stillLoaded(before: ReadyModel | null): Promise<ReadyModel | null> {
-  if (!before) return null;
-  // The worker replaces its model only when a load succeeds: whatever it holds after a failure is the earlier one.
-  const held = await modelWorker()
-    .call("loaded", null)
-    .catch(() => null);
-  return held ? before : null;
+  const worker = modelWorker();
+  const held = await worker.call("loaded", null).catch(() => null);
+  if (!held) return null;
+  if (before && sameModel(held, before.held)) return before;
+  await worker.call("unload", null).catch(() => null);
+  return null;
+}
+
+function sameModel(a: LoadedModel, b: LoadedModel): boolean {
+  return a.modelId === b.modelId && a.modelRoot === b.modelRoot && a.device === b.device && a.dtype === b.dtype;
 }
 
 /** Describes a worker error, by its type and fields, with where the model ran. */
@@ -153,6 +162,38 @@ function describeFailure(error: unknown): ModelFailure {
   });
 }
 
+/**
+ * Holds the loaded model for a run that records its name (an answer, an Inspect run): a load asked meanwhile waits
+ * until every run holding the model has let it go, so no run's records mix models. `holder` names the run for the
+ * Model panel ("Stop or finish the answer"). Returns the release, which may be called more than once.
+ */
+export function holdModel(holder: string): () => void {
+  model().set({ modelHolders: [...model().modelHolders, holder] });
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    const holders = [...model().modelHolders];
+    holders.splice(holders.indexOf(holder), 1);
+    model().set({ modelHolders: holders });
+  };
+}
+
+/** Resolves true once no run holds the model, or false if the signal aborts first. */
+function untilNoRunHoldsTheModel(signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!signal.aborted && model().modelHolders.length > 0) return;
+      unsubscribe();
+      signal.removeEventListener("abort", check);
+      resolve(!signal.aborted);
+    };
+    const unsubscribe = useModelStore.subscribe(check);
+    signal.addEventListener("abort", check);
+    check();
+  });
+}
+
 /** Cancels the load in progress: the worker drops it (waiting or running); a model loaded before stays. */
 export function cancelLoad(): void {
   const { load } = model();
@@ -160,21 +201,22 @@ export function cancelLoad(): void {
 }
 
 /**
- * Stops the running answer: the worker ends the generation before its next model run (image encoding, prompt or
- * decoding step), and the next question starts as soon as it has.
+ * Stops the running answer: the worker ends the generation before its next model run (image encoding, prompt chunk
+ * or decoding step) and answers with what it generated; the run says "Stopped" then, and the next question starts.
  */
 export function stopAnswer(): void {
   const { run } = model();
-  if (run?.status === "running") run.controller.abort();
+  if (run?.status !== "running") return;
+  model().updateRun((running) => ({ ...running, stopping: true }));
+  run.controller.abort();
 }
 
 /** Runs a recovery the failure offered: reload on WASM or at a smaller dtype. Crop, question and answers stay. */
 export async function recover(action: RecoveryAction): Promise<void> {
-  restartModelWorker();
   if (action.kind === "reload-wasm") model().set({ forcedDevice: "wasm", forcedDtype: null });
   else model().set({ forcedDtype: action.dtype });
   updateChoice();
-  await loadModel();
+  await loadModel({ restart: "recovery" });
 }
 
 /** Looks up a model folder by Hugging Face id or URL (only when the user asks) and adds it to the picker. */
@@ -207,7 +249,7 @@ let runCount = 0;
 function startRun(
   task: TaskId,
   question: string,
-  crop: NonNullable<Run["crop"]>,
+  crop: Run["crop"],
 ): { stream: AnswerStream; controller: AbortController } {
   const controller = new AbortController();
   const stream = new AnswerStream();
@@ -313,22 +355,47 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
   const crop = useAppStore.getState().lastImage;
   const { useSystemPrompt, decoding, budget } = model();
   if (!crop || !loadedModelOf(model().load)) return;
-  const { stream, controller } = startRun(task, instruction, crop);
-  try {
-    const result = await modelWorker().call(
+  await runQuestion(task, instruction, crop, (onEvent, signal) =>
+    modelWorker().call(
       "generate",
       { image: crop.image.png, instruction, useSystemPrompt, decoding, budget },
-      { signal: controller.signal, onEvent: (event) => applyEvent(stream, event) },
-    );
+      // Stopped: the worker's own result (what it generated, `stopped`) ends the run, once the worker has stopped.
+      { signal, onEvent, settleByWorker: true },
+    ),
+  );
+}
+
+/** Where a run's events and result come from: the model worker, or (in the browser tests) a recorded answer. */
+export type AnswerSource = (
+  onEvent: (event: GenerateEvent) => void,
+  signal: AbortSignal,
+) => Promise<GenerateResult | null>;
+
+/**
+ * Runs one question on a crop: the run in the store, its events streamed into the panels and the map, the end kept in
+ * the history. The one path every answer takes, live or replayed; resolves once the result is kept.
+ */
+export async function runQuestion(
+  task: TaskId,
+  question: string,
+  crop: Run["crop"],
+  source: AnswerSource,
+): Promise<void> {
+  const { stream, controller } = startRun(task, question, crop);
+  const release = holdModel("the answer");
+  try {
+    const result = await source((event) => applyEvent(stream, event), controller.signal);
     await finishRun((run) => ({
       ...run,
-      answer: stream.end(false),
-      status: "done",
+      answer: stream.end(result?.stopped ?? false),
+      status: result?.stopped ? "stopped" : "done",
       result,
-      stats: { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens },
+      stats: result
+        ? { ...run.stats, ttftMs: result.ttftMs, tokensPerSecond: result.tokensPerSecond, tokens: result.tokens }
+        : run.stats,
     }));
   } catch (error) {
-    const stopped = error instanceof Error && error.name === "AbortError";
+    const stopped = isAbortError(error);
     const failure = stopped ? undefined : describeFailure(error);
     // A lost device takes the loaded model with it: the Model panel says so and offers the reloads too.
     if (failure?.kind === "device-lost")
@@ -340,20 +407,7 @@ export async function ask(task: TaskId, instruction: string): Promise<void> {
       error: failure ? failure.summary : null,
       failure,
     }));
+  } finally {
+    release();
   }
-}
-
-/**
- * Feeds recorded model text through the same path as a live generation, piece by piece: random-weight demo models
- * never write boxes, so the tests replay a recorded grounding answer to check the panels, the map, the export and
- * the history. Resolves once the result is kept.
- */
-export async function replayAnswer(question: string, pieces: string[], task: TaskId = "grounding"): Promise<void> {
-  const crop = useAppStore.getState().lastImage;
-  if (!crop) throw new Error("replayAnswer needs a crop: crop a selection first.");
-  const { stream } = startRun(task, question, crop);
-  pieces.forEach((piece, i) => {
-    applyEvent(stream, { status: "token", piece, tokens: i + 1, ttftMs: 0, tokensPerSecond: 0 });
-  });
-  await finishRun((run) => ({ ...run, answer: stream.end(false), status: "done" }));
 }

@@ -1,6 +1,7 @@
 import type { CroppedImage } from "../imagery/types";
 import { finished, openDatabase, promised } from "../state/idb";
 import { useAppStore } from "../state/store";
+import { showCrop } from "./imagery";
 
 const DB_NAME = "geozero-session";
 const STORE = "crops";
@@ -50,14 +51,15 @@ async function load(): Promise<CroppedImage | null> {
 }
 
 /**
- * Keeps this tab's last crop in IndexedDB and brings it back after a reload, unless a new crop was made first. A
- * browser that cannot store it keeps working without: the crop is then lost on reload, as before.
+ * Keeps this tab's last crop in IndexedDB and brings it back after a reload, unless a new crop was made or started
+ * first. A browser that cannot store it keeps working without: the crop is then lost on reload, as before.
  */
 export async function keepSessionCrop(): Promise<void> {
   useAppStore.subscribe((state, previous) => {
     if (state.lastImage && state.lastImage !== previous.lastImage) void save(state.lastImage.image).catch(() => {});
   });
   const image = await load().catch(() => null);
-  if (!image || useAppStore.getState().lastImage) return;
-  useAppStore.getState().setCrop({ status: "done", image, previewUrl: URL.createObjectURL(image.png) });
+  const { lastImage, crop } = useAppStore.getState();
+  if (!image || lastImage || crop.status === "running") return;
+  showCrop(image);
 }

@@ -5,7 +5,7 @@
  * loading another model is refused, and a sweep finding another model loaded pauses: records never mix models.
  */
 import type { GeoReference } from "../geo/georef";
-import { cropWindowInWorker } from "../imagery/crop";
+import { cropWindowInWorker } from "../imagery/imagery-client";
 import type { ImagerySource } from "../imagery/sources";
 import { errorMessage } from "../io/error-data";
 import { modelWorker } from "../model/client";
@@ -19,7 +19,7 @@ import { type ChipRecord, type SweepHeader, type SweepRequest, sweepChipsOf, swe
 import { type ChipAnswer, type SweepEnd, sweepChips } from "../sweep/run";
 import { classesFor } from "../tasks/class-lists";
 import type { TaskId } from "../tasks/prompts";
-import { holdModelLoads, modelName } from "./model";
+import { holdModel, modelName } from "./model";
 import { drawSweepLayers, earlierChipTimes, keepChipTimes, refreshSweepResults, sweepSourceOf } from "./sweep-view";
 
 const sweeps = () => useSweepStore.getState();
@@ -94,12 +94,6 @@ function database(): Promise<SweepDb> {
 
 /** The sweep running now: its controllers (Stop aborts the chip in hand, Pause lets it finish). */
 let running: { id: string; stop: AbortController; pause: AbortController } | null = null;
-
-holdModelLoads(() =>
-  running
-    ? `A sweep is running on ${sweeps().active?.header.model ?? "the loaded model"}; pause or stop it before loading another model (a sweep's records never mix models).`
-    : null,
-);
 
 function storedOf(active: ActiveSweep, status: SweepStatus, reason: string | null): StoredSweep {
   return { id: active.header.id, header: active.header, createdAt: active.createdAt, status, reason };
@@ -217,18 +211,20 @@ async function runSweep(retryFailed: boolean): Promise<void> {
   const chosen = answerer() as ChipAnswerer;
   const control = { id: header.id, stop: new AbortController(), pause: new AbortController() };
   running = control;
-  const timer = new ChipTimer(earlierChipTimes(header.model, header.plan.settings.chipSize, header.request.task));
-  sweeps().updateActive((a) => ({
-    ...a,
-    doneThisRun: 0,
-    runStartedAt: performance.now(),
-    secondsPerChip: timer.secondsPerChip(),
-  }));
-  await keepStatus("running", null);
-  const zoom = header.plan.grid.kind === "raster" ? header.plan.grid.level : header.plan.grid.zoom;
-  const db = await database().catch(() => null);
+  // A load asked meanwhile waits until the sweep pauses, stops, finishes or fails: its records never mix models.
+  const release = holdModel("the sweep");
   let end: SweepEnd;
+  const timer = new ChipTimer(earlierChipTimes(header.model, header.plan.settings.chipSize, header.request.task));
   try {
+    sweeps().updateActive((a) => ({
+      ...a,
+      doneThisRun: 0,
+      runStartedAt: performance.now(),
+      secondsPerChip: timer.secondsPerChip(),
+    }));
+    await keepStatus("running", null);
+    const zoom = header.plan.grid.kind === "raster" ? header.plan.grid.level : header.plan.grid.zoom;
+    const db = await database().catch(() => null);
     end = await sweepChips(
       header,
       chipsToDo(active, retryFailed),
@@ -260,6 +256,7 @@ async function runSweep(retryFailed: boolean): Promise<void> {
     );
   } finally {
     running = null;
+    release();
     keepChipTimes(header.model, header.plan.settings.chipSize, header.request.task, timer.recent());
   }
   await ended(end, control);

@@ -24,9 +24,19 @@ export function registerErrorType(name: string, errorClass: ErrorClass): void {
   registry.set(name, errorClass);
 }
 
+/** The error classes this realm (page or worker bundle) re-creates, by name. */
+export function registeredErrorTypes(): ReadonlyMap<string, ErrorClass> {
+  return registry;
+}
+
 /** The message of any thrown value. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Whether a thrown value is an abort (a signal's reason, or a worker call's abort re-created on this side). */
+export function isAbortError(error: unknown): boolean {
+  return (error instanceof Error || error instanceof DOMException) && error.name === "AbortError";
 }
 
 /** The data of any thrown value. */

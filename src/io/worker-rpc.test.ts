@@ -8,6 +8,8 @@ type TestMessages = {
   wait: MessageSpec<{ ms: number; name: string }, string>;
   fail: MessageSpec<null, never>;
   failTyped: MessageSpec<null, never>;
+  failUncloneable: MessageSpec<null, never>;
+  countUntilStopped: MessageSpec<null, { counted: number; stopped: boolean }>;
 };
 
 class LimitError extends Error {
@@ -62,6 +64,17 @@ function serveTestWorker(queue?: CallQueue) {
       failTyped: async () => {
         throw new LimitError("maxBufferSize", 268_435_456, { file: "onnx/a.onnx_data", sizes: [1, 2] });
       },
+      countUntilStopped: async (_, { signal }) => {
+        let counted = 0;
+        while (!signal.aborted && counted < 1000) {
+          counted++;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return { counted, stopped: signal.aborted };
+      },
+      failUncloneable: async () => {
+        throw Object.assign(new RangeError("the buffer is too large"), { retry: () => {} });
+      },
     },
     { queue },
   );
@@ -97,6 +110,12 @@ describe("worker RPC", () => {
     });
   });
 
+  it("settles the caller's promise with the error's name and message when one of its fields cannot be cloned", async () => {
+    const hung = new Promise((resolve) => setTimeout(() => resolve("still pending after 2 s"), 2000));
+    const outcome = await Promise.race([client.call("failUncloneable", null).catch((e: unknown) => e), hung]);
+    expect(outcome).toMatchObject({ name: "RangeError", message: "the buffer is too large" });
+  });
+
   it("aborts the call on both sides: the caller's promise rejects and the worker's handler sees its signal abort", async () => {
     const controller = new AbortController();
     const pending = client.call("wait", { ms: 10_000, name: "long" }, { signal: controller.signal });
@@ -108,10 +127,21 @@ describe("worker RPC", () => {
     expect(log).toEqual(["start long", "aborted long"]);
   });
 
+  it("with settleByWorker, an abort reaches the worker and the call settles with the worker's own answer", async () => {
+    const controller = new AbortController();
+    const pending = client.call("countUntilStopped", null, { signal: controller.signal, settleByWorker: true });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    controller.abort();
+    const answer = await pending;
+    expect(answer.stopped).toBe(true);
+    expect(answer.counted).toBeGreaterThan(0);
+    expect(answer.counted).toBeLessThan(1000);
+  });
+
   it("answers an unknown message with the known ones", async () => {
     const untyped = client as unknown as WorkerClient<{ nope: MessageSpec<null, null> }>;
     await expect(untyped.call("nope", null)).rejects.toThrow(
-      /Unknown worker message "nope". Known: add, wait, fail, failTyped/,
+      /Unknown worker message "nope". Known: add, wait, fail, failTyped, countUntilStopped, failUncloneable/,
     );
     close();
   });

@@ -34,6 +34,11 @@ export interface CallOptions<E> {
   onEvent?: (event: E) => void;
   transfer?: Transferable[];
   signal?: AbortSignal;
+  /**
+   * On abort, wait for the worker's own answer (the partial result of a handler that ends with a result when stopped,
+   * or its abort error) instead of rejecting at once: the caller learns when the worker has really stopped.
+   */
+  settleByWorker?: boolean;
 }
 
 /** The page's side: calls handlers in the worker. */
@@ -50,7 +55,7 @@ export class WorkerClient<M extends MessageMap> {
 
   /** Sends one request; the signal aborts it in the worker too. */
   call<K extends keyof M & string>(type: K, request: M[K]["request"], options: CallOptions<M[K]["event"]> = {}) {
-    const { signal, onEvent, transfer } = options;
+    const { signal, onEvent, transfer, settleByWorker } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.nextId++;
     return new Promise<M[K]["response"]>((resolve, reject) => {
@@ -59,6 +64,7 @@ export class WorkerClient<M extends MessageMap> {
         "abort",
         () => {
           this.endpoint.postMessage({ kind: "abort", id } satisfies Envelope);
+          if (settleByWorker) return;
           this.pending.delete(id);
           reject(signal.reason instanceof Error ? signal.reason : new DOMException("Aborted", "AbortError"));
         },
@@ -66,6 +72,16 @@ export class WorkerClient<M extends MessageMap> {
       );
       this.endpoint.postMessage({ kind: "call", id, type, request } satisfies Envelope, transfer ?? []);
     });
+  }
+
+  /**
+   * Rejects every call still waiting for its answer with `error`: the worker behind this client is going away (its
+   * answers would never come). Their workers' handlers are not told; the worker is expected to end.
+   */
+  rejectPending(error: Error): void {
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const call of calls) call.reject(error);
   }
 
   private receive(message: Envelope): void {
@@ -121,8 +137,15 @@ export function serveWorker<M extends MessageMap>(
   options: ServeOptions = {},
 ): void {
   const controllers = new Map<number, AbortController>();
-  const fail = (id: number, error: unknown) =>
-    endpoint.postMessage({ kind: "error", id, error: errorToData(error) } satisfies Envelope);
+  const fail = (id: number, error: unknown) => {
+    const data = errorToData(error);
+    try {
+      endpoint.postMessage({ kind: "error", id, error: data } satisfies Envelope);
+    } catch {
+      // A field that cannot be cloned (a function, a GPU object): the caller still gets the error's name and message.
+      endpoint.postMessage({ kind: "error", id, error: { ...data, fields: {} } } satisfies Envelope);
+    }
+  };
   endpoint.addEventListener("message", async (event) => {
     const message = event.data as Envelope;
     if (message.kind === "abort") {

@@ -1,6 +1,7 @@
 import { WorkerClient } from "../io/worker-rpc";
 import type { ModelEntry } from "./manifest";
 import type { ModelMessages } from "./messages";
+import { ModelWorkerRestartedError, type WorkerRestartReason } from "./model-errors";
 
 let client: WorkerClient<ModelMessages> | null = null;
 let worker: Worker | null = null;
@@ -16,9 +17,11 @@ export function modelWorker(): WorkerClient<ModelMessages> {
 
 /**
  * Ends the model worker; the next call starts a fresh one. After a lost WebGPU device this is the only way to get a
- * new device: ONNX Runtime keeps the lost one for the life of the worker.
+ * new device: ONNX Runtime keeps the lost one for the life of the worker. Calls still waiting for an answer are
+ * rejected with a {@link ModelWorkerRestartedError}.
  */
-export function restartModelWorker(): void {
+export function restartModelWorker(reason: WorkerRestartReason): void {
+  client?.rejectPending(new ModelWorkerRestartedError(reason));
   worker?.terminate();
   worker = null;
   client = null;

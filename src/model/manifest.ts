@@ -22,12 +22,29 @@ export interface ModelManifest {
   [key: string]: unknown;
 }
 
+/** A file a load needs; size and hash are unknown for folders without a manifest. */
+export interface WantedFile {
+  path: string;
+  bytes?: number;
+  sha256?: string;
+  /** A 404 is no error (transformers.js treats the file as optional). */
+  optional?: boolean;
+  /**
+   * For a folder without a manifest (nothing to hash against): the folder's version when it was read, its hub commit
+   * or its config's ETag. A cached copy counts only for the same version; null: the server names none, so the file is
+   * fetched again each load.
+   */
+  version?: string | null;
+}
+
 /** A model the app can load: its folder id and manifest (null for a remote folder without one). */
 export interface ModelEntry {
   id: string;
   manifest: ModelManifest | null;
   /** For a model outside model-cache/ (a Hugging Face id or URL): where it is and the dtypes its config names. */
   remote?: { root: string; folder: string; dtypes: string[] };
+  /** For a model built in this browser (the Model panel's Build): the bytes it keeps in the browser's storage. */
+  built?: { bytes: number };
 }
 
 /** The dtypes a model entry offers. */

@@ -3,8 +3,7 @@ import type { PixelBudget } from "../tasks/model-input-size";
 import type { Decoding } from "../tasks/prompts";
 import type { DeviceReport } from "./device";
 import type { SessionDtypes } from "./manifest";
-import type { StorageRefusal } from "./model-files";
-import type { LoadProgress } from "./progress";
+import type { LoadProgress, StorageRefusal } from "./progress";
 
 /** One question about one image. */
 export interface GenerateRequest {
@@ -66,7 +65,15 @@ export interface LoadedModel {
 export type ModelMessages = {
   probe: MessageSpec<null, DeviceReport>;
   load: MessageSpec<
-    { modelId: string; modelRoot: string; device: "webgpu" | "wasm"; dtype: string; sessions: SessionDtypes },
+    {
+      modelId: string;
+      modelRoot: string;
+      device: "webgpu" | "wasm";
+      dtype: string;
+      sessions: SessionDtypes;
+      /** "built": a model built in this browser, read from its storage rather than fetched from `modelRoot` */
+      store?: "built";
+    },
     {
       seconds: number;
       fromCache: boolean;
@@ -80,4 +87,8 @@ export type ModelMessages = {
   /** the model loaded now, if any: after a failed load, whether the earlier one is still there */
   loaded: MessageSpec<null, LoadedModel | null>;
   unload: MessageSpec<null, null>;
+  /** test builds only: the error types the worker's bundle registers, by name */
+  registeredErrors: MessageSpec<null, string[]>;
+  /** test builds only: throws an instance of the worker's registered error type `name` */
+  raise: MessageSpec<{ name: string }, never>;
 };

@@ -9,6 +9,7 @@ import {
   DeviceLostError,
   GpuLimitError,
   ModelFileError,
+  ModelWorkerRestartedError,
   OutOfMemoryError,
   typedRuntimeError,
   UnsupportedModelError,
@@ -47,6 +48,7 @@ const CASES: Array<[string, () => Error]> = [
   ["DeviceLostError", () => new DeviceLostError("destroyed", "device.destroy() called", "reload the model")],
   ["OutOfMemoryError", () => new OutOfMemoryError("wasm", "std::bad_alloc")],
   ["CacheReorderMissingError", () => new CacheReorderMissingError()],
+  ["ModelWorkerRestartedError", () => new ModelWorkerRestartedError("recovery")],
   ["CropError", () => new CropError("Esri", { z: 17, x: 1, y: 2 }, "HTTP 500 for http://t/17/1/2")],
   [
     "RasterReadError",
@@ -62,7 +64,9 @@ const CASES: Array<[string, () => Error]> = [
 
 type Messages = { fail: MessageSpec<{ index: number }, never> };
 
-describe("model errors across the worker RPC", () => {
+// One realm: both ends know every class, so this checks the fields' round trip; e2e/model-errors.spec.ts raises
+// each type the real worker bundle registers and checks that the page re-creates it.
+describe("model errors through the worker RPC's error data", () => {
   const channel = new MessageChannel();
   channel.port1.start();
   channel.port2.start();

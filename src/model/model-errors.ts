@@ -3,7 +3,7 @@
  * model worker's boundary as data (src/io/error-data.ts) and are re-created as these classes on the page, where
  * errors.ts turns them into what the user sees by type and fields.
  */
-import { registerErrorType } from "../io/error-data";
+import { isAbortError, registerErrorType } from "../io/error-data";
 import { formatBytes } from "./manifest";
 
 /** What is wrong with one file of a model folder. */
@@ -153,6 +153,25 @@ export class CacheReorderMissingError extends Error {
   }
 }
 
+/** Why the page ended the model worker. */
+export type WorkerRestartReason =
+  /** a model from another root (transformers.js memoises configs by folder name) */
+  | "other-root"
+  /** a recovery after a failure (a lost WebGPU device stays lost for the worker's life) */
+  | "recovery";
+
+/** A call to the model worker that was waiting or running when the page ended the worker: it has no answer. */
+export class ModelWorkerRestartedError extends Error {
+  override readonly name = "ModelWorkerRestartedError";
+  constructor(readonly reason: WorkerRestartReason) {
+    const why =
+      reason === "other-root" ? "to load a model from another location" : "to reload the model after a failure";
+    super(
+      `The model worker was restarted ${why}, so the call in flight ended without an answer; ask again once the model is loaded.`,
+    );
+  }
+}
+
 // ONNX Runtime and the browsers report these only in words: read once, where they are caught in the worker.
 const DEVICE_LOST_TEXT =
   /device (?:was |is |has been )?lost|lost the (?:gpu )?device|GPUDeviceLost|DEVICE_REMOVED|DEVICE_HUNG/i;
@@ -165,7 +184,7 @@ const OUT_OF_MEMORY_TEXT =
  */
 export function typedRuntimeError(error: unknown, device: "webgpu" | "wasm"): unknown {
   if (!(error instanceof Error) || MODEL_ERROR_TYPES.some(([, type]) => error instanceof type)) return error;
-  if (error.name === "AbortError") return error;
+  if (isAbortError(error)) return error;
   if (DEVICE_LOST_TEXT.test(error.message)) return new DeviceLostError("unknown", error.message, "the run was cut off");
   if (OUT_OF_MEMORY_TEXT.test(error.message)) return new OutOfMemoryError(device, error.message);
   return error;
@@ -179,6 +198,7 @@ const MODEL_ERROR_TYPES = [
   ["DeviceLostError", DeviceLostError],
   ["OutOfMemoryError", OutOfMemoryError],
   ["CacheReorderMissingError", CacheReorderMissingError],
+  ["ModelWorkerRestartedError", ModelWorkerRestartedError],
 ] as const;
 
 for (const [name, type] of MODEL_ERROR_TYPES) registerErrorType(name, type);

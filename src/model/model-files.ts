@@ -1,22 +1,23 @@
 import { createSHA256, type IHasher } from "hash-wasm";
 import { FetchSourceError, fetchOrProblem } from "../io/source";
-import type { ModelManifest } from "./manifest";
+import type { ModelManifest, WantedFile } from "./manifest";
 import { ModelFileError } from "./model-errors";
-import { type LoadProgress, TransferMeter } from "./progress";
-import type { WantedFile } from "./sources";
+import { type LoadProgress, type StorageRefusal, TransferMeter } from "./progress";
+import { RemoteFile } from "./range-blob";
 
 /** The Cache API cache that holds verified model files. */
 export const MODEL_CACHE = "geozero-models-v1";
 const HASH_HEADER = "x-geozero-sha256";
-/** Hash header of files from folders without a manifest: stored as downloaded, with nothing to verify against. */
+/**
+ * Hash header of files from folders without a manifest, stored as downloaded with nothing to verify against: their
+ * folder's version (hub commit, or config ETag) follows it, and a copy counts only for that version.
+ */
 const UNVERIFIED = "unverified";
 
-/** Why the files of a load were read from the network without being kept: the browser would not store them. */
-export interface StorageRefusal {
-  /** bytes the load still had to store when the browser refused */
-  neededBytes: number;
-  /** what the browser reported as free for this site (quota − usage), when it reports it */
-  availableBytes: number | null;
+/** What a cached copy of a file must carry in its hash header to stand for it. */
+function cacheIdentity(file: WantedFile): string | null {
+  if (file.sha256 !== undefined) return file.sha256;
+  return file.version ? `${UNVERIFIED} ${file.version}` : null;
 }
 
 /** Every file of a load, ready to hand over: bytes as Blobs (disk-backed when they come from the Cache API). */
@@ -27,6 +28,15 @@ export interface ModelFileSet {
   cachedBytes: number;
   /** set when the browser refused to store the files: they were read from the network only, this once */
   notCached: StorageRefusal | null;
+  /** the large files of an uncached load, streamed by range as they are read (their hashes checked afterwards) */
+  streamed: StreamedFile[];
+}
+
+/** A file an uncached load streams from its server. */
+export interface StreamedFile {
+  path: string;
+  sha256?: string;
+  remote: RemoteFile;
 }
 
 /** SHA-256 over bytes that arrive piece by piece, checked at the end against a manifest entry. */
@@ -85,36 +95,79 @@ export async function verifyFile(file: ModelManifest["files"][number], bytes: Ui
 /**
  * A file's body as it arrives, counted for progress and, where the manifest gives a hash, verified on the way: the
  * stream errors at its end when the bytes differ, so whatever consumes it (a cache entry, a Blob) never completes
- * with bad bytes. `failure()` gives the verification error, which consumers report in their own words.
+ * with bad bytes. A connection that drops mid-file is picked up where it broke, by a range request for the rest (the
+ * same version: its ETag), never by downloading the file again from its first byte. `failure()` gives the
+ * verification or network error, which consumers report in their own words; `received()` the bytes that came.
  */
 async function verifiedBody(
+  url: string,
   response: Response,
   file: WantedFile,
   onBytes: (received: number) => void,
-): Promise<{ body: ReadableStream<Uint8Array>; failure: () => unknown }> {
+  signal?: AbortSignal,
+): Promise<{ body: ReadableStream<Uint8Array>; failure: () => unknown; complete: () => boolean }> {
   const verifier =
     file.sha256 !== undefined && file.bytes !== undefined
       ? await Sha256Verifier.start({ path: file.path, bytes: file.bytes, sha256: file.sha256 })
       : null;
   let received = 0;
   let failure: unknown = null;
-  const check = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      received += chunk.length;
-      verifier?.update(chunk);
-      onBytes(received);
-      controller.enqueue(chunk);
-    },
-    flush() {
+  let complete = false;
+  const etag = response.headers.get("etag");
+  let reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let retries = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
       try {
-        verifier?.finish();
+        const { done, value } = await reader.read();
+        if (done) {
+          verifier?.finish();
+          complete = true;
+          controller.close();
+          return;
+        }
+        retries = 0;
+        received += value.length;
+        verifier?.update(value);
+        onBytes(received);
+        controller.enqueue(value);
       } catch (error) {
-        failure = error;
-        throw error;
+        if (error instanceof ModelFileError || signal?.aborted || retries >= MAX_RESUMES) {
+          failure = error;
+          throw error;
+        }
+        retries++;
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** retries));
+        reader = await continuation(url, received, etag, file, signal).catch((again: unknown) => {
+          failure = again;
+          throw again;
+        });
       }
     },
+    cancel: (reason) => reader.cancel(reason),
   });
-  return { body: (response.body as ReadableStream<Uint8Array>).pipeThrough(check), failure: () => failure };
+  return { body, failure: () => failure, complete: () => complete };
+}
+
+/** Times a dropped download is picked up again before the load fails. */
+const MAX_RESUMES = 5;
+
+/** The rest of a file from byte `from`, the same version (`If-Range`), after its connection dropped. */
+async function continuation(
+  url: string,
+  from: number,
+  etag: string | null,
+  file: WantedFile,
+  signal?: AbortSignal,
+): Promise<ReadableStreamDefaultReader<Uint8Array>> {
+  const headers: Record<string, string> = { range: `bytes=${from}-` };
+  if (etag) headers["if-range"] = etag;
+  const response = await fetchModelFile(url, file.path, { init: { signal, headers } });
+  if (response?.status !== 206 || !response.body) {
+    await response?.body?.cancel();
+    throw new ModelFileError(file.path, { kind: "http-status", url, status: response?.status ?? 0 });
+  }
+  return response.body.getReader();
 }
 
 /**
@@ -162,7 +215,7 @@ async function availableStorage(): Promise<number | null> {
 
 /**
  * Downloads one file into the cache, streamed and verified on the way (no whole copy in memory; an interrupted or
- * corrupt download leaves no entry). Returns false when the browser refused to store it.
+ * corrupt download leaves no entry). Says whether it was stored, refused by the browser's storage, or missing.
  */
 async function downloadToCache(
   cache: Cache,
@@ -170,25 +223,27 @@ async function downloadToCache(
   file: WantedFile,
   onBytes: (n: number) => void,
   signal?: AbortSignal,
-): Promise<boolean | null> {
+): Promise<"stored" | "refused" | "missing"> {
   const response = await fetchFile(url, file, signal);
-  if (!response) return null;
-  const { body, failure } = await verifiedBody(response, file, onBytes);
-  const headers: Record<string, string> = { [HASH_HEADER]: file.sha256 ?? UNVERIFIED };
+  if (!response) return "missing";
+  const { body, failure } = await verifiedBody(url, response, file, onBytes, signal);
+  const headers: Record<string, string> = { [HASH_HEADER]: cacheIdentity(file) ?? UNVERIFIED };
   const length = response.headers.get("content-length");
-  if (length) headers["content-length"] = length;
+  if (length && response.status === 200) headers["content-length"] = length;
   try {
     await cache.put(url, new Response(body, { headers }));
-    return true;
+    return "stored";
   } catch (error) {
     if (failure()) throw failure();
     signal?.throwIfAborted();
-    if (isQuotaError(error)) return false;
+    // The body neither failed nor was aborted: the browser's storage would not take it (quota, or a private window,
+    // whose storage lives in memory and gives out long before its reported quota).
+    if (isQuotaError(error) || error instanceof TypeError) return "refused";
     throw error;
   }
 }
 
-/** Downloads one file into a Blob only (the browser refused to keep files), verified on the way. */
+/** Downloads one (small) file into a Blob only (the browser refused to keep files), verified on the way. */
 async function downloadToBlob(
   url: string,
   file: WantedFile,
@@ -197,13 +252,16 @@ async function downloadToBlob(
 ): Promise<Blob | null> {
   const response = await fetchFile(url, file, signal);
   if (!response) return null;
-  const { body, failure } = await verifiedBody(response, file, onBytes);
+  const { body, failure } = await verifiedBody(url, response, file, onBytes, signal);
   try {
     return await new Response(body).blob();
   } catch (error) {
     throw failure() ?? error;
   }
 }
+
+/** Files at least this large stream from the server by range when they cannot be kept; smaller ones are read whole. */
+const STREAMED_FILE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Makes every file of a load available as a Blob, verified against the manifest: cached files are used as they are
@@ -228,7 +286,8 @@ export async function ensureModelFiles(
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
     const hit = await cache.match(url);
-    if (hit && hit.headers.get(HASH_HEADER) === (file.sha256 ?? UNVERIFIED)) {
+    const identity = cacheIdentity(file);
+    if (hit && identity !== null && hit.headers.get(HASH_HEADER) === identity) {
       const blob = await hit.blob();
       blobs.set(url, blob);
       cachedBytes += blob.size;
@@ -241,7 +300,32 @@ export async function ensureModelFiles(
     available !== null && stillToStore > available ? { neededBytes: stillToStore, availableBytes: available } : null;
   if (notCached) onProgress({ status: "not-cached", ...notCached });
   let downloadedBytes = 0;
-  const storedNow: string[] = [];
+  const storedNow: { url: string; file: WantedFile }[] = [];
+  const streamed: StreamedFile[] = [];
+  const stream = (url: string, file: WantedFile & { bytes: number }) => {
+    let counted = 0;
+    const remote = new RemoteFile(
+      url,
+      file.bytes,
+      (input, init) => fetch(input, { ...init, signal }),
+      (bytes) => {
+        counted += bytes;
+        downloadedBytes += bytes;
+        const loaded = cachedBytes + downloadedBytes;
+        onProgress({
+          status: "download",
+          file: file.path,
+          fileLoaded: counted,
+          fileTotal: file.bytes,
+          loaded,
+          total,
+          ...meter.measure(loaded),
+        });
+      },
+    );
+    blobs.set(url, remote.blob());
+    streamed.push({ path: file.path, sha256: file.sha256, remote });
+  };
   for (const file of missing) {
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
@@ -257,28 +341,67 @@ export async function ensureModelFiles(
         ...meter.measure(before + n),
       });
     onProgress({ status: "request", file: file.path, loaded: before, total });
-    let blob: Blob | null = null;
     if (!notCached) {
       const stored = await downloadToCache(cache, url, file, onBytes, signal);
-      if (stored === null) continue;
-      if (stored) {
-        storedNow.push(url);
-        blob = (await (await cache.match(url))?.blob()) ?? null;
-      } else {
-        notCached = { neededBytes: stillToStore, availableBytes: await availableStorage() };
-        onProgress({ status: "not-cached", ...notCached });
+      if (stored === "missing") continue;
+      if (stored === "stored") {
+        const blob = (await (await cache.match(url))?.blob()) as Blob;
+        blobs.set(url, blob);
+        storedNow.push({ url, file });
+        downloadedBytes += blob.size;
+        stillToStore -= file.bytes ?? 0;
+        continue;
       }
+      notCached = { neededBytes: stillToStore, availableBytes: await availableStorage() };
+      onProgress({ status: "not-cached", ...notCached });
     }
-    blob ??= await downloadToBlob(url, file, onBytes, signal);
+    if (isStreamable(file)) {
+      stream(url, file);
+      continue;
+    }
+    const blob = await downloadToBlob(url, file, onBytes, signal);
     if (!blob) continue;
     blobs.set(url, blob);
     downloadedBytes += blob.size;
-    stillToStore -= file.bytes ?? 0;
   }
-  // A model that cannot be kept whole is fetched again next time: what this load stored would only hold quota.
-  // Blobs already read from those entries stay readable.
-  if (notCached) await Promise.all(storedNow.map((url) => cache.delete(url)));
-  return { blobs, downloadedBytes, cachedBytes, notCached };
+  if (notCached) {
+    // A model that cannot be kept whole is fetched again next time: what this load stored would only hold quota, and
+    // in a private window memory. Its large files stream from the server like the rest; small ones stay read.
+    for (const { url, file } of storedNow) {
+      await cache.delete(url);
+      if (isStreamable(file)) stream(url, file);
+    }
+  }
+  return { blobs, downloadedBytes, cachedBytes, notCached, streamed };
+}
+
+/** Whether a file that cannot be kept is streamed by range rather than read whole into memory. */
+function isStreamable(file: WantedFile): file is WantedFile & { bytes: number } {
+  return file.bytes !== undefined && file.bytes >= STREAMED_FILE_BYTES;
+}
+
+/**
+ * Checks the files that streamed from the server as ONNX Runtime read them against their SHA-256, once every piece
+ * has been read (session creation): a corrupt file fails the load before the model answers anything. Returns the
+ * paths that could not be checked (read out of order).
+ */
+export async function verifyStreamed(set: ModelFileSet): Promise<string[]> {
+  const unchecked: string[] = [];
+  for (const { path, sha256, remote } of set.streamed) {
+    if (sha256 === undefined) continue;
+    const actual = await remote.sha256();
+    if (actual === null) unchecked.push(path);
+    else if (actual !== sha256) {
+      throw new ModelFileError(path, {
+        kind: "hash-mismatch",
+        expectedSha256: sha256,
+        actualSha256: actual,
+        expectedBytes: remote.size,
+        actualBytes: remote.size,
+      });
+    }
+  }
+  return unchecked;
 }
 
 /** Removes every cached model file. */

@@ -1,44 +1,86 @@
 /**
  * External data for onnxruntime-web's JSPI build, paced to the GPU queue. That build reads each initializer with
  * `blob.slice(start, end).stream()` and hands it to WebGPU through a mapped staging buffer; on a slow queue (a
- * software adapter) the staging buffers of many initializers wait at once, hundreds of MB beyond the weights. A paced
- * Blob starts each piece only once `ready()` resolves (the queue has done what was submitted before), so one upload is
- * in flight at a time. Everything else is the Blob itself.
+ * software adapter) the staging buffers of many initializers wait at once, hundreds of MB beyond the weights, and
+ * the sessions of a load are created side by side, each reading its own initializers.
+ *
+ * A {@link ReadPacer} lets one piece be read at a time across every Blob it paces: a piece's bytes start once the
+ * piece read before it has been read to its end and `ready()` has resolved (the queue has done what was submitted
+ * before), so one upload is in flight at a time. A {@link PacedBlob} is a real Blob (any API that checks the type
+ * takes it; its bytes are the original's, not a copy) whose `slice` gives paced Blobs and whose `stream` is paced;
+ * `arrayBuffer`, `text` and `bytes` read at once, unpaced.
  */
-export function pacedBlob(blob: Blob, ready: () => Promise<unknown>): Blob {
-  return withMethod(blob, "slice", (start?: number, end?: number, type?: string) =>
-    pacedPiece(blob.slice(start, end, type), ready),
-  );
+
+/** Orders the reads of the pieces of the Blobs it paces: one at a time, each after `ready()`. */
+export class ReadPacer {
+  /** settles when the piece that last took its turn has been read (or given up) */
+  private lastTurn: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ready: () => Promise<unknown>) {}
+
+  /** `blob` with its pieces' streams paced by this pacer. */
+  pace(blob: Blob): PacedBlob {
+    return new PacedBlob(blob, this);
+  }
+
+  /**
+   * The bytes of `piece`, read once its turn comes: turns go by first read, and a turn ends when the reader has had
+   * `piece.size` bytes, reached the end, cancelled, or met an error. A reader must do one of these, or every later
+   * piece waits.
+   */
+  stream(piece: Blob): ReadableStream<Uint8Array<ArrayBuffer>> {
+    let reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>> | null = null;
+    let delivered = 0;
+    let endTurn = () => {};
+    const takeTurn = async () => {
+      const before = this.lastTurn;
+      this.lastTurn = new Promise((resolve) => {
+        endTurn = resolve;
+      });
+      await before;
+      await this.ready();
+      return piece.stream().getReader();
+    };
+    return new ReadableStream<Uint8Array<ArrayBuffer>>({
+      async pull(controller) {
+        try {
+          reader ??= await takeTurn();
+          const { done, value } = await reader.read();
+          if (done) {
+            endTurn();
+            controller.close();
+            return;
+          }
+          delivered += value.byteLength;
+          if (delivered >= piece.size) endTurn();
+          controller.enqueue(value);
+        } catch (error) {
+          endTurn();
+          throw error;
+        }
+      },
+      cancel: (reason) => {
+        endTurn();
+        return reader?.cancel(reason);
+      },
+    });
+  }
 }
 
-function pacedPiece(piece: Blob, ready: () => Promise<unknown>): Blob {
-  return withMethod(piece, "stream", () => streamAfter(piece, ready));
-}
+/** A Blob whose pieces are read through a {@link ReadPacer}. */
+export class PacedBlob extends Blob {
+  constructor(
+    private readonly source: Blob,
+    private readonly pacer: ReadPacer,
+  ) {
+    super([source], { type: source.type });
+  }
 
-/** The piece's bytes, read only after `ready()` resolves. */
-function streamAfter(piece: Blob, ready: () => Promise<unknown>): ReadableStream<Uint8Array<ArrayBuffer>> {
-  let reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>> | null = null;
-  return new ReadableStream<Uint8Array<ArrayBuffer>>({
-    async pull(controller) {
-      if (!reader) {
-        await ready();
-        reader = piece.stream().getReader();
-      }
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel: (reason) => reader?.cancel(reason),
-  });
-}
+  override slice(start?: number, end?: number, contentType?: string): PacedBlob {
+    return new PacedBlob(this.source.slice(start, end, contentType), this.pacer);
+  }
 
-/** The Blob with one method replaced; still a Blob to `instanceof`, its other members bound to it. */
-function withMethod<K extends keyof Blob>(blob: Blob, name: K, method: Blob[K]): Blob {
-  return new Proxy(blob, {
-    get(target, property) {
-      if (property === name) return method;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  override stream(): ReadableStream<Uint8Array<ArrayBuffer>> {
+    return this.pacer.stream(this.source);
+  }
 }

@@ -1,4 +1,10 @@
-import type { StorageRefusal } from "./model-files";
+/** Why the files of a load were read from the network without being kept: the browser would not store them. */
+export interface StorageRefusal {
+  /** bytes the load still had to store when the browser refused */
+  neededBytes: number;
+  /** what the browser reported as free for this site (quota − usage), when it reports it */
+  availableBytes: number | null;
+}
 
 /** Load progress events, tagged by `status`. */
 export type LoadProgress =

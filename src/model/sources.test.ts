@@ -76,6 +76,21 @@ describe("folders without a manifest", () => {
     await expect(describeFolder(location, llava)).rejects.toMatchObject({ name: "UnsupportedModelError" });
   });
 
+  it("names the folder's version: the hub's commit, else its config's ETag, else none", async () => {
+    const location = parseModelSource("http://models.test/tiny/");
+    const withHeaders = (headers: Record<string, string>) =>
+      (async (input: string | URL, init?: RequestInit) => {
+        const response = await folderFetch(["manifest.json"])(input, init);
+        return new Response(response.body, { status: response.status, headers });
+      }) as typeof fetch;
+    const commit = "a".repeat(40);
+    expect((await describeFolder(location, withHeaders({ "x-repo-commit": commit, etag: '"e1"' }))).version).toBe(
+      commit,
+    );
+    expect((await describeFolder(location, withHeaders({ etag: '"e1"' }))).version).toBe('"e1"');
+    expect((await describeFolder(location, withHeaders({}))).version).toBeNull();
+  });
+
   it("checks config.json's model type even when the folder has a manifest", async () => {
     const location = parseModelSource("http://models.test/tiny/");
     const manifestOk = folderFetch();

@@ -11,6 +11,7 @@ import {
   SESSIONS,
   type SessionDtypes,
   uniformDtypes,
+  type WantedFile,
 } from "./manifest";
 import { assertQwen3VlConfig, ModelFileError } from "./model-errors";
 import { fetchModelFile } from "./model-files";
@@ -23,15 +24,6 @@ export interface ModelLocation {
   root: string;
   /** The folder's last path segment. */
   folder: string;
-}
-
-/** A file a load needs; size and hash are unknown for folders without a manifest. */
-export interface WantedFile {
-  path: string;
-  bytes?: number;
-  sha256?: string;
-  /** A 404 is no error (transformers.js treats the file as optional). */
-  optional?: boolean;
 }
 
 const HF_ID = /^([A-Za-z0-9][\w.-]*\/[\w.-]+)(?:@([\w./-]+))?$/;
@@ -113,6 +105,12 @@ export interface FolderDescription {
   manifest: ModelManifest | null;
   config: TransformersJsConfig | null;
   dtypes: string[];
+  /**
+   * Which version of the folder this is, for caching files that have no manifest hash: the hub's commit
+   * (`X-Repo-Commit`, so `@main` refreshes when main moves), else the ETag of its config.json; null when the server
+   * gives neither.
+   */
+  version: string | null;
 }
 
 /**
@@ -141,9 +139,10 @@ export async function describeFolder(
       configStatus,
     });
   });
+  const version = configResponse?.headers.get("x-repo-commit") ?? configResponse?.headers.get("etag") ?? null;
   const config = (await configResponse?.json()) as TransformersJsConfig;
   assertQwen3VlConfig(config, `${base}config.json`);
   return manifest
-    ? { manifest, config, dtypes: manifest.dtypes }
-    : { manifest: null, config, dtypes: dtypesFromConfig(config) };
+    ? { manifest, config, dtypes: manifest.dtypes, version }
+    : { manifest: null, config, dtypes: dtypesFromConfig(config), version };
 }

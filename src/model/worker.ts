@@ -3,19 +3,20 @@
 import "./ort-runtime";
 import { AutoProcessor, env, type Processor, RawImage } from "@huggingface/transformers";
 import { CallQueue } from "../io/call-queue";
-import { errorMessage } from "../io/error-data";
+import { errorFromData, errorMessage, isAbortError, registeredErrorTypes } from "../io/error-data";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
+import { BUILT_MODEL_ROOT, builtModelFiles, describeBuiltFolder } from "./built-models";
 import { checkGpuLimits, probeDevice } from "./device";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
-import { type GenerationOutput, Generator } from "./generation/generator";
+import { type GenerationOutput, Generator, throwIfAbortedAfterEvents } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
 import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, ModelMessages } from "./messages";
 import { DeviceLostError, typedRuntimeError } from "./model-errors";
-import { ensureModelFiles } from "./model-files";
+import { ensureModelFiles, verifyStreamed } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
-import { pacedBlob } from "./paced-blob";
+import { ReadPacer } from "./paced-blob";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 import { gpuResidentOutputs } from "./session-options";
 import { describeFolder, filesFromConfig, folderUrl } from "./sources";
@@ -25,6 +26,12 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.useBrowserCache = false;
 env.useCustomCache = true;
+// A built model's files live in this browser's storage, never on the server: an optional file transformers.js asks
+// for that the build did not write is absent (a 404), not the page a static host answers for unknown paths.
+const builtRoot = new URL(BUILT_MODEL_ROOT, self.location.origin).href;
+const serverFetch = env.fetch;
+env.fetch = (input, init) =>
+  String(input).startsWith(builtRoot) ? Promise.resolve(new Response(null, { status: 404 })) : serverFetch(input, init);
 /** The verified files of the load in progress, by absolute URL: transformers.js reads configs and graphs from here. */
 let loadingFiles = new Map<string, Blob>();
 env.customCache = {
@@ -54,22 +61,56 @@ async function load(
   // Everything that can find a folder wrong (its config, the GPU's limits, every file's hash) runs before the working
   // model is unloaded: a bad folder leaves it loaded.
   emit({ status: "checking-folder" });
-  const folder = await describeFolder(location, fetch, signal);
+  const built = request.store === "built";
+  const folder = built ? await describeBuiltFolder(request.modelId) : await describeFolder(location, fetch, signal);
   const listed = folder.manifest ? filesForDtype(folder.manifest, request.sessions) : null;
   // Before any download: a weight that no buffer of this GPU can hold fails the load anyway, after minutes.
   if (listed && request.device === "webgpu") await checkGpuLimits(listed);
-  const files = listed ?? filesFromConfig(folder.config ?? {}, request.sessions);
+  const files =
+    listed ??
+    filesFromConfig(folder.config ?? {}, request.sessions).map((file) => ({ ...file, version: folder.version }));
   const base = folderUrl(location);
-  const { blobs, downloadedBytes, notCached } = await ensureModelFiles(base, files, emit, signal);
+  const fileSet = built
+    ? await builtModelFiles(request.modelId, base, files, emit)
+    : await ensureModelFiles(base, files, emit, signal);
+  const { blobs, downloadedBytes, notCached } = fileSet;
   signal.throwIfAborted();
   await unload();
   env.localModelPath = root;
   emit({ status: "initialise", device: request.device, dtype: request.dtype });
-  loadingFiles = blobs;
-  let processor: Processor;
-  let model: GeoZeroQwen3VL;
+  const ready = await createModel(request, blobs, base);
+  // The page may have given the load up while the sessions were created or warmed up (minutes at full size): the new
+  // sessions are disposed and the cancel thrown; no model is loaded then (the earlier one was unloaded to make room).
   try {
-    processor = await AutoProcessor.from_pretrained(request.modelId);
+    // Files streamed from the server (not kept) were hashed as ONNX Runtime read them: a bad one fails the load here.
+    await verifyStreamed(fileSet);
+    await throwIfAbortedAfterEvents(signal);
+    if (request.device === "webgpu") await watchDeviceLoss();
+    emit({ status: "warmup", device: request.device });
+    await warmUp(ready, signal);
+    await throwIfAbortedAfterEvents(signal);
+  } catch (error) {
+    stopWatchingDeviceLoss();
+    await dispose(ready);
+    throw error;
+  }
+  loaded = ready;
+  const seconds = (performance.now() - started) / 1000;
+  const fromCache = downloadedBytes === 0 && fileSet.streamed.length === 0;
+  emit({ status: "ready", fromCache, seconds });
+  return { seconds, fromCache, notCached, streamedWeights: streamsWeights };
+}
+
+/** The processor and sessions of a load from its verified files; sessions made before a failure are disposed. */
+async function createModel(
+  request: ModelMessages["load"]["request"],
+  blobs: Map<string, Blob>,
+  base: string,
+): Promise<Loaded> {
+  loadingFiles = blobs;
+  let model: GeoZeroQwen3VL | null = null;
+  try {
+    const processor = await AutoProcessor.from_pretrained(request.modelId);
     model = await GeoZeroQwen3VL.from_pretrained(request.modelId, {
       // transformers.js knows no devices of a runtime registered from outside (ort-runtime.ts): "auto" with the
       // execution provider named here instead.
@@ -84,23 +125,15 @@ async function load(
       blobs.get(`${base}${graphPath(CACHE_REORDER_GRAPH, request.sessions.decoder_model_merged)}`),
       request.device,
     );
+    const { modelId, modelRoot, device, dtype } = request;
+    const generator = new Generator(model, processor.tokenizer as never);
+    return { processor, generator, identity: { modelId, modelRoot, device, dtype } };
+  } catch (error) {
+    await model?.dispose();
+    throw error;
   } finally {
     loadingFiles = new Map();
   }
-  const identity = {
-    modelId: request.modelId,
-    modelRoot: request.modelRoot,
-    device: request.device,
-    dtype: request.dtype,
-  };
-  const ready: Loaded = { processor, generator: new Generator(model, processor.tokenizer as never), identity };
-  if (request.device === "webgpu") await watchDeviceLoss();
-  emit({ status: "warmup", device: request.device });
-  await warmUp(ready);
-  loaded = ready;
-  const seconds = (performance.now() - started) / 1000;
-  emit({ status: "ready", fromCache: downloadedBytes === 0, seconds });
-  return { seconds, fromCache: downloadedBytes === 0, notCached, streamedWeights: streamsWeights };
 }
 
 /**
@@ -126,9 +159,11 @@ async function sessionOptions(device: "webgpu" | "wasm", blobs: Map<string, Blob
   };
   const layers = config.text_config?.num_hidden_layers ?? 0;
   const preferredOutputLocation = device === "webgpu" ? gpuResidentOutputs(layers) : {};
+  // One pacer for the load: the sessions are created side by side, and their uploads share the one GPU queue.
+  const pacer = new ReadPacer(gpuQueueDone);
   const externalData = externalDataOf(blobs, base).map(({ path, data }) => ({
     path,
-    data: device === "webgpu" ? pacedBlob(data, gpuQueueDone) : data,
+    data: device === "webgpu" ? pacer.pace(data) : data,
   }));
   return { executionProviders: [device], externalData, preferredOutputLocation };
 }
@@ -153,19 +188,24 @@ function externalDataOf(blobs: Map<string, Blob>, base: string): Array<{ path: s
 }
 
 /** One short generation on a small image, so shaders compile before the user's first question. */
-async function warmUp({ processor, generator }: Loaded): Promise<void> {
+async function warmUp({ processor, generator }: Loaded, signal: AbortSignal): Promise<void> {
   const image = new RawImage(new Uint8ClampedArray(64 * 64 * 3).fill(128), 64, 64, 3);
   const prompt = await promptFromInstruction(processor, image, "Warm up.", false);
-  await generator.generate(prompt, { kind: "greedy", maxNewTokens: 1 });
+  await generator.generate(prompt, { kind: "greedy", maxNewTokens: 1 }, { signal });
   generator.forget();
 }
 
 async function unload(): Promise<void> {
   stopWatchingDeviceLoss();
   if (!loaded) return;
-  loaded.generator.dispose();
-  await loaded.generator.model.dispose();
+  const held = loaded;
   loaded = null;
+  await dispose(held);
+}
+
+async function dispose({ generator }: Loaded): Promise<void> {
+  generator.dispose();
+  await generator.model.dispose();
 }
 
 async function generate(
@@ -311,7 +351,7 @@ async function namingDeviceLoss<T>(work: () => Promise<T>): Promise<T> {
   try {
     result = await Promise.race([work(), deviceLoss]);
   } catch (error) {
-    if (!deviceLost || (error instanceof Error && error.name === "AbortError")) throw error;
+    if (!deviceLost || isAbortError(error)) throw error;
     if (error instanceof DeviceLostError) throw error;
     throw deviceLostError(deviceLost, errorMessage(error));
   }
@@ -345,6 +385,12 @@ serveWorker<ModelMessages>(
     unload: async () => {
       await unload();
       return null;
+    },
+    // The browser tests send every error type this bundle registers back to the page, which must re-create each.
+    registeredErrors: async () => (__TEST_HOOKS__ ? [...registeredErrorTypes().keys()] : []),
+    raise: async ({ name }) => {
+      if (!__TEST_HOOKS__) throw new Error("raise is a test build's message.");
+      throw errorFromData({ name, message: `${name} raised in the model worker`, fields: {} });
     },
   },
   { queue: new CallQueue() },

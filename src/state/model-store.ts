@@ -3,9 +3,8 @@ import type { CroppedImage } from "../imagery/types";
 import type { BackendChoice, DeviceChoiceError, DeviceReport } from "../model/device";
 import type { ModelFailure } from "../model/errors";
 import type { ModelEntry } from "../model/manifest";
-import type { BeamsEvent, GenerateResult } from "../model/messages";
-import type { StorageRefusal } from "../model/model-files";
-import type { LoadProgress } from "../model/progress";
+import type { BeamsEvent, GenerateResult, LoadedModel } from "../model/messages";
+import type { LoadProgress, StorageRefusal } from "../model/progress";
 import type { AnswerState } from "../tasks/answer";
 import type { BoxConvention } from "../tasks/boxes";
 import { parseClassList } from "../tasks/class-lists";
@@ -21,6 +20,8 @@ export interface ReadyModel {
   seconds: number;
   fromCache: boolean;
   notCached: StorageRefusal | null;
+  /** the model as the worker names it (folder, root, device, dtype): what `loaded` answers while it holds this one */
+  held: LoadedModel;
 }
 
 /**
@@ -48,14 +49,16 @@ export interface Run {
   classes?: readonly string[];
   /** The instruction as sent to the model. */
   question: string;
-  /** The crop asked about (it stays with the run when a new crop is made). */
-  crop: { image: CroppedImage; previewUrl: string };
+  /** The crop asked about (it stays with the run when a new crop is made; its preview URL does not). */
+  crop: { image: CroppedImage };
   /** What the model saw: predicted at the start, then as the worker reports it; boxes map back through it. */
   input: ModelInput;
   /** Model id and dtype. */
   model: string;
   answer: AnswerState;
   status: "running" | "done" | "stopped" | "failed";
+  /** Stop was asked and the worker has not answered yet */
+  stopping?: boolean;
   error: string | null;
   /** The classified failure, with the recoveries to offer. */
   failure?: ModelFailure;
@@ -84,6 +87,8 @@ export interface ModelState {
   /** why there is no choice: no device here can run the chosen model, or a forced device is missing */
   choiceProblem: DeviceChoiceError | null;
   load: LoadState;
+  /** The runs holding the loaded model, by name ("the answer", "the Inspect run"): a load waits until none is left. */
+  modelHolders: string[];
   useSystemPrompt: boolean;
   decoding: Decoding;
   budget: PixelBudget;
@@ -116,6 +121,7 @@ export const useModelStore = create<ModelState>()((set) => ({
   choice: null,
   choiceProblem: null,
   load: { status: "idle" },
+  modelHolders: [],
   useSystemPrompt: true,
   decoding: TASK_DECODING.vqa,
   budget: DEFAULT_PIXEL_BUDGET,

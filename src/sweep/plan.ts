@@ -3,7 +3,7 @@
  * Mercator global pixels at a zoom for tile sources, a raster's own pixels at a level for a GeoTIFF). Pure and
  * deterministic: the browser, `npm run sweep` and every shard of it plan the same chips from the same input.
  */
-import type { Crs } from "../geo/crs";
+import type { Crs } from "../geo/crs-types";
 import { type AffineTransform, type GeoReference, groundSampleDistance, pixelRectToBBox } from "../geo/georef";
 import { lngLatToWorldPixel, MERCATOR_HALF_WORLD_M, worldSizePx } from "../geo/mercator";
 import { type BBox, bboxToPixelWindow, lngSpan } from "../geo/tiles";

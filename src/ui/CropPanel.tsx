@@ -26,7 +26,8 @@ export function CropPanel() {
   const state = useAppStore();
   const plan = currentPlan(state);
   const { crop, lastImage } = state;
-  const canCrop = plan?.result.valid === true && crop.status !== "running";
+  // While a crop runs, a new one replaces it (the selection may have changed since).
+  const canCrop = plan?.result.valid === true;
 
   return (
     <section className="panel" aria-labelledby="crop-heading">

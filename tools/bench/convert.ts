@@ -3,8 +3,8 @@ import { mkdtemp, open, readdir, readFile, rm, stat } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { formatBytes } from "../../src/convert/progress.ts";
 import { convertSnapshot } from "../convert/convert.ts";
-import { formatBytes } from "../convert/progress.ts";
 import { type SyntheticSizes, writeSyntheticSnapshot } from "../convert/testing/synthetic.ts";
 import type { BenchPart } from "./parts.ts";
 

@@ -63,8 +63,11 @@ export interface BrowserRun {
   cached: BrowserLoad | null;
 }
 
-/** Processes whose ancestry leads to the Chromium started with `profile` (its browser process and every child). */
-function browserTree(profile: string): number[] {
+/**
+ * Processes whose ancestry leads to the Chromium whose command line holds `marker` (its user-data-dir, or the marker
+ * flag of a private window's browser): its browser process and every child.
+ */
+function browserTree(marker: string): number[] {
   const parents = new Map<number, number>();
   let root = 0;
   for (const name of readdirSync("/proc")) {
@@ -72,10 +75,10 @@ function browserTree(profile: string): number[] {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, "utf8");
       parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
-      if (!root && readFileSync(`/proc/${name}/cmdline`, "utf8").includes(`--user-data-dir=${profile}`)) {
+      if (!root && readFileSync(`/proc/${name}/cmdline`, "utf8").includes(marker)) {
         const parent = parents.get(Number(name)) ?? 0;
         const parentLine = parent ? readFileSync(`/proc/${parent}/cmdline`, "utf8") : "";
-        if (!parentLine.includes(`--user-data-dir=${profile}`)) root = Number(name);
+        if (!parentLine.includes(marker)) root = Number(name);
       }
     } catch {
       // the process ended while we looked
@@ -100,10 +103,10 @@ function kilobytes(text: string, field: string): number {
 }
 
 /** Summed resident (RSS) and proportional (PSS: shared pages split among their users) sizes of the tree. */
-function treeMemory(profile: string): MemorySample {
+export function treeMemory(marker: string): MemorySample {
   let rssBytes = 0;
   let pssBytes = 0;
-  for (const pid of browserTree(profile)) {
+  for (const pid of browserTree(marker)) {
     try {
       rssBytes += kilobytes(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS");
       pssBytes += kilobytes(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
@@ -115,10 +118,10 @@ function treeMemory(profile: string): MemorySample {
 }
 
 /** Samples the tree's memory every second until stopped; keeps the peak of each measure. */
-function memoryWatch(profile: string) {
+export function memoryWatch(marker: string) {
   const peak: MemorySample = { rssBytes: 0, pssBytes: 0 };
   const sample = () => {
-    const now = treeMemory(profile);
+    const now = treeMemory(marker);
     peak.rssBytes = Math.max(peak.rssBytes, now.rssBytes);
     peak.pssBytes = Math.max(peak.pssBytes, now.pssBytes);
   };
@@ -165,7 +168,7 @@ const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Loads `modelId` on WebGPU from the Model panel, timing its phases; resolves when ready or failed. */
 async function loadInPanel(
   page: Page,
-  profile: string,
+  marker: string,
   workerHeap: () => Promise<number>,
   modelId: string,
 ): Promise<BrowserLoad> {
@@ -177,8 +180,8 @@ async function loadInPanel(
   };
   page.on("request", countRequest);
   await settle(3000);
-  const before = treeMemory(profile);
-  const memory = memoryWatch(profile);
+  const before = treeMemory(marker);
+  const memory = memoryWatch(marker);
   const heaps = heapWatch(page, workerHeap);
   const started = performance.now();
   await page.getByTestId("load-model").click();
@@ -204,7 +207,7 @@ async function loadInPanel(
     notCached: ready.notCached ?? null,
     streamedWeights: ready.streamedWeights ?? false,
     phaseStarts,
-    memory: { before, peak, after: treeMemory(profile) },
+    memory: { before, peak, after: treeMemory(marker) },
     peakJsHeap,
     weightRequests,
     error: state.status === "failed" ? (state.message ?? "failed") : null,
@@ -212,12 +215,12 @@ async function loadInPanel(
 }
 
 /** Asks greedily about the current crop; waits as long as SwiftShader needs. */
-async function askInPanel(page: Page, profile: string, question: string, maxNewTokens: number) {
+async function askInPanel(page: Page, marker: string, question: string, maxNewTokens: number) {
   await page.getByTestId("system-prompt").setChecked(false);
   await page.getByTestId("decoding").selectOption("greedy");
   await page.getByTestId("max-new-tokens").fill(String(maxNewTokens));
   await page.getByTestId("question").fill(question);
-  const memory = memoryWatch(profile);
+  const memory = memoryWatch(marker);
   const started = performance.now();
   await page.getByTestId("ask").click();
   await page.waitForFunction(
@@ -253,7 +256,7 @@ async function adapterLimits(page: Page): Promise<BrowserRun["adapter"]> {
   });
 }
 
-async function openApp(context: BrowserContext, url: string): Promise<Page> {
+export async function openApp(context: BrowserContext, url: string): Promise<Page> {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(url);
   await page.waitForFunction(() => "__geozero" in window);
@@ -273,13 +276,8 @@ export async function runInBrowser(options: {
   profileRoot: string;
   distDir: string;
 }): Promise<BrowserRun> {
-  await build({ mode: TEST_BUILD_MODE, logLevel: "warn", build: { outDir: options.distDir, emptyOutDir: true } });
-  const server = await preview({
-    logLevel: "warn",
-    build: { outDir: options.distDir },
-    preview: { host: "127.0.0.1", port: 0 },
-  });
-  const url = server.resolvedUrls?.local[0] ?? "";
+  const server = await serveApp(options.distDir);
+  const { url } = server;
   // Absolute: Chromium's processes carry it in their command line, which is how the memory sampler finds them.
   const profile = resolve(await mkdtemp(join(options.profileRoot, "profile-")));
   const context = await chromium.launchPersistentContext(profile, {
@@ -287,11 +285,12 @@ export async function runInBrowser(options: {
     args: [...chromiumArgs, "--enable-precise-memory-info"],
     viewport: { width: 1400, height: 900 },
   });
+  const marker = `--user-data-dir=${profile}`;
   try {
     let page = await openApp(context, url);
     const workerHeap = await workerHeapProbe(page);
     const adapter = await adapterLimits(page);
-    const cold = await loadInPanel(page, profile, workerHeap, options.modelId);
+    const cold = await loadInPanel(page, marker, workerHeap, options.modelId);
     let answer: BrowserRun["answer"] = null;
     let png: Buffer | null = null;
     if (!cold.error) {
@@ -299,17 +298,60 @@ export async function runInBrowser(options: {
       png = await cropPng(page);
       answer = {
         crop: { width: options.cropSide, height: options.cropSide },
-        ...(await askInPanel(page, profile, options.question, options.maxNewTokens)),
+        ...(await askInPanel(page, marker, options.question, options.maxNewTokens)),
       };
     }
     await page.reload();
     page = await openApp(context, url);
-    const cached = cold.error ? null : await loadInPanel(page, profile, await workerHeapProbe(page), options.modelId);
+    const cached = cold.error ? null : await loadInPanel(page, marker, await workerHeapProbe(page), options.modelId);
     const browser = await page.evaluate(() => navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? "");
     return { chromium: browser, adapter, cold, answer, cropPng: png, cached };
   } finally {
     await context.close();
     await server.close();
     await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/** The app built for the tests and served by `vite preview` on a free port. */
+export async function serveApp(distDir: string): Promise<{ url: string; close(): Promise<void> }> {
+  await build({ mode: TEST_BUILD_MODE, logLevel: "warn", build: { outDir: distDir, emptyOutDir: true } });
+  const server = await preview({
+    logLevel: "warn",
+    build: { outDir: distDir },
+    preview: { host: "127.0.0.1", port: 0 },
+  });
+  return { url: server.resolvedUrls?.local[0] ?? "", close: () => server.close() };
+}
+
+/**
+ * A cold load of `modelId` in a private window (an ephemeral browser context: storage in memory, as in Chrome's
+ * incognito), the same phases and memory as the normal profile's, then one short question when it loaded.
+ */
+export async function loadInPrivateWindow(options: {
+  modelId: string;
+  question: string;
+  maxNewTokens: number;
+  cropSide: number;
+  url: string;
+}): Promise<{ load: BrowserLoad; quotaBytes: number | null; answer: Awaited<ReturnType<typeof askInPanel>> | null }> {
+  const marker = `--geozero-bench-private=${process.pid}-${Date.now()}`;
+  const browser = await chromium.launch({
+    executablePath: browserExecutable(),
+    args: [...chromiumArgs, "--enable-precise-memory-info", marker],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await openApp(context, options.url);
+    const quotaBytes = await page.evaluate(async () => (await navigator.storage.estimate()).quota ?? null);
+    const load = await loadInPanel(page, marker, await workerHeapProbe(page), options.modelId);
+    let answer = null;
+    if (!load.error && options.maxNewTokens > 0) {
+      await cropExactly(page, options.cropSide, options.cropSide);
+      answer = await askInPanel(page, marker, options.question, options.maxNewTokens);
+    }
+    return { load, quotaBytes, answer };
+  } finally {
+    await browser.close();
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatBytes, formatDuration, progressLine } from "./progress.ts";
+import { formatBytes, formatDuration, progressLine } from "../../src/convert/progress.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";
 
 const run = promisify(execFile);

@@ -5,18 +5,18 @@
 import { parseArgs } from "node:util";
 import {
   type ConvertProgress,
-  convertSnapshot,
   DEFAULT_ATTENTION,
   DEFAULT_VISION_ATTENTION,
   parseAttention,
   parseDtypes,
-} from "./convert.ts";
-import { formatBytes, progressLine } from "./progress.ts";
+} from "../../src/convert/convert.ts";
+import { formatBytes, progressLine } from "../../src/convert/progress.ts";
+import { convertSnapshot } from "./convert.ts";
 
 const USAGE =
   "Usage: npm run convert -- <hf-snapshot-dir> model-cache/<id> [--dtype q4f16|q4|fp16|fp32[,…]] [--vision-dtype …] [--attention portable|fused] [--vision-attention portable|fused] [--workers N] [--chunk-bytes N] [--demo]";
 
-function progressReporter(): (event: ConvertProgress) => void {
+function progressReporter(outDir: string): (event: ConvertProgress) => void {
   const started = performance.now();
   let lastDraw = 0;
   const interactive = process.stderr.isTTY;
@@ -29,7 +29,7 @@ function progressReporter(): (event: ConvertProgress) => void {
     if (event.status === "done") {
       const total = event.files.reduce((sum, f) => sum + f.bytes, 0);
       process.stderr.write(
-        `${interactive ? "\n" : ""}Wrote ${event.files.length} files (${formatBytes(total)}) to ${event.outDir} in ${elapsed.toFixed(1)} s\n`,
+        `${interactive ? "\n" : ""}Wrote ${event.files.length} files (${formatBytes(total)}) to ${outDir} in ${elapsed.toFixed(1)} s\n`,
       );
       return;
     }
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       visionAttention: parseAttention(values["vision-attention"], "--vision-attention"),
       workers,
       demo: values.demo,
-      onProgress: progressReporter(),
+      onProgress: progressReporter(outDir),
     },
     controller.signal,
   );

@@ -4,16 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDtypes, planConversion } from "../../src/convert/convert.ts";
+import { familyFor } from "../../src/convert/families.ts";
+import { GraphBuilder } from "../../src/convert/graph/builder.ts";
+import { ExternalDataWriter } from "../../src/convert/graph/external-data.ts";
+import { PlanningLoader, PRECISIONS, SliceQuantizer, WeightLoader } from "../../src/convert/graph/weights.ts";
+import { readShardHeader } from "../../src/convert/safetensors/read.ts";
+import { readSnapshotConfig } from "../../src/convert/support-files.ts";
 import { FileSource } from "../io/file-source.ts";
-import { convertSnapshot, parseDtypes, planConversion } from "./convert.ts";
-import { familyFor } from "./families.ts";
-import { readSnapshotConfig } from "./folder.ts";
-import { GraphBuilder } from "./graph/builder.ts";
-import { ExternalDataWriter } from "./graph/external-data.ts";
-import { PlanningLoader, PRECISIONS, SliceQuantizer, WeightLoader } from "./graph/weights.ts";
-import { InlineQuantizer } from "./quant/pool.ts";
-import { openCheckpointDir } from "./safetensors/open-dir.ts";
-import { readShardHeader } from "./safetensors/read.ts";
+import { convertSnapshot } from "./convert.ts";
+import { chunkSinksOnDisk, openCheckpointDir, snapshotFolder } from "./node-folder.ts";
+import { inlineQuantizer } from "./quant/pool.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";
 
 let root: string;
@@ -305,7 +306,7 @@ describe("convertSnapshot", () => {
   });
 
   it("plans the tensors each build quantises in the order it takes them, so every slice is prefetched", async () => {
-    const config = await readSnapshotConfig(snapshot);
+    const config = await readSnapshotConfig(snapshotFolder(snapshot));
     const sessions = familyFor(config, snapshot).prepare(config, {
       attention: "portable",
       visionAttention: "portable",
@@ -320,10 +321,13 @@ describe("convertSnapshot", () => {
     }
     expect(plan).toContain("model.language_model.embed_tokens.weight");
     expect(plan.length).toBeGreaterThan(3 * TINY_SIZES.textLayers);
-    const slices = new SliceQuantizer(checkpoint, new InlineQuantizer(), 32, limits, plan);
+    const slices = new SliceQuantizer(checkpoint, inlineQuantizer(), 32, limits, plan);
     const dir = await mkdtemp(join(root, "plan-"));
     for (const session of sessions) {
-      const writer = new ExternalDataWriter(dir, `${session.name}.onnx`);
+      const writer = new ExternalDataWriter(
+        await chunkSinksOnDisk(dir, `${session.name}.onnx`, 1),
+        `${session.name}.onnx`,
+      );
       await session.build(
         new GraphBuilder(session.name, writer),
         new WeightLoader(checkpoint, PRECISIONS.q4, { slices, limits }),
@@ -334,7 +338,7 @@ describe("convertSnapshot", () => {
   });
 
   it("plans, before writing, the exact size of every file the conversion writes", async () => {
-    const config = await readSnapshotConfig(snapshot);
+    const config = await readSnapshotConfig(snapshotFolder(snapshot));
     const checkpoint = await openCheckpointDir(snapshot);
     const plans = await planConversion(config, checkpoint, {
       dtypes: ["fp32", "q4", "q4f16"],

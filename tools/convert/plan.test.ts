@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planConversion } from "./convert.ts";
-import type { Checkpoint, TensorInfo } from "./safetensors/read.ts";
+import { planConversion } from "../../src/convert/convert.ts";
+import type { Checkpoint, TensorInfo } from "../../src/convert/safetensors/read.ts";
 import { GEOZERO_8B_SIZES, qwen3VLTensorShapes, syntheticConfig } from "./testing/synthetic.ts";
 
 /** GeoZero-8B's tensor list with no bytes behind it: a dry run may look at names and shapes only. */

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AttentionKind } from "../../src/convert/family-types.ts";
 import { relativeError } from "../reference/testing/compare.ts";
 import { convertSnapshot } from "./convert.ts";
-import type { AttentionKind } from "./families.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";
 
 /** Values from tools/convert/testing/reference_numpy.py (float64 NumPy forward pass of upstream Qwen3-VL). */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import proj4 from "proj4";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { cropWindowHere } from "../../src/imagery/crop";
+import { cropWindowHere } from "../../src/imagery/imagery-handlers";
 import { chipAt, planSweep } from "../../src/sweep/plan";
 import { coordinateLevels, decodePixel, writeTiffFile } from "../geotiff/writer";
 import { openSource, setUpNodeImagery } from "./node-imagery";

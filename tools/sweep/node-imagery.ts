@@ -8,10 +8,10 @@ import { openAsBlob } from "node:fs";
 import { basename } from "node:path";
 import { PMTiles } from "pmtiles";
 import sharp from "sharp";
-import { registerEpsgIndex } from "../../src/geo/crs";
+import { registerEpsgIndex } from "../../src/geo/epsg-registry";
 import { openRaster } from "../../src/imagery/raster/open-raster";
 import { type CropSurface, registerCropSurface } from "../../src/imagery/surface";
-import { PmtilesTileReader, registerTileReader } from "../../src/imagery/tiles/readers";
+import { PmtilesTileReader, registerPmtilesReader } from "../../src/imagery/tiles/readers";
 import type { TileSourceSpec } from "../../src/imagery/types";
 import { validateUrlTemplate } from "../../src/imagery/url-template";
 import { PmtilesByteSource } from "../../src/io/pmtiles-source";
@@ -57,7 +57,7 @@ const isUrl = (text: string) => /^https?:\/\//.test(text);
 /** Makes the app's crop code run in this process: sharp surfaces, PMTiles files by range, the EPSG registry. */
 export function setUpNodeImagery(): void {
   registerCropSurface(sharpSurface);
-  registerTileReader("pmtiles", (spec) => {
+  registerPmtilesReader((spec) => {
     const bytes = isUrl(spec.url) ? new FetchSource(spec.url) : new FileSource(spec.url);
     return new PmtilesTileReader(spec, new PMTiles(new PmtilesByteSource(bytes)));
   });

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from "node:path";
 import { formatProgress } from "../../src/eval/report";
 import type { BBox } from "../../src/geo/tiles";
-import { cropWindowHere } from "../../src/imagery/crop";
+import { cropWindowHere } from "../../src/imagery/imagery-handlers";
 import { Generator } from "../../src/model/generation/generator";
 import { promptFromInstruction } from "../../src/model/generation/inputs";
 import { type LoadedFolder, readModelImage } from "../../src/model/node-folder";

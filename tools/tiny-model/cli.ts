@@ -8,7 +8,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { convertSnapshot, DEFAULT_ATTENTION, DEFAULT_VISION_ATTENTION } from "../convert/convert.ts";
+import { DEFAULT_ATTENTION, DEFAULT_VISION_ATTENTION } from "../../src/convert/convert.ts";
+import { convertSnapshot } from "../convert/convert.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "../convert/testing/synthetic.ts";
 
 const SNAPSHOT = ".cache/tiny-hf";
@@ -19,12 +20,14 @@ const SIZES = { ...TINY_SIZES, vocab: 151936 };
 /** The converter's defaults, as users get them (portable attention: see DEFAULT_ATTENTION). */
 const ATTENTION = { attention: DEFAULT_ATTENTION, visionAttention: DEFAULT_VISION_ATTENTION };
 
-/** The converter's sources (tests aside): the folder is remade whenever what writes it changes. */
+/** The converter's sources (tests aside), shared core and Node host: the folder is remade whenever they change. */
 function converterSources(): string[] {
-  return readdirSync("tools/convert", { recursive: true, encoding: "utf8" })
-    .filter((file) => /\.(ts|wat|wasm)$/.test(file) && !file.endsWith(".test.ts"))
-    .sort()
-    .map((file) => join("tools/convert", file));
+  return ["src/convert", "tools/convert"].flatMap((dir) =>
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((file) => /\.(ts|wat|wasm)$/.test(file) && !file.endsWith(".test.ts"))
+      .sort()
+      .map((file) => join(dir, file)),
+  );
 }
 
 function inputsHash(): string {

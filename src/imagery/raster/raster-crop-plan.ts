@@ -1,7 +1,8 @@
 import { lngLatToCrs } from "../../geo/crs";
+import { pointsBounds, rectangleOutline } from "../../geo/extent";
 import { type AffineTransform, crsToPixel, type GeoReference, groundSampleDistance } from "../../geo/georef";
 import { type BBox, lngSpan } from "../../geo/tiles";
-import type { PlannedCrop } from "../crop-plan";
+import type { PlannedCrop } from "../types";
 import type { RasterInfo } from "./open-raster";
 
 /** A crop in the raster's own pixel grid: one level, one window, and its georeference in the raster's CRS. */
@@ -58,30 +59,10 @@ export function rasterSelectionWindow(
 
 /** A bbox's outline (32 points a side) through proj4 into full-resolution pixels, rounded; null where none lands. */
 function outlineWindow(info: Pick<RasterInfo, "georef">, bbox: BBox): [number, number, number, number] | null {
-  const span = lngSpan(bbox);
-  let minU = Infinity;
-  let minV = Infinity;
-  let maxU = -Infinity;
-  let maxV = -Infinity;
-  for (let i = 0; i <= 32; i++) {
-    const t = i / 32;
-    const lng = bbox.west + t * span;
-    const lat = bbox.south + t * (bbox.north - bbox.south);
-    for (const point of [
-      [lng, bbox.north],
-      [lng, bbox.south],
-      [bbox.west, lat],
-      [bbox.west + span, lat],
-    ] as Array<[number, number]>) {
-      const [u, v] = crsToPixel(info.georef, lngLatToCrs(info.georef.crs, point));
-      if (!Number.isFinite(u) || !Number.isFinite(v)) continue;
-      minU = Math.min(minU, u);
-      minV = Math.min(minV, v);
-      maxU = Math.max(maxU, u);
-      maxV = Math.max(maxV, v);
-    }
-  }
-  if (!Number.isFinite(minU) || !Number.isFinite(minV)) return null;
+  const outline = rectangleOutline([bbox.west, bbox.north, bbox.west + lngSpan(bbox), bbox.south], 32);
+  const bounds = pointsBounds(outline.map((lngLat) => crsToPixel(info.georef, lngLatToCrs(info.georef.crs, lngLat))));
+  if (!bounds) return null;
+  const [minU, minV, maxU, maxV] = bounds;
   return [Math.round(minU), Math.round(minV), Math.round(maxU), Math.round(maxV)];
 }
 

@@ -50,8 +50,9 @@ function disposeIfGpu(tensor: OrtTensor | undefined): void {
 }
 
 /**
- * Bytes that crossed from the device to JavaScript memory through the decoder: on a GPU, every output that came back
- * to the CPU and every download; on the CPU, the outputs the generation code reads (logits, prompt embeddings).
+ * Bytes that crossed from the device to JavaScript memory in generation: on a GPU, every decoder output that came back
+ * to the CPU, every download, and the vision encoder's features; on the CPU, the outputs the generation code reads
+ * (logits, prompt embeddings, image features).
  */
 export interface TransferCount {
   bytesToCpu: number;
@@ -124,6 +125,14 @@ export class KvDecoder {
     return tensor.data as Float32Array;
   }
 
+  /**
+   * Counts an output of another session (the vision encoder's features) that the generation code reads from
+   * JavaScript memory: on a GPU it was downloaded when its session ran.
+   */
+  countOtherOutput(tensor: OrtTensor): void {
+    if (tensor.location !== "gpu-buffer") this.transfers.bytesToCpu += bytesOf(tensor);
+  }
+
   /** Counts an output that a GPU run returned to the CPU (ONNX Runtime downloaded it, whether read or not). */
   private countReturned(tensor: OrtTensor): void {
     if (this.onGpu && tensor.location !== "gpu-buffer") this.transfers.bytesToCpu += bytesOf(tensor);
@@ -134,6 +143,23 @@ export class KvDecoder {
    * logits of the last position of each row, concatenated.
    */
   async run(embeds: OrtTensor, positions: OrtTensor): Promise<Float32Array> {
+    const { logits: output, rows } = await this.forward(embeds, positions);
+    const [, kept, vocab] = output.dims;
+    const logits = await this.read(output);
+    if (kept === 1) return logits;
+    const last = new Float32Array(rows * vocab);
+    for (let r = 0; r < rows; r++)
+      last.set(logits.subarray((r * kept + kept - 1) * vocab, (r * kept + kept) * vocab), r * vocab);
+    return last;
+  }
+
+  /** Runs the decoder on `embeds` after the cache like {@link run}, for the cache only: the logits are not read. */
+  async extend(embeds: OrtTensor, positions: OrtTensor): Promise<void> {
+    const { logits } = await this.forward(embeds, positions);
+    disposeIfGpu(logits);
+  }
+
+  private async forward(embeds: OrtTensor, positions: OrtTensor): Promise<{ logits: OrtTensor; rows: number }> {
     const [rows, n] = embeds.dims;
     const total = this.length + n;
     const feeds: Record<string, OrtTensor> = {
@@ -149,13 +175,7 @@ export class KvDecoder {
     this.length = total;
     this.rows = rows;
     this.countReturned(out.logits);
-    const [, kept, vocab] = out.logits.dims;
-    const logits = await this.read(out.logits);
-    if (kept === 1) return logits;
-    const last = new Float32Array(rows * vocab);
-    for (let r = 0; r < rows; r++)
-      last.set(logits.subarray((r * kept + kept - 1) * vocab, (r * kept + kept) * vocab), r * vocab);
-    return last;
+    return { logits: out.logits, rows };
   }
 
   /** One token per row after the cache; `parents[r]` is the cache row that row `r` continues (default: itself). */

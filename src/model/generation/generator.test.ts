@@ -142,6 +142,60 @@ describe("Generator on the tiny model", () => {
     expect(other.prefill).toMatchObject({ imageFeaturesReused: false, reusedPrefixTokens: 0 });
   });
 
+  it("a prefill in chunks of positions gives the logits of one prefill, with and without a reused prefix", async () => {
+    const image = tiny.model.config as unknown as { image_token_id: number };
+    const imageAt = prompt.inputIds.indexOf(image.image_token_id);
+    // Chunks of 7 cut through the image's rows and the text around them.
+    expect(prompt.inputIds.length).toBeGreaterThan(3 * 7);
+    expect(imageAt % 7).not.toBe(0);
+    const whole = new Generator(tiny.model, tokenizer() as never, { prefillChunk: 1 << 20 });
+    const chunked = new Generator(tiny.model, tokenizer() as never, { prefillChunk: 7 });
+    const followUp = await promptFromInstruction(tiny.processor, testImage(), "Is there a road in the south?", true);
+    try {
+      const reused: number[] = [];
+      for (const next of [prompt, followUp]) {
+        const a = await whole.prefill(next);
+        const b = await chunked.prefill(next);
+        expect(b.prefill.reusedPrefixTokens).toBe(a.prefill.reusedPrefixTokens);
+        expect(b.logits.length).toBe(a.logits.length);
+        expect(maxAbsDifference(a.logits, b.logits)).toBeLessThan(1e-4);
+        reused.push(b.prefill.reusedPrefixTokens);
+      }
+      expect(reused[0]).toBe(0);
+      expect(followUp.inputIds.length - reused[1]).toBeGreaterThan(7);
+    } finally {
+      whole.dispose();
+      chunked.dispose();
+    }
+  });
+
+  it("Stop between two prefill chunks ends the prefill there, and the next prompt starts from an empty cache", async () => {
+    const session = (tiny.model.sessions as Record<string, { run: (feeds: unknown) => Promise<unknown> }>)
+      .decoder_model_merged;
+    const run = session.run.bind(session);
+    const controller = new AbortController();
+    let runs = 0;
+    session.run = (feeds) => {
+      runs++;
+      controller.abort(new DOMException("Stopped", "AbortError"));
+      return run(feeds);
+    };
+    const chunked = new Generator(tiny.model, tokenizer() as never, { prefillChunk: 7 });
+    try {
+      const stopped = chunked.generate(prompt, { kind: "greedy", maxNewTokens: 5 }, { signal: controller.signal });
+      await expect(stopped).rejects.toMatchObject({ name: "AbortError" });
+      expect(runs).toBe(1);
+    } finally {
+      session.run = run;
+    }
+    const after = await chunked.generate(prompt, { kind: "greedy", maxNewTokens: 3 });
+    chunked.dispose();
+    expect(after.prefill.reusedPrefixTokens).toBe(0);
+    const reference = new Generator(tiny.model, tokenizer() as never);
+    expect(after.tokenIds).toEqual((await reference.generate(prompt, { kind: "greedy", maxNewTokens: 3 })).tokenIds);
+    reference.dispose();
+  });
+
   it("--ids prompts expand the single image pad to the image's tokens", async () => {
     const vs = tokenizer().convert_tokens_to_ids("<|vision_start|>") as number;
     const pad = tokenizer().convert_tokens_to_ids("<|image_pad|>") as number;
@@ -152,3 +206,9 @@ describe("Generator on the tiny model", () => {
     await expect(promptFromIds(tiny.processor, [1, 2, 3], testImage())).rejects.toThrow(/exactly one <\|image_pad\|>/);
   });
 });
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}

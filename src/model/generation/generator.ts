@@ -103,6 +103,12 @@ type Tokenizer = {
 
 const FEATURE_CACHE_SIZE = 4;
 
+/**
+ * Prompt positions run through the decoder at once. A prefill of thousands of positions (a large image on the 8B) is
+ * minutes on a software adapter: in chunks, Stop is seen between them, and the activations are bounded by a chunk.
+ */
+export const PREFILL_CHUNK = 256;
+
 /** One loaded model's generator; keep one per model and dispose it with the model. */
 export class Generator {
   private readonly decoder: KvDecoder;
@@ -113,7 +119,7 @@ export class Generator {
   constructor(
     readonly model: GeoZeroQwen3VL,
     private readonly tokenizer: Tokenizer,
-    options: { eosTokenIds?: number[]; reusePrefix?: boolean } = {},
+    options: { eosTokenIds?: number[]; reusePrefix?: boolean; prefillChunk?: number } = {},
   ) {
     this.decoder = new KvDecoder(
       sessionOf(model, "decoder_model_merged"),
@@ -123,12 +129,16 @@ export class Generator {
     const configured = (model.generation_config as { eos_token_id?: number | number[] } | null)?.eos_token_id;
     this.eosTokenIds = options.eosTokenIds ?? (configured === undefined ? [] : [configured].flat());
     this.reusePrefix = options.reusePrefix ?? true;
+    this.prefillChunk = options.prefillChunk ?? PREFILL_CHUNK;
   }
+
+  /** positions per decoder run in a prefill */
+  private readonly prefillChunk: number;
 
   /** whether a follow-up prompt may start from the cached prefix */
   reusePrefix: boolean;
 
-  /** Bytes that crossed from the device to JavaScript memory through the decoder so far. */
+  /** Bytes that crossed from the device to JavaScript memory so far (decoder outputs, downloads, image features). */
   get transfers(): Readonly<TransferCount> {
     return this.decoder.transfers;
   }
@@ -172,8 +182,9 @@ export class Generator {
   }
 
   /**
-   * Encodes the image (or reuses its features), then runs the decoder over the prompt (or the part not cached);
-   * an abort before either throws the signal's reason.
+   * Encodes the image (or reuses its features), then runs the decoder over the prompt (or the part not cached) in
+   * chunks of positions, the KV cache growing where it lives; an abort before the image, or between chunks, throws the
+   * signal's reason (and the cache then holds no prompt to reuse).
    */
   async prefill(prompt: PreparedPrompt, signal?: AbortSignal): Promise<{ logits: Float32Array; prefill: PrefillInfo }> {
     const { inputIds, image } = prompt;
@@ -188,9 +199,18 @@ export class Generator {
     const prefillStarted = performance.now();
     const reused = await this.startFromCache(inputIds, image?.key ?? null);
     const [positions, delta] = this.ropeIndex(inputIds, image);
-    const embeds = await this.promptEmbeds(inputIds, reused, features);
-    const suffixPositions = sliceLast(positions, reused);
-    const logits = await this.decoder.run(embeds, suffixPositions);
+    const imageRows = features ? this.imageRows(inputIds, features) : new Int32Array(0);
+    this.cached = null;
+    let logits: Float32Array | null = null;
+    for (let from = reused; from < inputIds.length; from += this.prefillChunk) {
+      if (from > reused) await throwIfAbortedAfterEvents(signal);
+      const to = Math.min(from + this.prefillChunk, inputIds.length);
+      const embeds = await this.promptEmbeds(inputIds, from, to, features, imageRows);
+      const chunkPositions = slicePositions(positions, from, to);
+      if (to < inputIds.length) await this.decoder.extend(embeds, chunkPositions);
+      else logits = await this.decoder.run(embeds, chunkPositions);
+    }
+    if (!logits) throw new Error("The prompt left nothing to prefill after its cached prefix.");
     this.decoder.ropeDelta = delta;
     this.cached = { ids: inputIds, imageKey: image?.key ?? null };
     const prefill = {
@@ -216,6 +236,7 @@ export class Generator {
     })) as Tensor;
     if (features.dims[0] !== image.tokens)
       throw new Error(`The vision encoder gave ${features.dims[0]} rows for ${image.tokens} image tokens.`);
+    this.decoder.countOtherOutput(features.ort_tensor);
     this.features.set(image.key, features.ort_tensor);
     if (this.features.size > FEATURE_CACHE_SIZE) this.features.delete(this.features.keys().next().value as string);
     return features.ort_tensor;
@@ -246,11 +267,30 @@ export class Generator {
     return [positions.ort_tensor, Number((deltas.data as BigInt64Array | number[])[0])];
   }
 
-  /** Embeddings of `ids[from:]` with the image's feature rows at its pad positions. */
-  private async promptEmbeds(ids: number[], from: number, features: OrtTensor | null): Promise<OrtTensor> {
-    const embeds = await this.decoder.embed([ids.slice(from)]);
-    if (!features) return embeds;
+  /**
+   * For each prompt position, the row of the image's features it takes (-1 for text), checking that the prompt's
+   * image tokens and the features agree in number and width.
+   */
+  private imageRows(ids: number[], features: OrtTensor): Int32Array {
     const imageTokenId = (this.model.config as unknown as { image_token_id: number }).image_token_id;
+    const rows = new Int32Array(ids.length).fill(-1);
+    let feature = 0;
+    for (let at = 0; at < ids.length; at++) if (ids[at] === imageTokenId) rows[at] = feature++;
+    if (feature !== features.dims[0])
+      throw new Error(`The prompt has ${feature} image tokens but the image gives ${features.dims[0]} features.`);
+    return rows;
+  }
+
+  /** Embeddings of `ids[from:to]` with the image's feature rows at its pad positions. */
+  private async promptEmbeds(
+    ids: number[],
+    from: number,
+    to: number,
+    features: OrtTensor | null,
+    imageRows: Int32Array,
+  ): Promise<OrtTensor> {
+    const embeds = await this.decoder.embed([ids.slice(from, to)]);
+    if (!features || !imageRows.subarray(from, to).some((row) => row >= 0)) return embeds;
     const width = embeds.dims[2];
     if (features.dims[1] !== width)
       throw new Error(
@@ -258,14 +298,10 @@ export class Generator {
       );
     const rows = features.data as Float32Array;
     const target = await this.decoder.read(embeds);
-    let feature = 0;
-    for (let at = 0; at < ids.length; at++) {
-      if (ids[at] !== imageTokenId) continue;
-      if (at >= from) target.set(rows.subarray(feature * width, (feature + 1) * width), (at - from) * width);
-      feature++;
+    for (let at = from; at < to; at++) {
+      const row = imageRows[at];
+      if (row >= 0) target.set(rows.subarray(row * width, (row + 1) * width), (at - from) * width);
     }
-    if (feature !== features.dims[0])
-      throw new Error(`The prompt has ${feature} image tokens but the image gives ${features.dims[0]} features.`);
     if (embeds.location !== "gpu-buffer") return embeds;
     embeds.dispose();
     return new Tensor("float32", target, embeds.dims as number[]).ort_tensor;
@@ -403,18 +439,19 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-async function throwIfAbortedAfterEvents(signal: AbortSignal | undefined): Promise<void> {
+/** Throws the signal's reason once queued events (a worker's incoming abort message) have run. */
+export async function throwIfAbortedAfterEvents(signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return;
   await yieldToEventLoop();
   signal.throwIfAborted();
 }
 
-/** `positions[:, :, from:]` of a [3, 1, S] int64 tensor. */
-function sliceLast(positions: OrtTensor, from: number): OrtTensor {
-  if (from === 0) return positions;
+/** `positions[:, :, from:to]` of a [3, 1, S] int64 tensor. */
+function slicePositions(positions: OrtTensor, from: number, to: number): OrtTensor {
   const [, , length] = positions.dims;
+  if (from === 0 && to === length) return positions;
   const data = positions.data as BigInt64Array;
-  const out = new BigInt64Array(3 * (length - from));
-  for (let r = 0; r < 3; r++) out.set(data.subarray(r * length + from, (r + 1) * length), r * (length - from));
-  return new Tensor("int64", out, [3, 1, length - from]).ort_tensor;
+  const out = new BigInt64Array(3 * (to - from));
+  for (let r = 0; r < 3; r++) out.set(data.subarray(r * length + from, r * length + to), r * (to - from));
+  return new Tensor("int64", out, [3, 1, to - from]).ort_tensor;
 }

@@ -116,8 +116,8 @@ export function AskPanel() {
           Ask
         </button>
         {run?.status === "running" && (
-          <button type="button" data-testid="stop" onClick={stopAnswer}>
-            Stop
+          <button type="button" data-testid="stop" onClick={stopAnswer} disabled={run.stopping}>
+            {run.stopping ? "Stopping…" : "Stop"}
           </button>
         )}
       </div>

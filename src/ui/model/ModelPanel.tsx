@@ -3,7 +3,7 @@ import { addRemoteModel, cancelLoad, initialiseModels, loadModel, updateChoice }
 import { downloadBytes, formatBytes } from "../../model/manifest";
 import { type LoadProgress, storageRefusalText } from "../../model/progress";
 import { type ReadyModel, useModelStore } from "../../state/model-store";
-import { useSweepStore } from "../../state/sweep-store";
+import { BuildPanel } from "./BuildPanel";
 import { FailureView } from "./FailureView";
 
 function progressLine(progress: LoadProgress | null): string {
@@ -95,9 +95,8 @@ export function ModelPanel() {
   }, []);
   const entry = state.models.find((m) => m.id === state.modelId);
   const { load, choice } = state;
-  // The worker would queue a reload behind the answer anyway; disabled, the button says why nothing happens yet.
-  const answering = state.run?.status === "running";
-  const sweeping = useSweepStore((s) => s.active?.status === "running" || s.active?.status === "pausing");
+  // A load waits until the runs holding the model (an answer, an Inspect run) end; disabled, the button says so.
+  const holders = state.modelHolders.join(" and ");
 
   return (
     <section className="panel" aria-labelledby="model-heading">
@@ -157,19 +156,14 @@ export function ModelPanel() {
           type="button"
           className="primary"
           data-testid="load-model"
-          disabled={!choice || load.status === "loading" || answering || sweeping}
+          disabled={!choice || load.status === "loading" || holders !== ""}
           onClick={() => void loadModel()}
         >
           {load.status === "ready" ? "Reload model" : "Load model"}
         </button>
-        {answering && load.status !== "loading" && (
+        {holders && load.status !== "loading" && (
           <span className="hint" data-testid="load-waits">
-            Stop or finish the answer to load a model.
-          </span>
-        )}
-        {sweeping && (
-          <span className="hint" data-testid="load-waits-sweep">
-            A sweep is running on this model: pause or stop it to load another (a sweep's records never mix models).
+            Stop or finish {holders} to load a model.
           </span>
         )}
         {load.status === "loading" && (
@@ -184,7 +178,9 @@ export function ModelPanel() {
             max={load.progress && "total" in load.progress ? load.progress.total : 1}
             value={load.progress && "loaded" in load.progress ? load.progress.loaded : undefined}
           />
-          <span className="hint">{progressLine(load.progress)}</span>
+          <span className="hint">
+            {!load.progress && holders ? `Waits for ${holders} to end` : progressLine(load.progress)}
+          </span>
         </div>
       )}
       {load.status === "ready" && (
@@ -208,6 +204,7 @@ export function ModelPanel() {
         ))}
       {load.status === "failed" && load.kept && <KeptModel kept={load.kept} />}
       <RemoteModel />
+      <BuildPanel />
     </section>
   );
 }

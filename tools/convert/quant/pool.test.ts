@@ -2,11 +2,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ThreadPoolQuantizer } from "../../../src/convert/quant/pool.ts";
+import { NonFiniteBlockError, quantizeQ4Raw } from "../../../src/convert/quant/q4.ts";
+import type { RowSlice } from "../../../src/convert/quant/quantizer.ts";
 import { BlobSource, type ByteSource } from "../../../src/io/source.ts";
 import { FileSource } from "../../io/file-source.ts";
 import { float32ToBf16Bytes } from "../safetensors/write.ts";
-import { InlineQuantizer, type RowSlice, WorkerQuantizer } from "./pool.ts";
-import { NonFiniteBlockError, quantizeQ4Raw } from "./q4.ts";
+import { inlineQuantizer, startWorkerQuantizer } from "./pool.ts";
 
 const ROWS = 6;
 const COLUMNS = 96;
@@ -42,9 +44,9 @@ function expected(index: number) {
 
 describe("worker quantizer", () => {
   it("quantises file ranges and sent bytes on worker threads like the reference, reusing returned buffers", async () => {
-    const workers = await WorkerQuantizer.start(2);
+    const workers = await startWorkerQuantizer(2);
     expect(workers).toBeDefined();
-    const quantizer = workers as WorkerQuantizer;
+    const quantizer = workers as ThreadPoolQuantizer;
     const blob = new BlobSource(new Blob([Uint8Array.from(bf16)]), "rows.blob");
     const roundOf = () =>
       Promise.all(
@@ -87,7 +89,7 @@ describe("worker quantizer", () => {
   });
 
   it("rejects NaN weights with the row, and a truncated file naming it", async () => {
-    const quantizer = (await WorkerQuantizer.start(1)) as WorkerQuantizer;
+    const quantizer = (await startWorkerQuantizer(1)) as ThreadPoolQuantizer;
     try {
       const poisoned = values.slice(0, ROWS * COLUMNS);
       poisoned[4 * COLUMNS + 50] = Number.NaN;
@@ -104,13 +106,13 @@ describe("worker quantizer", () => {
   });
 
   it("declines to start zero workers", async () => {
-    expect(await WorkerQuantizer.start(0)).toBeUndefined();
+    expect(await startWorkerQuantizer(0)).toBeUndefined();
   });
 });
 
 describe("inline quantizer", () => {
   it("gives the reference's bytes from a file and from a Blob", async () => {
-    const quantizer = new InlineQuantizer();
+    const quantizer = inlineQuantizer();
     for (const [source, header] of [
       [file, 6],
       [new BlobSource(new Blob([Uint8Array.from(bf16)])), 0],

@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { Q4_KERNEL_URL } from "../../../src/convert/quant/quantizer.ts";
 
-const TEXT = new URL("./q4-kernel.wat", import.meta.url);
+const TEXT = new URL("../../../src/convert/quant/q4-kernel.wat", import.meta.url);
 /** The kernel's binary, assembled from q4-kernel.wat by `npm run build-kernel` (a test checks they match). */
-export const Q4_KERNEL_BINARY = new URL("./q4-kernel.wasm", import.meta.url);
+export const Q4_KERNEL_BINARY = Q4_KERNEL_URL;
 
 let loaded: Promise<Uint8Array<ArrayBuffer>> | undefined;
 

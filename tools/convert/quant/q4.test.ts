@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { float32ToFloat16Bytes } from "../graph/builder.ts";
-import { type SafetensorsDtype, toFloat32 } from "../safetensors/read.ts";
-import { dequantizeQ4, NonFiniteBlockError, type Q4Matrix, quantizeQ4, quantizeQ4Raw } from "./q4.ts";
-import { Q4Kernel } from "./q4-kernel.ts";
+import { float32ToFloat16Bytes } from "../../../src/convert/graph/builder.ts";
+import {
+  dequantizeQ4,
+  NonFiniteBlockError,
+  type Q4Matrix,
+  quantizeQ4,
+  quantizeQ4Raw,
+} from "../../../src/convert/quant/q4.ts";
+import { Q4Kernel } from "../../../src/convert/quant/q4-kernel.ts";
+import { type SafetensorsDtype, toFloat32 } from "../../../src/convert/safetensors/read.ts";
 import { assembleQ4Kernel, loadQ4Kernel } from "./q4-kernel-source.ts";
 
 function seededValues(count: number, seed = 7): Float32Array {
@@ -105,7 +111,7 @@ describe("q4 SIMD kernel", () => {
     ];
     for (const [dtype, raw] of cases) {
       const expected = quantizeQ4(toFloat32(raw, dtype), rows, columns, 32);
-      expectSameQ4(kernel.quantizeSlice({ raw }, dtype, rows, columns, 32), expected);
+      expectSameQ4(kernel.quantizeSlice(raw, dtype, rows, columns, 32), expected);
     }
     expect(Q4Kernel.takes(columns, 32)).toBe(true);
   });
@@ -116,7 +122,7 @@ describe("q4 SIMD kernel", () => {
     const columns = 512;
     const values = seededValues(rows * columns, 3).map((v, i) => v * (1 + (i % 37)) * 0.01 + (i % 5 === 0 ? 0.3 : 0));
     const expected = quantizeQ4(values, rows, columns, 32);
-    expectSameQ4(kernel.quantizeSlice({ raw: new Uint8Array(values.buffer) }, "F32", rows, columns, 32), expected);
+    expectSameQ4(kernel.quantizeSlice(new Uint8Array(values.buffer), "F32", rows, columns, 32), expected);
   });
 
   it("takes shapes it cannot run (partial blocks, other block sizes) through the reference", async () => {
@@ -125,9 +131,9 @@ describe("q4 SIMD kernel", () => {
     expect(Q4Kernel.takes(70, 32)).toBe(false);
     expect(Q4Kernel.takes(128, 64)).toBe(false);
     const raw = new Uint8Array(values.buffer);
-    expectSameQ4(kernel.quantizeSlice({ raw }, "F32", 5, 70, 32), quantizeQ4(values, 5, 70, 32));
+    expectSameQ4(kernel.quantizeSlice(raw, "F32", 5, 70, 32), quantizeQ4(values, 5, 70, 32));
     expectSameQ4(
-      kernel.quantizeSlice({ raw: raw.subarray(0, 4 * 64 * 4) }, "F32", 4, 64, 64),
+      kernel.quantizeSlice(raw.subarray(0, 4 * 64 * 4), "F32", 4, 64, 64),
       quantizeQ4(values.subarray(0, 256), 4, 64, 64),
     );
   });
@@ -138,7 +144,7 @@ describe("q4 SIMD kernel", () => {
       const values = seededValues(4 * 64);
       values[3 * 64 + 7] = bad;
       const raw = new Uint8Array(values.buffer);
-      expect(() => kernel.quantizeSlice({ raw }, "F32", 4, 64, 32)).toThrow(/row 3 holds NaN or infinite values/);
+      expect(() => kernel.quantizeSlice(raw, "F32", 4, 64, 32)).toThrow(/row 3 holds NaN or infinite values/);
     }
   });
 });

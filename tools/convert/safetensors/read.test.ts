@@ -2,9 +2,9 @@ import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { halfToFloat, readShardHeader, toFloat32 } from "../../../src/convert/safetensors/read.ts";
 import { FileSource } from "../../io/file-source.ts";
-import { openCheckpointDir } from "./open-dir.ts";
-import { halfToFloat, readShardHeader, toFloat32 } from "./read.ts";
+import { openCheckpointDir } from "../node-folder.ts";
 import { float32ToBf16Bytes, writeSafetensors } from "./write.ts";
 
 let dir: string;

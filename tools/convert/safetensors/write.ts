@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { DTYPE_BYTES, type SafetensorsDtype } from "./read.ts";
+import { DTYPE_BYTES, type SafetensorsDtype } from "../../../src/convert/safetensors/read.ts";
 
 /** A tensor to write: raw little-endian bytes in `dtype`. */
 export interface TensorToWrite {

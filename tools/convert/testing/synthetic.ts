@@ -2,8 +2,8 @@ import { randomFillSync } from "node:crypto";
 import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { SafetensorsDtype } from "../../../src/convert/safetensors/read.ts";
 import { seededRandom } from "../../../src/model/generation/sampling.ts";
-import type { SafetensorsDtype } from "../safetensors/read.ts";
 import { float32ToBf16Bytes, type TensorToWrite, writeSafetensors } from "../safetensors/write.ts";
 
 /** Sizes of a synthetic Qwen3-VL checkpoint (tests, benchmarks). */

@@ -1,4 +1,4 @@
-import { dequantizeQ4, quantizeQ4 } from "../../convert/quant/q4.ts";
+import { dequantizeQ4, quantizeQ4 } from "../../../src/convert/quant/q4.ts";
 import { EMBED, type ReferenceModel } from "./weights.ts";
 
 const BLOCK = 32;

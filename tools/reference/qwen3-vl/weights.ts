@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseQwen3VLConfig, type Qwen3VLConfig } from "../../convert/qwen3_vl/config.ts";
-import { openCheckpointDir } from "../../convert/safetensors/open-dir.ts";
+import { parseQwen3VLConfig, type Qwen3VLConfig } from "../../../src/convert/qwen3_vl/config.ts";
+import { openCheckpointDir } from "../../convert/node-folder.ts";
 
 /** Special token ids the multimodal prompt is built from (top level of `config.json`). */
 export interface SpecialTokens {
