@@ -65,7 +65,7 @@ test("a sweep on the tiny model goes chip by chip through the model's queue, sur
   await expect(page.getByTestId("sweep-answer").nth(4)).toHaveAttribute("aria-pressed", "true");
 });
 
-test("Stop ends a sweep within one model step: another model is refused while it runs, and the next question starts at once", async ({
+test("Stop ends a sweep within one model step: a load asked while it runs waits for it, and the next question starts at once", async ({
   page,
 }) => {
   await page.goto("/");

@@ -1,8 +1,9 @@
 /**
  * A sweep in the browser: chips cropped by the imagery worker exactly as a crop is, asked through the model worker's
  * one queue, each record kept in IndexedDB as it finishes; Pause (after the chip in hand), Resume, Stop (within one
- * model step, as Stop does for a question), retry of failed chips, and resume after a reload. While a sweep runs,
- * loading another model is refused, and a sweep finding another model loaded pauses: records never mix models.
+ * model step, as Stop does for a question), retry of failed chips, and resume after a reload. While a sweep runs it
+ * holds the model (a load waits until it ends), and a sweep finding another model loaded does not start: records
+ * never mix models.
  */
 import type { GeoReference } from "../geo/georef";
 import { cropWindowInWorker } from "../imagery/imagery-client";
@@ -35,17 +36,15 @@ export interface ChipAnswerer {
   ): Promise<ChipAnswer>;
 }
 
-/** The loaded model in the model worker, each chip from a fresh state with its own seed. */
+/**
+ * The loaded model in the model worker, each chip from a fresh state with its own seed. A run checks that it is the
+ * sweep's model before its first chip and holds it (holdModel) until it ends, so a load asked meanwhile waits and
+ * the worker answers every chip with the model the records name.
+ */
 function workerAnswerer(): ChipAnswerer {
   return {
     model: modelName(),
     answer: async (image, { header, seed }, signal) => {
-      const loaded = modelName();
-      if (loaded !== header.model) {
-        throw new Error(
-          `The loaded model is ${loaded || "none"}, but this sweep's chips were answered by ${header.model}: load ${header.model} to go on (a sweep's records never mix models).`,
-        );
-      }
       const { instruction, useSystemPrompt, decoding, budget } = header.request;
       let input = { width: 0, height: 0 };
       const result = await modelWorker().call(
