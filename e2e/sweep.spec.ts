@@ -90,6 +90,9 @@ test("a sweep of the sample village, answered with the true roofs chip by chip, 
     },
     { bbox: selection, objects: roofs },
   );
+  // Grounding takes the chosen model's box convention (pixels for GeoZero), the scripted answerer's: pick it once the
+  // model list has loaded, or it falls back to relative-1000 and no cut roof joins.
+  await expect(page.getByTestId("model-select")).toHaveValue(/geozero/);
   await page.getByTestId("task").selectOption("grounding");
   await page.getByTestId("grounding-target").fill("roof");
   await page.getByTestId("grounding-several").check();
@@ -190,6 +193,9 @@ test("a tile server failing mid-sweep: its chips are marked failed with the reas
     },
     { west, south, east, north },
   );
+  // Grounding takes the chosen model's box convention (pixels for GeoZero), the scripted answerer's: pick it once the
+  // model list has loaded, or it falls back to relative-1000 and no cut roof joins.
+  await expect(page.getByTestId("model-select")).toHaveValue(/geozero/);
   await page.getByTestId("task").selectOption("grounding");
   await page.getByTestId("grounding-target").fill("roof");
   await page.getByTestId("sweep-plan-toggle").check();
