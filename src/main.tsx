@@ -4,6 +4,8 @@ import { openGeoTiffUrl, releaseUnusedRasters } from "./app/imagery";
 import { warnBeforeLeaving } from "./app/leave-guard";
 import { clearBoxesWhenSourceChanges } from "./app/map-actions";
 import { keepSessionCrop } from "./app/session-crop";
+import { restoreSweeps } from "./app/sweep";
+import { followSweepPlan } from "./app/sweep-view";
 import { decodeUrlState } from "./state/url-state";
 import { keepUrlInSync, restoreFromUrl } from "./state/url-sync";
 import { App } from "./ui/App";
@@ -19,6 +21,8 @@ keepUrlInSync();
 releaseUnusedRasters();
 clearBoxesWhenSourceChanges();
 void keepSessionCrop();
+void restoreSweeps();
+followSweepPlan();
 warnBeforeLeaving();
 createRoot(root).render(
   <StrictMode>

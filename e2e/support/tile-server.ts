@@ -7,9 +7,11 @@ import { PNG } from "pngjs";
  * A synthetic tile pyramid on 127.0.0.1 whose pixels encode their own global pixel coordinates at their zoom:
  * R = x mod 256, G = y mod 256, B = (x div 256 mod 16) + 16 × (y div 256 mod 16). Routes:
  * `/cors/{z}/{x}/{y}.png` (with Access-Control-Allow-Origin: *), `/nocors/…` (without), `/missing/…`
- * (404 for tiles whose x is odd) and `/none/…` (404 for every tile, with CORS). Files registered with `serveFile` are served at `/cog/<name>` (HTTP range requests,
- * CORS), `/cog-norange/<name>` (whole file only, CORS), `/cog-nocors/<name>` (ranges, no CORS header) and
- * `/cog-signed/<name>` (ranges, CORS, but 403 to a HEAD, as a URL presigned for GET); any other name is a 404. The bytes of each file's bodies are counted.
+ * (404 for tiles whose x is odd), `/failing/…` (HTTP 500 for tiles whose x is odd until `heal()` is called) and
+ * `/none/…` (404 for every tile, with CORS). Files registered with `serveFile` are served at `/cog/<name>` (HTTP range
+ * requests, CORS), `/cog-norange/<name>` (whole file only, CORS), `/cog-nocors/<name>` (ranges, no CORS header) and
+ * `/cog-signed/<name>` (ranges, CORS, but 403 to a HEAD, as a URL presigned for GET); any other name is a 404. The
+ * bytes of each file's bodies are counted.
  */
 export interface TileServer {
   url: string;
@@ -18,6 +20,8 @@ export interface TileServer {
   serveFile(name: string, path: string): void;
   /** Body bytes sent for `name` so far, over every route. */
   bytesServed(name: string): number;
+  /** Makes `/failing/` answer every tile from now on. */
+  heal(): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +98,7 @@ export async function startTileServer(): Promise<TileServer> {
   const cache = new Map<string, Buffer>();
   const files = new Map<string, string>();
   const served = new Map<string, number>();
+  let failing = true;
   const server: Server = createServer((request, response) => {
     const url = request.url ?? "";
     requests.push(url);
@@ -105,7 +110,7 @@ export async function startTileServer(): Promise<TileServer> {
       );
       return;
     }
-    const match = /^\/(cors|nocors|missing|none)\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(url);
+    const match = /^\/(cors|nocors|missing|failing|none)\/(\d+)\/(\d+)\/(\d+)\.png$/.exec(url);
     if (!match) {
       response.writeHead(404).end("not found");
       return;
@@ -117,6 +122,10 @@ export async function startTileServer(): Promise<TileServer> {
     if (route !== "nocors") headers["access-control-allow-origin"] = "*";
     if (route === "none" || (route === "missing" && x % 2 === 1)) {
       response.writeHead(404, headers).end();
+      return;
+    }
+    if (route === "failing" && failing && x % 2 === 1) {
+      response.writeHead(500, headers).end("server error");
       return;
     }
     const key = `${x}/${y}`;
@@ -131,6 +140,9 @@ export async function startTileServer(): Promise<TileServer> {
     requests,
     serveFile: (name, path) => files.set(name, path),
     bytesServed: (name) => served.get(name) ?? 0,
+    heal: () => {
+      failing = false;
+    },
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

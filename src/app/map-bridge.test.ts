@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { planCrop } from "../imagery/crop-plan";
-import type { MapLabel, MapPort, MapTool } from "../map/map-port";
+import type { MapLabel, MapPort, MapTool, SweepLayers } from "../map/map-port";
 import type { HistoryEntry } from "../state/history-db";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
@@ -35,6 +35,12 @@ class FakeMap implements MapPort {
   }
   highlightBox(index: number | null): void {
     this.calls.push(["highlightBox", index]);
+  }
+  async showSweep(layers: SweepLayers): Promise<void> {
+    this.calls.push([
+      "showSweep",
+      [layers.grid.features.length, layers.classes.features.length, layers.merged.features.length],
+    ]);
   }
   fitBBox(bbox: unknown, maxZoom?: number): void {
     this.calls.push(["fitBBox", { bbox, maxZoom }]);

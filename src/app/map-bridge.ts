@@ -2,6 +2,7 @@ import type { MapPort } from "../map/map-port";
 import { useModelStore } from "../state/model-store";
 import { type AppState, currentSource, selectionBBox, useAppStore } from "../state/store";
 import { useMapLayers } from "./map-layers";
+import { useSweepLayers } from "./sweep-layers";
 
 /** Runs `apply` now and whenever `pick` of the state changes (by identity). */
 function follow<S, T>(
@@ -69,6 +70,11 @@ export function connectMap(view: MapPort): () => void {
       useMapLayers,
       (s) => s.labels,
       () => whenReady(view, () => view.showLabels(useMapLayers.getState().labels)),
+    ),
+    follow(
+      useSweepLayers,
+      (s) => s,
+      (layers) => void view.showSweep(layers),
     ),
     follow(
       useModelStore,

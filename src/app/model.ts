@@ -239,7 +239,7 @@ export async function addRemoteModel(input: string): Promise<void> {
 }
 
 /** The loaded model's name as results record it. */
-function modelName(): string {
+export function modelName(): string {
   const loaded = loadedModelOf(model().load);
   return loaded ? `${loaded.modelId} (${loaded.dtype})` : "";
 }

@@ -38,6 +38,11 @@ export function planCrop(bbox: BBox, zoom: number, limits = DEFAULT_CROP_LIMITS,
   const window = bboxToPixelWindow(bbox, zoom, tileSize);
   const tooLarge = window.width > limits.maxWidth || window.height > limits.maxHeight;
   if (tooLarge) return { valid: false, reason: tooLargeReason(bbox, zoom, window, limits, tileSize) };
+  return planWindowCrop(window, zoom, tileSize);
+}
+
+/** Plans the crop of an exact window of global pixels at a zoom (a sweep's chip), with its sizes. */
+export function planWindowCrop(window: PixelWindow, zoom: number, tileSize = 256): CropPlanResult & { valid: true } {
   const georef = georefForWorldWindow(window, zoom, tileSize);
   const gsd = groundSampleDistance(georef);
   const plan: CropPlan = {

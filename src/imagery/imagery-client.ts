@@ -1,6 +1,6 @@
 import { Transferring, WorkerClient } from "../io/worker-rpc";
 import { imageryHandlers } from "./imagery-handlers";
-import type { ImageryMessages } from "./imagery-messages";
+import type { ImageryMessages, PixelRect } from "./imagery-messages";
 import { noteRasterBytesRead } from "./raster/bytes-read";
 import type { BBox, CropProgress, CroppedImage, TileSourceSpec } from "./types";
 
@@ -45,9 +45,24 @@ export function cropInWorker(
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
 ): Promise<CroppedImage> {
-  const onEvent = (progress: CropProgress) => {
+  return callImagery("crop", { source, bbox, zoom }, { onEvent: noting(source, onProgress), signal });
+}
+
+/** Crop progress passed on, the raster bytes read noted for the source's panel. */
+function noting(source: TileSourceSpec, onProgress: (progress: CropProgress) => void) {
+  return (progress: CropProgress) => {
     if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
     onProgress(progress);
   };
-  return callImagery("crop", { source, bbox, zoom }, { onEvent, signal });
+}
+
+/** Crops an exact window of the source's grid (a sweep's chip), in the imagery worker where there is one. */
+export function cropWindowInWorker(
+  source: TileSourceSpec,
+  zoom: number,
+  window: PixelRect,
+  onProgress: (progress: CropProgress) => void,
+  signal?: AbortSignal,
+): Promise<CroppedImage> {
+  return callImagery("cropWindow", { source, zoom, window }, { onEvent: noting(source, onProgress), signal });
 }

@@ -1,13 +1,15 @@
 import { CropError } from "./crop-error";
 import type { CropPlan } from "./crop-plan";
+import { type CropSurface, cropSurface } from "./surface";
 import type { CropProgress, TileReader } from "./types";
 
 /** Tiles fetched at once: browsers allow about six connections per host. */
 export const TILE_CONCURRENCY = 6;
 
 /**
- * Fetches the plan's tiles and draws each straight into a canvas the size of the crop window, at its offset: the
- * canvas clips whatever lies outside, so stitching and cropping are one pass. Runs in a worker or on the main thread.
+ * Fetches the plan's tiles and draws each straight into a surface the size of the crop window, at its offset: the
+ * surface clips whatever lies outside, so stitching and cropping are one pass. Runs in a worker, on the main thread,
+ * or in Node on the surface it registered.
  */
 export async function stitchCrop(
   reader: TileReader,
@@ -15,11 +17,8 @@ export async function stitchCrop(
   sourceName: string,
   onProgress: (progress: CropProgress) => void,
   signal?: AbortSignal,
-): Promise<OffscreenCanvas> {
-  const canvas = new OffscreenCanvas(plan.window.width, plan.window.height);
-  const context = canvas.getContext("2d");
-  if (!context)
-    throw new Error("This browser gives no 2-D context for an OffscreenCanvas; use a current Chromium or Firefox.");
+): Promise<CropSurface> {
+  const surface = cropSurface(plan.window.width, plan.window.height);
   let done = 0;
   onProgress({ status: "fetching", done, total: plan.tiles.length });
   await forEachConcurrently(plan.tiles, TILE_CONCURRENCY, async ({ tile, dx, dy }) => {
@@ -27,23 +26,25 @@ export async function stitchCrop(
     signal?.throwIfAborted();
     if (!blob)
       throw new CropError(sourceName, tile, "the source has no tile here; choose a lower crop zoom or another source.");
-    const bitmap = await decodeTile(blob, sourceName, tile);
-    context.drawImage(bitmap, dx, dy, plan.tileSize, plan.tileSize);
-    bitmap.close();
+    await drawTile(surface, blob, dx, dy, plan.tileSize, sourceName, tile);
     done++;
     onProgress({ status: "fetching", done, total: plan.tiles.length });
   });
   onProgress({ status: "stitching" });
-  return canvas;
+  return surface;
 }
 
-async function decodeTile(
+async function drawTile(
+  surface: CropSurface,
   blob: Blob,
+  dx: number,
+  dy: number,
+  size: number,
   sourceName: string,
   tile: { z: number; x: number; y: number },
-): Promise<ImageBitmap> {
+): Promise<void> {
   try {
-    return await createImageBitmap(blob);
+    await surface.drawTile(blob, dx, dy, size);
   } catch {
     throw new CropError(
       sourceName,

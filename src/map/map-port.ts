@@ -27,6 +27,17 @@ export interface MapLabel {
 }
 
 /**
+ * A sweep on the map, each layer GeoJSON polygons in longitude/latitude: its chip grid (`state`: planned, running,
+ * done, failed or outside; `shown` for the chip picked in the answers list), the classification grid (`colour` by
+ * class) and the merged objects (`colour`).
+ */
+export interface SweepLayers {
+  grid: GeoJSON.FeatureCollection;
+  classes: GeoJSON.FeatureCollection;
+  merged: GeoJSON.FeatureCollection;
+}
+
+/**
  * The map as the app drives it; `MapView` implements it with MapLibre, the app layer's tests with a fake. Nothing
  * outside `src/map` sees MapLibre.
  */
@@ -47,6 +58,8 @@ export interface MapPort {
   showLabels(labels: MapLabel[]): void;
   /** Highlights one box (or none with null). */
   highlightBox(index: number | null): void;
+  /** Draws a sweep's grid, classification grid and merged objects, replacing the earlier ones. */
+  showSweep(layers: SweepLayers): Promise<void>;
   /** Moves the view to a bbox, no closer than `maxZoom` when given. */
   fitBBox(bbox: BBox, maxZoom?: number): void;
 }

@@ -15,16 +15,33 @@ import { pmtilesArchive } from "../imagery/tiles/readers";
 import type { TileReader } from "../imagery/types";
 import { expandUrlTemplate } from "../imagery/url-template";
 import { errorMessage } from "../io/error-data";
-import type { MapLabel, MapPort, MapTool, MapViewEvents } from "./map-port";
+import type { MapLabel, MapPort, MapTool, MapViewEvents, SweepLayers } from "./map-port";
 import { bboxPolygon, gridCells, tileAt, tilePolygon } from "./tile-grid";
 
-export type { MapLabel, MapTool, MapViewEvents };
+export type { MapLabel, MapTool, MapViewEvents, SweepLayers };
 
 const IMAGERY = "imagery";
 const GRID = "tile-grid";
 const PICKED = "picked-tiles";
 const SELECTION = "selection";
 const BOXES = "answer-boxes";
+const SWEEP_CLASSES = "sweep-classes";
+const SWEEP_GRID = "sweep-grid";
+const SWEEP_MERGED = "sweep-merged";
+/** Line colours of a sweep's chips by state. */
+const CHIP_STATE_COLOURS: maplibregl.ExpressionSpecification = [
+  "match",
+  ["get", "state"],
+  "running",
+  "#ffb000",
+  "done",
+  "#7cff6b",
+  "failed",
+  "#ff4d4d",
+  "outside",
+  "#8a8f98",
+  "#ffffff",
+];
 /** Feature id of the reference box among the answer's boxes (theirs are their indices). */
 const REFERENCE_ID = 1_000_000;
 const IS_REFERENCE: maplibregl.FilterSpecification = ["==", ["get", "role"], "reference"];
@@ -95,6 +112,7 @@ export class MapView implements MapPort {
   private ready: Promise<void>;
   private labels: maplibregl.Marker[] = [];
   private shownSource: ImagerySource | null = null;
+  private sweepShown: SweepLayers | null = null;
 
   constructor(
     container: HTMLElement,
@@ -138,6 +156,7 @@ export class MapView implements MapPort {
       source: SELECTION,
       paint: { "line-color": "#ffb000", "line-width": 2, "line-dasharray": [3, 2] },
     });
+    this.addSweepLayers();
     map.addSource(BOXES, { type: "geojson", data: emptyCollection() });
     map.addLayer({
       id: `${BOXES}-fill`,
@@ -206,6 +225,41 @@ export class MapView implements MapPort {
     this.draw.setMode("static");
     this.draw.on("finish", (id) => this.rectangleFinished(id));
     this.setTool(this.tool);
+  }
+
+  /** A sweep's layers, under the selection's outline and the answer's boxes: classes, grid, merged objects. */
+  private addSweepLayers(): void {
+    const map = this.map;
+    for (const id of [SWEEP_CLASSES, SWEEP_GRID, SWEEP_MERGED])
+      map.addSource(id, { type: "geojson", data: emptyCollection() });
+    map.addLayer({
+      id: SWEEP_CLASSES,
+      type: "fill",
+      source: SWEEP_CLASSES,
+      paint: { "fill-color": ["get", "colour"], "fill-opacity": 0.4 },
+    });
+    map.addLayer({
+      id: SWEEP_GRID,
+      type: "line",
+      source: SWEEP_GRID,
+      paint: {
+        "line-color": CHIP_STATE_COLOURS,
+        "line-opacity": ["case", ["boolean", ["get", "shown"], false], 1, 0.7],
+        "line-width": ["case", ["boolean", ["get", "shown"], false], 4, 1.2],
+      },
+    });
+    map.addLayer({
+      id: `${SWEEP_MERGED}-fill`,
+      type: "fill",
+      source: SWEEP_MERGED,
+      paint: { "fill-color": ["get", "colour"], "fill-opacity": 0.15 },
+    });
+    map.addLayer({
+      id: `${SWEEP_MERGED}-line`,
+      type: "line",
+      source: SWEEP_MERGED,
+      paint: { "line-color": ["get", "colour"], "line-width": 1.5 },
+    });
   }
 
   private rectangleFinished(id: string | number): void {
@@ -296,6 +350,16 @@ export class MapView implements MapPort {
       id: f.properties?.role === "reference" ? REFERENCE_ID : Number(f.properties?.index ?? 0),
     }));
     this.map.getSource<GeoJSONSource>(BOXES)?.setData({ type: "FeatureCollection", features });
+  }
+
+  /** Draws a sweep's grid, classification grid and merged objects; a layer given as before is not sent again. */
+  async showSweep(layers: SweepLayers): Promise<void> {
+    await this.ready;
+    const shown = this.sweepShown;
+    this.sweepShown = layers;
+    if (layers.grid !== shown?.grid) this.map.getSource<GeoJSONSource>(SWEEP_GRID)?.setData(layers.grid);
+    if (layers.classes !== shown?.classes) this.map.getSource<GeoJSONSource>(SWEEP_CLASSES)?.setData(layers.classes);
+    if (layers.merged !== shown?.merged) this.map.getSource<GeoJSONSource>(SWEEP_MERGED)?.setData(layers.merged);
   }
 
   /** Pins text labels to the map (as text, never HTML), replacing earlier ones. */

@@ -82,10 +82,14 @@ export async function loadModelFolder(
   return { id, dtype: chosen, device, model, processor, queue: new CallQueue() };
 }
 
-/** Reads an image file, resized (if needed) to the model's input size as the app does before the processor. */
-export async function readModelImage(path: string): Promise<{ image: RawImage; resized: boolean }> {
+/**
+ * Reads an image (a file path, or encoded bytes such as a sweep chip's PNG), resized (if needed) to the model's input
+ * size as the app does before the processor.
+ */
+export async function readModelImage(path: string | Buffer): Promise<{ image: RawImage; resized: boolean }> {
   const meta = await sharp(path).metadata();
-  if (!meta.width || !meta.height) throw new Error(`${path}: not an image sharp can read.`);
+  if (!meta.width || !meta.height)
+    throw new Error(`${typeof path === "string" ? path : "The image"}: not an image sharp can read.`);
   const target = modelInputFor(meta.width, meta.height, DEFAULT_PIXEL_BUDGET);
   const { data, info } = await sharp(path)
     .removeAlpha()

@@ -10,6 +10,7 @@ import { PageTabs } from "./PageTabs";
 import { SelectionPanel } from "./SelectionPanel";
 import { SourcePanel } from "./SourcePanel";
 import { type Step, StepTabs, stepElementId } from "./StepTabs";
+import { SweepPanel } from "./sweep/SweepPanel";
 import "./styles.css";
 
 const InspectView = lazy(() => import("./inspect/InspectView"));
@@ -43,6 +44,7 @@ export function App() {
           <StepSection step="ask" current={step}>
             <ModelPanel />
             <AskPanel />
+            <SweepPanel />
           </StepSection>
           <StepSection step="history" current={step}>
             <HistoryPanel />

@@ -5,6 +5,7 @@ import { useHistoryStore } from "../state/history-store";
 import { TASK_LABELS } from "../tasks/instructions";
 import { downloadGeoJson, resultFileName } from "./download";
 import { exportCropWithWorldFile } from "./export-crop";
+import { SweepHistory } from "./sweep/SweepHistory";
 
 /** Results kept per question across reloads: show again, export, delete. */
 export function HistoryPanel() {
@@ -20,6 +21,7 @@ export function HistoryPanel() {
           {error}
         </p>
       )}
+      <SweepHistory />
       {entries.length === 0 ? (
         <p className="hint">Answers are kept here, in this browser, after each question.</p>
       ) : (

@@ -1,10 +1,16 @@
 import { loadModel, runQuestion } from "../app/model";
+import { setChipAnswererForTests } from "../app/sweep";
+import { useSweepLayers } from "../app/sweep-layers";
+import type { BBox } from "../geo/tiles";
 import { cropInWorker } from "../imagery/imagery-client";
 import { registeredErrorTypes } from "../io/error-data";
 import type { MapView } from "../map/map-view";
 import { modelWorker } from "../model/client";
 import { useModelStore } from "../state/model-store";
 import { useAppStore } from "../state/store";
+import { useSweepStore } from "../state/sweep-store";
+import { scriptedBoxesAnswer } from "../sweep/scripted-answerer";
+import { modelInputFor } from "../tasks/model-input-size";
 import type { TaskId } from "../tasks/prompts";
 
 let mapView: MapView | null = null;
@@ -62,6 +68,28 @@ export function installTestHooks(): void {
       /** the model the worker holds now, as it names it */
       modelInWorker: () => modelWorker().call("loaded", null),
       errorTypesAcrossModelWorker,
+      sweepStore: useSweepStore,
+      sweepLayers: useSweepLayers,
+      scriptSweepAnswers,
+    },
+  });
+}
+
+/**
+ * Answers sweep chips with the objects given (longitude/latitude boxes), as the model would write them (each edge up
+ * to `jitter` px off), instead of asking the model; null answers with the model again.
+ */
+function scriptSweepAnswers(objects: BBox[] | null, label = "roof", jitter = 0): void {
+  if (!objects) {
+    setChipAnswererForTests(null);
+    return;
+  }
+  setChipAnswererForTests({
+    model: "scripted answerer (test build)",
+    answer: async (_image, { georef, header }) => {
+      const input = modelInputFor(georef.width, georef.height, header.request.budget);
+      const text = scriptedBoxesAnswer(objects, georef, input, label, jitter);
+      return { text, tokens: 1, inputWidth: input.width, inputHeight: input.height };
     },
   });
 }

@@ -6,6 +6,7 @@ import { geotiffBench } from "./geotiff.ts";
 import { inferenceBench } from "./inference.ts";
 import { inferenceBrowserBench } from "./inference-browser.ts";
 import { inspectBench } from "./inspect.ts";
+import { sweepBench } from "./sweep.ts";
 
 /** A benchmark part: prints its own figures and ratios. */
 export interface BenchPart {
@@ -24,5 +25,6 @@ export const benchParts: BenchPart[] = [
   inferenceBrowserBench,
   evalBench,
   inspectBench,
+  sweepBench,
   fullSizeBench,
 ];

@@ -29,7 +29,8 @@ export function rasterCrsEntries(): EpsgEntry[] {
   return Object.values(all).filter((entry) => RASTER_KINDS.has(entry.kind));
 }
 
-function readBuckets(): Map<number, Record<string, [string, string, string]>> {
+/** The registry's projected and geographic CRSs, per thousand codes: code → [name, proj4, WKT]. */
+export function readBuckets(): Map<number, Record<string, [string, string, string]>> {
   const buckets = new Map<number, Record<string, [string, string, string]>>();
   for (const entry of rasterCrsEntries()) {
     const bucket = Math.floor(Number(entry.code) / 1000);

@@ -22,18 +22,48 @@ export type RasterCropPlanResult = PlannedCrop<RasterCropPlan>;
  * raster's pixels, edges rounded to the nearest pixel boundary and clipped to the raster. Null when they miss it.
  */
 function fullResolutionWindow(info: RasterInfo, bbox: BBox): [number, number, number, number] | null {
+  const outline = outlineWindow(info, bbox);
+  if (!outline) return null;
+  const { width, height } = info.levels[0];
+  const window: [number, number, number, number] = [
+    Math.max(0, outline[0]),
+    Math.max(0, outline[1]),
+    Math.min(width, outline[2]),
+    Math.min(height, outline[3]),
+  ];
+  return window[2] > window[0] && window[3] > window[1] ? window : null;
+}
+
+/**
+ * The pixels of a level that a bbox covers, not clipped to the raster (a sweep's chips beyond its edge are counted),
+ * or null when the bbox misses the raster.
+ */
+export function rasterSelectionWindow(
+  info: Pick<RasterInfo, "levels" | "georef">,
+  bbox: BBox,
+  level: number,
+): [number, number, number, number] | null {
+  const outline = outlineWindow(info, bbox);
+  const { width, height } = info.levels[0];
+  if (!outline || outline[2] <= 0 || outline[3] <= 0 || outline[0] >= width || outline[1] >= height) return null;
+  const fx = width / info.levels[level].width;
+  const fy = height / info.levels[level].height;
+  const [l, t, r, b] = [
+    Math.round(outline[0] / fx),
+    Math.round(outline[1] / fy),
+    Math.round(outline[2] / fx),
+    Math.round(outline[3] / fy),
+  ];
+  return [l, t, Math.max(l + 1, r), Math.max(t + 1, b)];
+}
+
+/** A bbox's outline (32 points a side) through proj4 into full-resolution pixels, rounded; null where none lands. */
+function outlineWindow(info: Pick<RasterInfo, "georef">, bbox: BBox): [number, number, number, number] | null {
   const outline = rectangleOutline([bbox.west, bbox.north, bbox.west + lngSpan(bbox), bbox.south], 32);
   const bounds = pointsBounds(outline.map((lngLat) => crsToPixel(info.georef, lngLatToCrs(info.georef.crs, lngLat))));
   if (!bounds) return null;
   const [minU, minV, maxU, maxV] = bounds;
-  const { width, height } = info.levels[0];
-  const window: [number, number, number, number] = [
-    Math.max(0, Math.round(minU)),
-    Math.max(0, Math.round(minV)),
-    Math.min(width, Math.round(maxU)),
-    Math.min(height, Math.round(maxV)),
-  ];
-  return window[2] > window[0] && window[3] > window[1] ? window : null;
+  return [Math.round(minU), Math.round(minV), Math.round(maxU), Math.round(maxV)];
 }
 
 /** The full-resolution window on one level: each edge divided by the level's factor and rounded. */
@@ -121,6 +151,41 @@ export function planRasterCrop(
   return {
     valid: true,
     plan: { kind: "raster", level: chosen, window, georef },
+    width: georef.width,
+    height: georef.height,
+    groundWidthM: georef.width * gsd,
+    groundHeightM: georef.height * gsd,
+    gsd,
+  };
+}
+
+/**
+ * Plans the crop of an exact window of a level's pixels (a sweep's chip), clipped to the level; refused when the
+ * window misses the raster.
+ */
+export function planRasterWindow(
+  info: RasterInfo,
+  level: number,
+  [left, top, right, bottom]: [number, number, number, number],
+): RasterCropPlanResult {
+  const { width, height } = info.levels[level] ?? { width: 0, height: 0 };
+  const window: RasterCropPlan["window"] = [
+    Math.max(0, left),
+    Math.max(0, top),
+    Math.min(width, right),
+    Math.min(height, bottom),
+  ];
+  if (window[2] <= window[0] || window[3] <= window[1]) {
+    return {
+      valid: false,
+      reason: `The window [${left}, ${top}, ${right}, ${bottom}] lies outside ${info.name} at level ${level}.`,
+    };
+  }
+  const georef = windowGeoref(info, level, window);
+  const gsd = groundSampleDistance(georef);
+  return {
+    valid: true,
+    plan: { kind: "raster", level, window, georef },
     width: georef.width,
     height: georef.height,
     groundWidthM: georef.width * gsd,

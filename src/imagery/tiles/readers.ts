@@ -57,11 +57,14 @@ export function pmtilesArchive(url: string): PMTiles {
   return new PMTiles(new PmtilesByteSource(new FetchSource(new URL(url, globalThis.location?.href).href)));
 }
 
-/** Reads raster tiles from a PMTiles archive by HTTP range requests. */
+/** Reads raster tiles from a PMTiles archive by range: over HTTP, or from the archive given (a file in Node). */
 export class PmtilesTileReader implements TileReader {
   private readonly archive: PMTiles;
-  constructor(private readonly spec: Extract<TileSourceSpec, { kind: "pmtiles" }>) {
-    this.archive = pmtilesArchive(spec.url);
+  constructor(
+    private readonly spec: Extract<TileSourceSpec, { kind: "pmtiles" }>,
+    archive?: PMTiles,
+  ) {
+    this.archive = archive ?? pmtilesArchive(spec.url);
   }
 
   async getTile(z: number, x: number, y: number, signal?: AbortSignal): Promise<Blob | null> {
@@ -82,7 +85,16 @@ export class PmtilesTileReader implements TileReader {
 /** A tile source read over the network (XYZ/TMS or PMTiles): the sources whose crops stitch tiles. */
 export type NetworkTileSourceSpec = Extract<TileSourceSpec, { kind: "xyz" | "pmtiles" }>;
 
+type PmtilesReaderFactory = (spec: Extract<TileSourceSpec, { kind: "pmtiles" }>) => TileReader;
+
+let pmtilesReader: PmtilesReaderFactory = (spec) => new PmtilesTileReader(spec);
+
+/** Chooses how PMTiles archives are read (Node tools read files on disk by range; the browser reads URLs). */
+export function registerPmtilesReader(make: PmtilesReaderFactory): void {
+  pmtilesReader = make;
+}
+
 /** The reader of an XYZ/TMS or PMTiles source. */
 export function networkTileReader(spec: NetworkTileSourceSpec): TileReader {
-  return spec.kind === "xyz" ? new XyzTileReader(spec) : new PmtilesTileReader(spec);
+  return spec.kind === "xyz" ? new XyzTileReader(spec) : pmtilesReader(spec);
 }
