@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { openGeoTiffUrl, releaseUnusedRasters } from "./app/imagery";
 import { warnBeforeLeaving } from "./app/leave-guard";
 import { clearBoxesWhenSourceChanges } from "./app/map-actions";
+import { followCachedModels, followNetwork, keepAppForOffline } from "./app/offline";
 import { keepSessionCrop } from "./app/session-crop";
 import { decodeUrlState } from "./state/url-state";
 import { keepUrlInSync, restoreFromUrl } from "./state/url-sync";
@@ -20,6 +21,9 @@ releaseUnusedRasters();
 clearBoxesWhenSourceChanges();
 void keepSessionCrop();
 warnBeforeLeaving();
+followNetwork();
+followCachedModels();
+void keepAppForOffline();
 createRoot(root).render(
   <StrictMode>
     <App />

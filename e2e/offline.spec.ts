@@ -1,0 +1,88 @@
+import { expect, type Page, test } from "@playwright/test";
+import { askGreedy, cropExactly, loadModel } from "./support/model";
+import {
+  installabilityErrors,
+  parsedManifest,
+  recordRequests,
+  type SeenRequest,
+  untilReadyOffline,
+  useServiceWorker,
+} from "./support/offline";
+
+async function waitForMap(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const hooks = (window as unknown as { __geozero?: { map(): { map: { loaded(): boolean } } | null } }).__geozero;
+    return hooks?.map()?.map.loaded() === true;
+  });
+}
+
+/** Requests that reached the network: every one answered offline must come from the service worker. */
+function fromTheNetwork(requests: SeenRequest[]): SeenRequest[] {
+  return requests.filter((request) => request.failed || !request.fromServiceWorker);
+}
+
+test("after one visit the app, the sample imagery and the cached tiny model work with the network off", async ({
+  browser,
+}) => {
+  test.setTimeout(360_000);
+  const context = await browser.newContext();
+  await useServiceWorker(context);
+  const page = await context.newPage();
+  await page.goto("/");
+  await untilReadyOffline(page);
+  // A private window cannot install an app (Chromium says "in-incognito" and nothing else); the installability
+  // check runs in a normal profile below.
+  expect(await installabilityErrors(page)).toEqual(["in-incognito"]);
+  const manifest = await parsedManifest(page);
+  expect(manifest.errors).toEqual([]);
+  expect(JSON.parse(manifest.data)).toMatchObject({ display: "standalone", start_url: "./", scope: "./" });
+
+  expect(await loadModel(page, "wasm")).toContain("ready on wasm");
+  await cropExactly(page, 64, 64);
+  await askGreedy(page, "What is in this image?", 4);
+  await expect(page.getByTestId("history-item")).toHaveCount(1);
+
+  await context.setOffline(true);
+  const requests = recordRequests(page);
+  await page.reload();
+  await waitForMap(page);
+  await expect(page.getByTestId("network-off")).toBeVisible();
+  await expect(page.getByTestId("offline-ready")).toBeVisible();
+  await expect(page.getByTestId("history-item")).toHaveCount(1);
+
+  // The sample archive is read by range, each range answered by the service worker from its whole cached copy.
+  const sample = requests.filter((r) => r.url.endsWith("/sample/synthetic-sample.pmtiles") && r.method === "GET");
+  expect(sample.length).toBeGreaterThan(0);
+  for (const request of sample) expect(request).toMatchObject({ status: 206, fromServiceWorker: true });
+  expect(sample.every((r) => r.range?.startsWith("bytes="))).toBe(true);
+
+  // The model list says the tiny model is kept here; it loads with no request for any model file.
+  await expect(page.getByTestId("model-select").locator("option", { hasText: "geozero-tiny" })).toContainText(
+    "in this browser",
+  );
+  await expect(page.getByTestId("model-kept-offline")).toBeVisible();
+  requests.length = 0;
+  expect(await loadModel(page, "wasm")).toContain("from the browser cache");
+  expect(requests.filter((r) => r.url.includes("/model-cache/"))).toEqual([]);
+  expect(fromTheNetwork(requests)).toEqual([]);
+
+  // A crop of the sample and a question work; the history keeps both answers.
+  await cropExactly(page, 64, 64);
+  await askGreedy(page, "What is in this image?", 4);
+  await expect(page.getByTestId("history-item")).toHaveCount(2);
+  expect(fromTheNetwork(requests)).toEqual([]);
+
+  // Online sources say they need the network, naming themselves.
+  await expect(page.getByTestId("source-select").locator("option", { hasText: "Esri" })).toContainText(
+    "needs the network",
+  );
+  await page.getByTestId("source-select").selectOption({ label: "Esri World Imagery · needs the network" });
+  await expect(page.getByTestId("source-needs-network")).toContainText("Esri World Imagery needs the network");
+  await expect(page.getByTestId("urls-need-network")).toBeVisible();
+  await expect(page.getByTestId("remote-needs-network")).toBeVisible();
+
+  await context.setOffline(false);
+  await expect(page.getByTestId("network-off")).toBeHidden();
+  await expect(page.getByTestId("source-needs-network")).toBeHidden();
+  await context.close();
+});
