@@ -1,25 +1,14 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
+  fromTheNetwork,
   installabilityErrors,
   parsedManifest,
   recordRequests,
-  type SeenRequest,
   untilReadyOffline,
   useServiceWorker,
+  waitForMap,
 } from "./support/offline";
-
-async function waitForMap(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const hooks = (window as unknown as { __geozero?: { map(): { map: { loaded(): boolean } } | null } }).__geozero;
-    return hooks?.map()?.map.loaded() === true;
-  });
-}
-
-/** Requests that reached the network: every one answered offline must come from the service worker. */
-function fromTheNetwork(requests: SeenRequest[]): SeenRequest[] {
-  return requests.filter((request) => request.failed || !request.fromServiceWorker);
-}
 
 test("after one visit the app, the sample imagery and the cached tiny model work with the network off", async ({
   browser,

@@ -40,6 +40,19 @@ export async function parsedManifest(page: Page): Promise<{ url: string; errors:
   return { url: result.url, errors: result.errors.map((e) => e.message), data: result.data ?? "" };
 }
 
+/** Waits until the map has loaded its style and sources. */
+export async function waitForMap(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const hooks = (window as unknown as { __geozero?: { map(): { map: { loaded(): boolean } } | null } }).__geozero;
+    return hooks?.map()?.map.loaded() === true;
+  });
+}
+
+/** Requests that reached the network: every one answered offline must come from the service worker. */
+export function fromTheNetwork(requests: SeenRequest[]): SeenRequest[] {
+  return requests.filter((request) => request.failed || !request.fromServiceWorker);
+}
+
 /** One request a page made, and whether the service worker answered it. */
 export interface SeenRequest {
   url: string;

@@ -57,7 +57,21 @@ export async function keepAppForOffline(): Promise<void> {
     if (registration.active && !registration.installing) offline().set({ use: { status: "ready" } });
   } catch (error) {
     offline().set({ use: unavailable(`the browser refused its service worker (${String(error)})`) });
+    return;
   }
+  checkForUpdates();
+}
+
+/** How often an open app asks the host for a new version (also when the network comes back). */
+const UPDATE_CHECK_MS = 60 * 60 * 1000;
+
+/** Asks the host for a new version now and then: a demo laptop may keep the app open for days. */
+function checkForUpdates(): void {
+  const check = () => {
+    if (navigator.onLine) void workbox?.update().catch(() => undefined);
+  };
+  window.setInterval(check, UPDATE_CHECK_MS);
+  window.addEventListener("online", check);
 }
 
 /** The install failed (most often the storage would not take the precache): says so with the storage figures. */
