@@ -3,13 +3,13 @@ import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
+  askForServiceWorker,
   buildApp,
   fromTheNetwork,
   recordRequests,
   type StaticHost,
   startStaticHost,
   untilReadyOffline,
-  useServiceWorker,
   waitForMap,
 } from "./support/offline";
 
@@ -40,7 +40,7 @@ test("under a sub-path of python3 -m http.server: offline after one visit; a new
 }) => {
   test.setTimeout(420_000);
   const context = await browser.newContext();
-  await useServiceWorker(context);
+  await askForServiceWorker(context);
   const page = await context.newPage();
   await page.goto(host.url);
   await untilReadyOffline(page);

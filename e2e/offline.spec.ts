@@ -1,12 +1,17 @@
-import { expect, test } from "@playwright/test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, expect, test } from "@playwright/test";
+import { chromiumArgs } from "../playwright.config";
+import { browserExecutable } from "../tools/browser/find";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
+  askForServiceWorker,
   fromTheNetwork,
   installabilityErrors,
   parsedManifest,
   recordRequests,
   untilReadyOffline,
-  useServiceWorker,
   waitForMap,
 } from "./support/offline";
 
@@ -15,7 +20,7 @@ test("after one visit the app, the sample imagery and the cached tiny model work
 }) => {
   test.setTimeout(360_000);
   const context = await browser.newContext();
-  await useServiceWorker(context);
+  await askForServiceWorker(context);
   const page = await context.newPage();
   await page.goto("/");
   await untilReadyOffline(page);
@@ -74,4 +79,25 @@ test("after one visit the app, the sample imagery and the cached tiny model work
   await expect(page.getByTestId("network-off")).toBeHidden();
   await expect(page.getByTestId("source-needs-network")).toBeHidden();
   await context.close();
+});
+
+test("installable: in a normal profile Chromium reports no installability error; the manifest asks for its own window", async ({
+  baseURL,
+}) => {
+  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "offline-profile-")), {
+    executablePath: browserExecutable(),
+    args: chromiumArgs,
+  });
+  try {
+    await askForServiceWorker(context);
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(baseURL ?? "/");
+    await untilReadyOffline(page);
+    expect(await installabilityErrors(page)).toEqual([]);
+    const manifest = await parsedManifest(page);
+    expect(manifest.url).toBe(new URL("manifest.webmanifest", page.url()).href);
+    expect(JSON.parse(manifest.data)).toMatchObject({ name: "GeoZero Web", display: "standalone" });
+  } finally {
+    await context.close();
+  }
 });

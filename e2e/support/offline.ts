@@ -8,7 +8,7 @@ import { TEST_SERVICE_WORKER_KEY } from "../../src/offline/cache-layout";
 import { TEST_BUILD_MODE } from "../../tools/vite/test-build";
 
 /** Asks the test build to register its service worker in every page of the context (other tests run without). */
-export async function useServiceWorker(context: BrowserContext): Promise<void> {
+export async function askForServiceWorker(context: BrowserContext): Promise<void> {
   await context.addInitScript((key) => localStorage.setItem(key, "1"), TEST_SERVICE_WORKER_KEY);
 }
 
