@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { chromium, expect, test } from "@playwright/test";
 import { chromiumArgs } from "../playwright.config";
 import { browserExecutable } from "../tools/browser/find";
+import { type FixtureName, GeoTiffFixtures } from "./support/geotiffs";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
   askForServiceWorker,
@@ -99,5 +100,47 @@ test("installable: in a normal profile Chromium reports no installability error;
     expect(JSON.parse(manifest.data)).toMatchObject({ name: "GeoZero Web", display: "standalone" });
   } finally {
     await context.close();
+  }
+});
+
+test("GeoTIFFs from this computer open offline: UTM and WGS 84 from the precache, a rarer CRS once it was used online", async ({
+  browser,
+}) => {
+  const fixtures = new GeoTiffFixtures();
+  const context = await browser.newContext();
+  try {
+    await askForServiceWorker(context);
+    const page = await context.newPage();
+    await page.goto("/");
+    await untilReadyOffline(page);
+    await context.setOffline(true);
+    await page.reload();
+    await waitForMap(page);
+    const open = async (name: FixtureName) => {
+      await page.getByTestId("geotiff-input").setInputFiles(fixtures.make(name).path);
+    };
+    await open("utm-north.tif");
+    await expect(page.getByTestId("source-select")).toHaveValue(/^geotiff:utm-north.tif:/);
+    await open("wgs84.tif");
+    await expect(page.getByTestId("source-select")).toHaveValue(/^geotiff:wgs84.tif:/);
+    // EPSG:2056 was never used in this browser: the file is refused with the reason, and the open file stays.
+    await open("swiss-lv95.tif");
+    await expect(page.getByTestId("geotiff-error")).toContainText(
+      "swiss-lv95.tif: the definition of EPSG:2056 could not be loaded: this browser has not stored it yet and it needs the network once",
+    );
+    await expect(page.getByTestId("source-select")).toHaveValue(/^geotiff:wgs84.tif:/);
+
+    // Used once online, it opens offline from then on.
+    await context.setOffline(false);
+    await open("swiss-lv95.tif");
+    await expect(page.getByTestId("source-select")).toHaveValue(/^geotiff:swiss-lv95.tif:/);
+    await context.setOffline(true);
+    await page.reload();
+    await waitForMap(page);
+    await open("swiss-lv95.tif");
+    await expect(page.getByTestId("source-select")).toHaveValue(/^geotiff:swiss-lv95.tif:/);
+  } finally {
+    await context.close();
+    fixtures.remove();
   }
 });

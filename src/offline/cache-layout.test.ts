@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  epsgBucketOf,
   isEpsgChunk,
   isModelIndex,
   isSampleArchive,
@@ -76,6 +77,8 @@ describe("what the routes match", () => {
     expect(ortBuildOf("/assets/ort.bundle.min-1.mjs")).toBeNull();
     expect(isEpsgChunk("/geozero/assets/epsg-32-Bq7.js")).toBe(true);
     expect(isEpsgChunk("/assets/index-Bq7.js")).toBe(false);
+    expect(epsgBucketOf("assets/epsg-102-x.js")).toBe(102);
+    expect(epsgBucketOf("/assets/_virtual_epsg-index-x.js")).toBeNull();
     expect(isSampleArchive("/geozero/sample/synthetic-sample.pmtiles")).toBe(true);
     expect(isSampleArchive("/model-cache/x.pmtiles")).toBe(false);
     expect(isModelIndex("/geozero/model-cache/index.json")).toBe(true);

@@ -59,10 +59,23 @@ export function precacheFor<T extends string | { url: string }>(entries: T[], js
   return entries.filter((entry) => ortBuildOf(typeof entry === "string" ? entry : entry.url) !== skipped);
 }
 
-/** Whether a URL path is one of the EPSG chunks (`assets/epsg-<bucket>-<hash>.js`). */
-export function isEpsgChunk(path: string): boolean {
-  return /\/assets\/epsg-\d+-[^/]+\.js$/.test(path);
+/** The thousand-code bucket of an EPSG chunk (`assets/epsg-<bucket>-<hash>.js`), or null for any other file. */
+export function epsgBucketOf(path: string): number | null {
+  const match = /(?:^|\/)assets\/epsg-(\d+)-[^/]+\.js$/.exec(path);
+  return match ? Number(match[1]) : null;
 }
+
+/** Whether a URL path is one of the EPSG chunks. */
+export function isEpsgChunk(path: string): boolean {
+  return epsgBucketOf(path) !== null;
+}
+
+/**
+ * The EPSG chunks precached with the app, for the codes most GeoTIFFs use: 3xxx (Web Mercator, EPSG:3857), 4xxx
+ * (geographic, WGS 84 among them) and 32xxx (the UTM zones on WGS 84), 1.4 MB of the 5.2 MB. The others are cached
+ * as they are used.
+ */
+export const PRECACHED_EPSG_BUCKETS: readonly number[] = [3, 4, 32];
 
 /** Whether a URL path is a sample archive the app ships (`sample/*.pmtiles`), read by range. */
 export function isSampleArchive(path: string): boolean {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { epsgBucketOf, PRECACHED_EPSG_BUCKETS } from "../../src/offline/cache-layout.ts";
 import { PRECACHE_LIMIT_BYTES, precacheReport } from "./pwa.ts";
 
 /** The precache list the build wrote into sw.js (Workbox's injectManifest). */
@@ -31,11 +32,17 @@ describe("npm run build under a sub-path (--base /geozero/)", () => {
     }
   });
 
-  it("precaches the shell, the sample archive and ONNX Runtime's JSPI build; no model, EPSG chunk or asyncify build", () => {
+  it("precaches the shell, the sample archive, ONNX Runtime's JSPI build and the common EPSG chunks; no model", () => {
     expect(urls).toContain("index.html");
     expect(urls).toContain("sample/synthetic-sample.pmtiles");
     expect(urls.some((url) => /ort-wasm-simd-threaded\.jspi-[^/]+\.wasm$/.test(url))).toBe(true);
-    expect(urls.filter((url) => /model-cache|epsg-\d|asyncify|\.map$/.test(url))).toEqual([]);
+    expect(urls.filter((url) => /model-cache|asyncify|\.map$/.test(url))).toEqual([]);
+    const buckets = urls.map(epsgBucketOf).filter((bucket) => bucket !== null);
+    expect(buckets.sort((a, b) => a - b)).toEqual([...PRECACHED_EPSG_BUCKETS]);
+    // The rest of the EPSG table is in the build, cached as it is used.
+    expect(
+      readdirSync(join(outDir, "assets")).filter((name) => epsgBucketOf(`assets/${name}`) !== null).length,
+    ).toBeGreaterThan(20);
   });
 
   it("stays under the precache limit, files on disk counted", () => {

@@ -7,12 +7,21 @@
 
 import type { Plugin } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
+import { epsgBucketOf, PRECACHED_EPSG_BUCKETS } from "../../src/offline/cache-layout.ts";
 
 /** The precache's ceiling (the sample PMTiles included; models excluded). */
 export const PRECACHE_LIMIT_BYTES = 30 * 1000 * 1000;
 
-/** Files left out of the precache: source maps, EPSG chunks (cached as used), the other ONNX Runtime build. */
-const PRECACHE_IGNORES = ["**/*.map", "**/assets/epsg-*.js", "**/ort-wasm-simd-threaded.asyncify*", "model-cache/**"];
+/** Files left out of the precache: source maps, the other ONNX Runtime build, the served models. */
+const PRECACHE_IGNORES = ["**/*.map", "**/ort-wasm-simd-threaded.asyncify*", "model-cache/**"];
+
+/** The EPSG chunks of the codes most files use stay in the precache; the others are cached as they are used. */
+function withoutRareEpsgChunks<T extends { url: string }>(entries: T[]): T[] {
+  return entries.filter((entry) => {
+    const bucket = epsgBucketOf(entry.url);
+    return bucket === null || PRECACHED_EPSG_BUCKETS.includes(bucket);
+  });
+}
 
 /** One precache entry as Workbox's build hands it to a manifest transform. */
 interface SizedEntry {
@@ -87,7 +96,8 @@ export function offlinePlugins(): Plugin[] {
       // The JSPI runtime is 17 MB; the limit that matters is the total, checked below.
       maximumFileSizeToCacheInBytes: PRECACHE_LIMIT_BYTES,
       manifestTransforms: [
-        async (entries) => {
+        async (all) => {
+          const entries = withoutRareEpsgChunks(all);
           checkPrecacheSize(entries);
           console.log(precacheReport(entries));
           return { manifest: entries, warnings: [] };
