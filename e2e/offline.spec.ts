@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, expect, test } from "@playwright/test";
 import { chromiumArgs } from "../playwright.config";
+import { OFFLINE_CACHE_PREFIX } from "../src/offline/cache-layout";
 import { browserExecutable } from "../tools/browser/find";
 import { type FixtureName, GeoTiffFixtures } from "./support/geotiffs";
+import { openFiles, SET, setRecords } from "./support/inspect";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
   askForServiceWorker,
@@ -60,6 +62,17 @@ test("after one visit the app, the sample imagery and the cached tiny model work
   expect(await loadModel(page, "wasm")).toContain("from the browser cache");
   expect(requests.filter((r) => r.url.includes("/model-cache/"))).toEqual([]);
   expect(fromTheNetwork(requests)).toEqual([]);
+  // The service worker keeps no copy of any model file: its caches hold the model list's index only.
+  const offlineCacheKeys = await page.evaluate(async (prefix) => {
+    const names = (await caches.keys()).filter((name) => name.startsWith(prefix));
+    const keys = await Promise.all(
+      names.map(async (name) => (await (await caches.open(name)).keys()).map((r) => r.url)),
+    );
+    return keys.flat();
+  }, OFFLINE_CACHE_PREFIX);
+  expect(offlineCacheKeys.filter((url) => url.includes("/model-cache/"))).toEqual([
+    new URL("/model-cache/index.json", page.url()).href,
+  ]);
 
   // A crop of the sample and a question work; the history keeps both answers.
   await cropExactly(page, 64, 64);
@@ -142,5 +155,31 @@ test("GeoTIFFs from this computer open offline: UTM and WGS 84 from the precache
   } finally {
     await context.close();
     fixtures.remove();
+  }
+});
+
+test("the Inspect view's records are there offline: the view opens from the stored app and its workspace is kept", async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  try {
+    await askForServiceWorker(context);
+    const page = await context.newPage();
+    await page.goto("/");
+    await untilReadyOffline(page);
+    await page.getByTestId("tab-inspect").click();
+    await page.getByTestId("inspect-view").waitFor();
+    await openFiles(page, { annotations: SET.annotations, results: SET.results });
+    const records = setRecords().length;
+    await expect(page.getByTestId("sample-row")).not.toHaveCount(0);
+    const shownOnline = await page.getByTestId("sample-row").count();
+    expect(shownOnline).toBeLessThanOrEqual(records);
+
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByTestId("inspect-view").waitFor();
+    await expect(page.getByTestId("sample-row")).toHaveCount(shownOnline);
+  } finally {
+    await context.close();
   }
 });
