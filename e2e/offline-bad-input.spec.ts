@@ -2,7 +2,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { MODEL_CACHE } from "../src/model/model-files";
 import { OFFLINE_CACHE_PREFIX, TEST_SERVICE_WORKER_KEY } from "../src/offline/cache-layout";
 import { loadModel } from "./support/model";
-import { askForServiceWorker, untilReadyOffline, waitForMap } from "./support/offline";
+import { openReadyOffline, untilReadyOffline, waitForMap } from "./support/offline";
 
 /** Asks the test build for its service worker from the next load on (this page ran without one). */
 async function registerFromNextLoad(page: Page): Promise<void> {
@@ -61,11 +61,7 @@ test("model files the browser evicted: offline, the model list says the model ne
   browser,
 }) => {
   test.setTimeout(300_000);
-  const context = await browser.newContext();
-  await askForServiceWorker(context);
-  const page = await context.newPage();
-  await page.goto("/");
-  await untilReadyOffline(page);
+  const { context, page } = await openReadyOffline(browser);
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
   // Storage pressure: the browser drops some of the model's files (here, every .onnx_data one).
   const evicted = await page.evaluate(async (name) => {

@@ -3,13 +3,12 @@ import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
-  askForServiceWorker,
   buildApp,
   fromTheNetwork,
+  openReadyOffline,
   recordRequests,
   type StaticHost,
   startStaticHost,
-  untilReadyOffline,
   waitForMap,
 } from "./support/offline";
 
@@ -39,11 +38,7 @@ test("under a sub-path of python3 -m http.server: offline after one visit; a new
   browser,
 }) => {
   test.setTimeout(420_000);
-  const context = await browser.newContext();
-  await askForServiceWorker(context);
-  const page = await context.newPage();
-  await page.goto(host.url);
-  await untilReadyOffline(page);
+  const { context, page } = await openReadyOffline(browser, host.url);
   await expect(page.getByTestId("app-version")).toHaveText(`Version ${OLD}`);
   expect(await loadModel(page, "wasm")).toContain("ready on wasm");
 

@@ -12,6 +12,7 @@ import {
   askForServiceWorker,
   fromTheNetwork,
   installabilityErrors,
+  openReadyOffline,
   parsedManifest,
   recordRequests,
   untilReadyOffline,
@@ -22,11 +23,7 @@ test("after one visit the app, the sample imagery and the cached tiny model work
   browser,
 }) => {
   test.setTimeout(360_000);
-  const context = await browser.newContext();
-  await askForServiceWorker(context);
-  const page = await context.newPage();
-  await page.goto("/");
-  await untilReadyOffline(page);
+  const { context, page } = await openReadyOffline(browser);
   // A private window cannot install an app (Chromium says "in-incognito" and nothing else); the installability
   // check runs in a normal profile below.
   expect(await installabilityErrors(page)).toEqual(["in-incognito"]);
@@ -120,12 +117,8 @@ test("GeoTIFFs from this computer open offline: UTM and WGS 84 from the precache
   browser,
 }) => {
   const fixtures = new GeoTiffFixtures();
-  const context = await browser.newContext();
+  const { context, page } = await openReadyOffline(browser);
   try {
-    await askForServiceWorker(context);
-    const page = await context.newPage();
-    await page.goto("/");
-    await untilReadyOffline(page);
     await context.setOffline(true);
     await page.reload();
     await waitForMap(page);
@@ -161,12 +154,8 @@ test("GeoTIFFs from this computer open offline: UTM and WGS 84 from the precache
 test("the Inspect view's records are there offline: the view opens from the stored app and its workspace is kept", async ({
   browser,
 }) => {
-  const context = await browser.newContext();
+  const { context, page } = await openReadyOffline(browser);
   try {
-    await askForServiceWorker(context);
-    const page = await context.newPage();
-    await page.goto("/");
-    await untilReadyOffline(page);
     await page.getByTestId("tab-inspect").click();
     await page.getByTestId("inspect-view").waitFor();
     await openFiles(page, { annotations: SET.annotations, results: SET.results });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { BrowserContext, Page, Request } from "@playwright/test";
+import type { Browser, BrowserContext, Page, Request } from "@playwright/test";
 import { TEST_SERVICE_WORKER_KEY } from "../../src/offline/cache-layout";
 import { TEST_BUILD_MODE } from "../../tools/vite/test-build";
 
@@ -16,6 +16,16 @@ export async function askForServiceWorker(context: BrowserContext): Promise<void
 export async function untilReadyOffline(page: Page): Promise<void> {
   await page.getByTestId("offline-ready").waitFor({ timeout: 120_000 });
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+}
+
+/** A private window whose app (at `url`) is stored for offline use and controlled by the service worker. */
+export async function openReadyOffline(browser: Browser, url = "/"): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  await askForServiceWorker(context);
+  const page = await context.newPage();
+  await page.goto(url);
+  await untilReadyOffline(page);
+  return { context, page };
 }
 
 /** Chromium's installability errors for the page (none: the browser offers to install it), read through CDP. */
