@@ -82,7 +82,7 @@ async function installFailed(): Promise<void> {
       ? ` This site may store ${((estimate.quota - (estimate.usage ?? 0)) / 1e6).toFixed(0)} MB more.`
       : "";
   offline().set({
-    use: unavailable(`the browser would not store the app (about 25 MB) for offline use.${free}`),
+    use: unavailable(`the browser would not store the app (about 24 MB) for offline use.${free}`),
   });
 }
 
