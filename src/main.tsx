@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { openGeoTiffUrl, releaseUnusedRasters } from "./app/imagery";
 import { warnBeforeLeaving } from "./app/leave-guard";
 import { clearBoxesWhenSourceChanges } from "./app/map-actions";
+import { followCachedModels, followNetwork, keepAppForOffline } from "./app/offline";
 import { keepSessionCrop } from "./app/session-crop";
 import { restoreSweeps } from "./app/sweep";
 import { followSweepPlan } from "./app/sweep-view";
@@ -24,6 +25,9 @@ void keepSessionCrop();
 void restoreSweeps();
 followSweepPlan();
 warnBeforeLeaving();
+followNetwork();
+followCachedModels();
+void keepAppForOffline();
 createRoot(root).render(
   <StrictMode>
     <App />

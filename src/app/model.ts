@@ -111,10 +111,15 @@ export async function loadModel(options: { restart?: WorkerRestartReason } = {})
   lastRoot = where.modelRoot;
   void askForPersistentStorage();
   const held: LoadedModel = { ...where, device: choice.device, dtype: choice.dtype };
+  // A served model can be described from the browser's cache when the network is off (src/model/cached-models.ts).
+  const listed =
+    entry.manifest && !entry.remote && !entry.built
+      ? { manifest: entry.manifest, offline: !navigator.onLine }
+      : undefined;
   try {
     const result = await modelWorker().call(
       "load",
-      { ...held, sessions: choice.sessions },
+      { ...held, sessions: choice.sessions, listed },
       {
         signal: controller.signal,
         onEvent: (progress) => model().set({ load: { status: "loading", progress, controller, kept: before } }),

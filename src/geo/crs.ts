@@ -16,7 +16,14 @@ const USER_DEFINED = 32767;
  */
 export async function crsFromEpsg(requested: number): Promise<CrsResult> {
   const code = WEB_MERCATOR_ALIASES.has(requested) ? 3857 : requested;
-  const entry = await lookupEpsg(code);
+  const entry = await lookupEpsg(code).catch(() => undefined);
+  if (entry === undefined) {
+    // The table's chunk did not load: offline, a code this browser has not used before (they are kept as used).
+    return {
+      valid: false,
+      reason: `the definition of EPSG:${code} could not be loaded: this browser has not stored it yet and it needs the network once; connect and open the file again`,
+    };
+  }
   if (!entry) {
     return { valid: false, reason: `EPSG:${code} is not a coordinate reference system in the EPSG registry` };
   }

@@ -2,7 +2,7 @@ import type { MessageSpec } from "../io/worker-rpc";
 import type { PixelBudget } from "../tasks/model-input-size";
 import type { Decoding } from "../tasks/prompts";
 import type { DeviceReport } from "./device";
-import type { SessionDtypes } from "./manifest";
+import type { ModelManifest, SessionDtypes } from "./manifest";
 import type { LoadProgress, StorageRefusal } from "./progress";
 
 /** One question about one image. */
@@ -73,6 +73,11 @@ export type ModelMessages = {
       sessions: SessionDtypes;
       /** "built": a model built in this browser, read from its storage rather than fetched from `modelRoot` */
       store?: "built";
+      /**
+       * A served model's manifest as the model list holds it: with the network off (`offline`), or when the server
+       * cannot be reached, the folder is described from it and the browser's cache, with no request.
+       */
+      listed?: { manifest: ModelManifest; offline: boolean };
     },
     {
       seconds: number;

@@ -20,6 +20,13 @@ function cacheIdentity(file: WantedFile): string | null {
   return file.version ? `${UNVERIFIED} ${file.version}` : null;
 }
 
+/** The cached copy of a file, when the cache holds the very version wanted (its hash, or its folder's version). */
+export async function cachedCopy(cache: Cache, url: string, file: WantedFile): Promise<Response | null> {
+  const hit = await cache.match(url);
+  const identity = cacheIdentity(file);
+  return hit && identity !== null && hit.headers.get(HASH_HEADER) === identity ? hit : null;
+}
+
 /** Every file of a load, ready to hand over: bytes as Blobs (disk-backed when they come from the Cache API). */
 export interface ModelFileSet {
   /** by absolute URL */
@@ -291,9 +298,8 @@ export async function ensureModelFiles(
   for (const file of files) {
     signal?.throwIfAborted();
     const url = new URL(file.path, baseUrl).href;
-    const hit = await cache.match(url);
-    const identity = cacheIdentity(file);
-    if (hit && identity !== null && hit.headers.get(HASH_HEADER) === identity) {
+    const hit = await cachedCopy(cache, url, file);
+    if (hit) {
       const blob = await hit.blob();
       blobs.set(url, blob);
       cachedBytes += blob.size;

@@ -7,19 +7,20 @@ import { errorFromData, errorMessage, isAbortError, registeredErrorTypes } from 
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
 import { BUILT_MODEL_ROOT, builtModelFiles, describeBuiltFolder } from "./built-models";
+import { describeCachedFolder } from "./cached-models";
 import { checkGpuLimits, probeDevice } from "./device";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { type GenerationOutput, Generator, throwIfAbortedAfterEvents } from "./generation/generator";
 import { promptFromInstruction } from "./generation/inputs";
 import { CACHE_REORDER_GRAPH, filesForDtype, graphPath } from "./manifest";
 import type { GenerateEvent, GenerateRequest, GenerateResult, LoadedModel, ModelMessages } from "./messages";
-import { DeviceLostError, typedRuntimeError } from "./model-errors";
+import { DeviceLostError, ModelFileError, typedRuntimeError } from "./model-errors";
 import { ensureModelFiles, verifyStreamed } from "./model-files";
 import { ortRuntime, streamsWeights } from "./ort-runtime";
 import { ReadPacer } from "./paced-blob";
 import { GeoZeroQwen3VL } from "./qwen3-vl/model";
 import { gpuResidentOutputs } from "./session-options";
-import { describeFolder, filesFromConfig, folderUrl } from "./sources";
+import { describeFolder, type FolderDescription, filesFromConfig, folderUrl, type ModelLocation } from "./sources";
 
 // Offline and private by construction: models only from the files this worker fetched and verified.
 env.allowRemoteModels = false;
@@ -62,7 +63,9 @@ async function load(
   // model is unloaded: a bad folder leaves it loaded.
   emit({ status: "checking-folder" });
   const built = request.store === "built";
-  const folder = built ? await describeBuiltFolder(request.modelId) : await describeFolder(location, fetch, signal);
+  const folder = built
+    ? await describeBuiltFolder(request.modelId)
+    : await describeServedFolder(request, location, signal);
   const listed = folder.manifest ? filesForDtype(folder.manifest, request.sessions) : null;
   // Before any download: a weight that no buffer of this GPU can hold fails the load anyway, after minutes.
   if (listed && request.device === "webgpu") await checkGpuLimits(listed);
@@ -99,6 +102,30 @@ async function load(
   const fromCache = downloadedBytes === 0 && fileSet.streamed.length === 0;
   emit({ status: "ready", fromCache, seconds });
   return { seconds, fromCache, notCached, streamedWeights: streamsWeights };
+}
+
+/**
+ * A folder's manifest and config: from its server, or, for a served model whose manifest the page listed, from the
+ * browser's cache when the network is off (no request at all) or the server cannot be reached.
+ */
+async function describeServedFolder(
+  request: ModelMessages["load"]["request"],
+  location: ModelLocation,
+  signal: AbortSignal,
+): Promise<FolderDescription> {
+  const { listed } = request;
+  const base = folderUrl(location);
+  if (listed?.offline) {
+    const cached = await describeCachedFolder(listed.manifest, base).catch(() => null);
+    if (cached) return cached;
+  }
+  try {
+    return await describeFolder(location, fetch, signal);
+  } catch (error) {
+    const unreachable = error instanceof ModelFileError && error.problem.kind === "unreachable";
+    if (!listed || !unreachable) throw error;
+    return describeCachedFolder(listed.manifest, base);
+  }
 }
 
 /** The processor and sessions of a load from its verified files; sessions made before a failure are disposed. */

@@ -6,6 +6,7 @@ import { HistoryPanel } from "./HistoryPanel";
 import { MapPanel } from "./MapPanel";
 import { AskPanel } from "./model/AskPanel";
 import { ModelPanel } from "./model/ModelPanel";
+import { OfflineStatus } from "./OfflineStatus";
 import { PageTabs } from "./PageTabs";
 import { SelectionPanel } from "./SelectionPanel";
 import { SourcePanel } from "./SourcePanel";
@@ -31,6 +32,7 @@ export function App() {
           <header className="brand">
             <h1>GeoZero Web</h1>
             <p>Question satellite imagery with a reasoning model — nothing leaves your browser.</p>
+            <OfflineStatus />
             {page === "map" && <PageTabs />}
           </header>
           <StepTabs current={step} onPick={setStep} />

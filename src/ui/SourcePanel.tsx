@@ -1,8 +1,13 @@
 import { type FormEvent, useState } from "react";
 import { addCustomSource, type CustomSourceResult } from "../app/imagery";
 import { imageryProblemText } from "../imagery/tile-health";
+import { useOfflineStore } from "../state/offline-store";
 import { currentSource, useAppStore } from "../state/store";
 import { GeoTiffOpener } from "./GeoTiffOpener";
+import { NeedsNetwork } from "./OfflineStatus";
+
+/** What works offline instead of an online source. */
+const OFFLINE_IMAGERY = "the offline sample and GeoTIFF files from this computer work";
 
 /** Chooses the imagery: the offline sample, online sources, a custom tile URL, or the user's GeoTIFF. */
 export function SourcePanel() {
@@ -10,6 +15,7 @@ export function SourcePanel() {
   const source = useAppStore(currentSource);
   const problems = useAppStore((s) => s.sourceProblems);
   const selectSource = useAppStore((s) => s.selectSource);
+  const online = useOfflineStore((s) => s.online);
   const [template, setTemplate] = useState("");
   const [added, setAdded] = useState<CustomSourceResult | null>(null);
   const problem = problems[source.id];
@@ -31,7 +37,7 @@ export function SourcePanel() {
         {sources.map((s) => (
           <option key={s.id} value={s.id}>
             {s.name}
-            {s.online ? " · online" : ""}
+            {s.online ? (online ? " · online" : " · needs the network") : ""}
             {problems[s.id] ? " · not loading" : ""}
           </option>
         ))}
@@ -39,6 +45,7 @@ export function SourcePanel() {
       <p className="hint" data-testid="source-attribution">
         {source.attribution}
       </p>
+      {source.online && <NeedsNetwork what={source.name} instead={OFFLINE_IMAGERY} testId="source-needs-network" />}
       {problem && (
         <p className="error" role="alert" data-testid="source-error">
           {imageryProblemText(source.name, problem)}
@@ -67,6 +74,11 @@ export function SourcePanel() {
         </p>
       )}
       <GeoTiffOpener />
+      {!online && (
+        <p className="hint" data-testid="urls-need-network">
+          No network: custom tile URLs and COGs by URL need it; GeoTIFFs from this computer open as usual.
+        </p>
+      )}
     </section>
   );
 }

@@ -55,11 +55,12 @@ export function epsgPlugin(): Plugin {
     },
     load(id) {
       if (id === `\0${INDEX}`) {
-        const loaders = [...table().keys()].map((b) => `  ${b}: () => import("${BUCKET}${b}"),`);
+        // Chunks named epsg-<bucket>: the service worker caches them as they are used, not ahead (src/offline/sw.ts).
+        const loaders = [...table().keys()].map((b) => `  ${b}: () => import("${BUCKET}epsg-${b}"),`);
         return `export const buckets = {\n${loaders.join("\n")}\n};\n`;
       }
       if (id.startsWith(`\0${BUCKET}`)) {
-        const bucket = Number(id.slice(BUCKET.length + 1));
+        const bucket = Number(id.slice(BUCKET.length + 1).replace("epsg-", ""));
         return `export default ${JSON.stringify(table().get(bucket) ?? {})};\n`;
       }
       return undefined;

@@ -1,10 +1,13 @@
 import { useEffect, useState } from "react";
 import { addRemoteModel, cancelLoad, initialiseModels, loadModel, updateChoice } from "../../app/model";
-import { downloadBytes, formatBytes } from "../../model/manifest";
+import { downloadBytes, formatBytes, type ModelEntry } from "../../model/manifest";
 import { type LoadProgress, storageRefusalText } from "../../model/progress";
 import { type ReadyModel, useModelStore } from "../../state/model-store";
+import { useOfflineStore } from "../../state/offline-store";
+import { NeedsNetwork } from "../OfflineStatus";
 import { BuildPanel } from "./BuildPanel";
 import { FailureView } from "./FailureView";
+import { OfflineModelNote, offlineLoadBlock, offlineMark, useOfflineAvailability } from "./OfflineModelNote";
 
 function progressLine(progress: LoadProgress | null): string {
   if (!progress) return "Waiting for the model worker…";
@@ -78,6 +81,18 @@ function RemoteModel() {
   );
 }
 
+/** One model in the list; offline, marked by whether it loads without the network. */
+function ModelOption({ entry }: { entry: ModelEntry }) {
+  const online = useOfflineStore((s) => s.online);
+  const availability = useOfflineAvailability(entry);
+  return (
+    <option value={entry.id}>
+      {entry.id}
+      {offlineMark(availability, online)}
+    </option>
+  );
+}
+
 /** The model a failed load left loaded: it still answers. */
 function KeptModel({ kept }: { kept: ReadyModel }) {
   return (
@@ -97,6 +112,9 @@ export function ModelPanel() {
   const { load, choice } = state;
   // A load waits until the runs holding the model (an answer, an Inspect run) end; disabled, the button says so.
   const holders = state.modelHolders.join(" and ");
+  const online = useOfflineStore((s) => s.online);
+  const availability = useOfflineAvailability(entry);
+  const needsNetwork = !online && entry !== undefined && offlineLoadBlock(entry, availability, "") !== null;
 
   return (
     <section className="panel" aria-labelledby="model-heading">
@@ -116,11 +134,10 @@ export function ModelPanel() {
         }}
       >
         {state.models.map((m) => (
-          <option key={m.id} value={m.id}>
-            {m.id}
-          </option>
+          <ModelOption key={m.id} entry={m} />
         ))}
       </select>
+      <OfflineModelNote entry={entry} />
       {entry?.manifest?.demo && <p className="hint">Random-weight demo model for testing the app — not GeoZero.</p>}
       <label className="row">
         Device
@@ -156,7 +173,7 @@ export function ModelPanel() {
           type="button"
           className="primary"
           data-testid="load-model"
-          disabled={!choice || load.status === "loading" || holders !== ""}
+          disabled={!choice || load.status === "loading" || holders !== "" || needsNetwork}
           onClick={() => void loadModel()}
         >
           {load.status === "ready" ? "Reload model" : "Load model"}
@@ -203,6 +220,11 @@ export function ModelPanel() {
           </p>
         ))}
       {load.status === "failed" && load.kept && <KeptModel kept={load.kept} />}
+      <NeedsNetwork
+        what="Loading models from the internet and building from Hugging Face"
+        instead="the models kept in this browser load as usual"
+        testId="remote-needs-network"
+      />
       <RemoteModel />
       <BuildPanel />
     </section>

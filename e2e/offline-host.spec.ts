@@ -1,0 +1,93 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { askGreedy, cropExactly, loadModel } from "./support/model";
+import {
+  buildApp,
+  fromTheNetwork,
+  openReadyOffline,
+  recordRequests,
+  type StaticHost,
+  startStaticHost,
+  waitForMap,
+} from "./support/offline";
+
+const OLD = "1.0.0-old";
+const NEW = "1.0.0-new";
+
+let oldBuild: string;
+let newBuild: string;
+let host: StaticHost;
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  // Two deployments of the app under a sub-path that differ only in their version, as a release would.
+  oldBuild = await buildApp("/geozero/", OLD);
+  newBuild = await buildApp("/geozero/", NEW);
+  host = await startStaticHost(oldBuild, "geozero");
+});
+test.afterAll(async () => {
+  await host?.stop();
+});
+
+/** The scripts of a build, by the name they are requested with. */
+function scriptsOf(buildDir: string): Set<string> {
+  return new Set(readdirSync(join(buildDir, "assets")).filter((name) => name.endsWith(".js")));
+}
+
+test("under a sub-path of python3 -m http.server: offline after one visit; a new version is offered and, applied, runs alone", async ({
+  browser,
+}) => {
+  test.setTimeout(420_000);
+  const { context, page } = await openReadyOffline(browser, host.url);
+  await expect(page.getByTestId("app-version")).toHaveText(`Version ${OLD}`);
+  expect(await loadModel(page, "wasm")).toContain("ready on wasm");
+
+  await context.setOffline(true);
+  const requests = recordRequests(page);
+  await page.reload();
+  await waitForMap(page);
+  await expect(page.getByTestId("network-off")).toBeVisible();
+  // The stock server answers no range request; offline, the service worker does, from its whole copy of the sample.
+  const sample = requests.filter(
+    (r) => r.url.endsWith("/geozero/sample/synthetic-sample.pmtiles") && r.method === "GET",
+  );
+  expect(sample.length).toBeGreaterThan(0);
+  for (const request of sample) expect(request).toMatchObject({ status: 206, fromServiceWorker: true });
+  expect(await loadModel(page, "wasm")).toContain("from the browser cache");
+  await cropExactly(page, 64, 64);
+  await askGreedy(page, "What is in this image?", 4);
+  await expect(page.getByTestId("history-item")).toHaveCount(1);
+  expect(fromTheNetwork(requests)).toEqual([]);
+
+  // A new version is deployed while the laptop is offline; when the network comes back the open app finds it.
+  host.deploy(newBuild);
+  await context.setOffline(false);
+  await expect(page.getByTestId("update-ready")).toBeVisible({ timeout: 60_000 });
+  // Until the click, the page runs the old version, and a reload keeps it (the new one waits).
+  await page.reload();
+  await waitForMap(page);
+  await expect(page.getByTestId("app-version")).toHaveText(`Version ${OLD}`);
+  await expect(page.getByTestId("update-ready")).toBeVisible();
+
+  requests.length = 0;
+  await page.getByTestId("apply-update").click();
+  await expect(page.getByTestId("app-version")).toHaveText(`Version ${NEW}`, { timeout: 60_000 });
+  await waitForMap(page);
+  await expect(page.getByTestId("update-ready")).toBeHidden();
+  await expect(page.getByTestId("history-item")).toHaveCount(1);
+
+  // After the update only the new version's scripts run: none of the old build's that the new one lacks.
+  const oldOnly = [...scriptsOf(oldBuild)].filter((name) => !scriptsOf(newBuild).has(name));
+  expect(oldOnly.length).toBeGreaterThan(0);
+  const scripts = requests.filter((r) => /\/assets\/[^/]+\.js$/.test(r.url)).map((r) => r.url.split("/").pop());
+  expect(scripts.length).toBeGreaterThan(0);
+  expect(scripts.filter((name) => oldOnly.includes(name ?? ""))).toEqual([]);
+
+  // And the new version works offline in turn, its model still in the cache.
+  await context.setOffline(true);
+  await page.reload();
+  await waitForMap(page);
+  await expect(page.getByTestId("app-version")).toHaveText(`Version ${NEW}`);
+  expect(await loadModel(page, "wasm")).toContain("from the browser cache");
+  await context.close();
+});
