@@ -72,7 +72,8 @@ function initializerValues(type: ElementType, raw: Uint8Array, count: number): n
   return out;
 }
 
-type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
+type AttributeProto = onnxProto.onnx.IAttributeProto;
+type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
 
 function attributeValue(attribute: AttributeProto): number | number[] | string {
   const kind = onnx.AttributeProto.AttributeType;
@@ -103,9 +104,14 @@ export function graphView(model: ModelProto): GraphView {
     const dims = (tensor.dims ?? []).map(num);
     const count = dims.reduce((a, b) => a * b, 1);
     const raw = tensor.rawData ?? new Uint8Array();
-    initializers.set(name, { type, dims, bytes: count * ELEMENT_BYTES[type], values: initializerValues(type, raw, count) });
+    initializers.set(name, {
+      type,
+      dims,
+      bytes: count * ELEMENT_BYTES[type],
+      values: initializerValues(type, raw, count),
+    });
   }
-  const value = (info: InstanceType<typeof onnx.ValueInfoProto>): ViewValue => {
+  const value = (info: ValueInfoProto): ViewValue => {
     const tensorType = info.type?.tensorType;
     const shape = (tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : num(d.dimValue)));
     return { name: info.name ?? "", type: elementType(tensorType?.elemType, `Value ${info.name}`), shape };

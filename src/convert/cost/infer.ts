@@ -88,7 +88,14 @@ function divide(type: ElementType): (a: number, b: number) => number {
   return type === "int64" || type === "int32" ? (a, b) => Math.trunc(a / b) : (a, b) => a / b;
 }
 
-const ONNX_TYPES: Record<number, ElementType> = { 1: "float32", 10: "float16", 7: "int64", 6: "int32", 2: "uint8", 9: "bool" };
+const ONNX_TYPES: Record<number, ElementType> = {
+  1: "float32",
+  10: "float16",
+  7: "int64",
+  6: "int32",
+  2: "uint8",
+  9: "bool",
+};
 
 function castValue(to: ElementType, value: number): number {
   if (to === "bool") return value !== 0 ? 1 : 0;
@@ -122,7 +129,8 @@ function transposeValues(input: TensorInfo, perm: number[]): number[] | undefine
   const outStrides = strides(outShape);
   return Array.from({ length: input.values.length }, (_, flat) => {
     let index = 0;
-    for (let d = 0; d < outShape.length; d++) index += (Math.floor(flat / outStrides[d]) % outShape[d]) * inStrides[perm[d]];
+    for (let d = 0; d < outShape.length; d++)
+      index += (Math.floor(flat / outStrides[d]) % outShape[d]) * inStrides[perm[d]];
     return (input.values as number[])[index];
   });
 }
@@ -249,7 +257,8 @@ const RULES: Record<string, Rule> = {
   },
   Transpose: (node, inputs) => {
     const input = need(node, inputs, 0);
-    const perm = (node.attributes.perm as number[] | undefined) ?? input.shape.map((_, i) => input.shape.length - 1 - i);
+    const perm =
+      (node.attributes.perm as number[] | undefined) ?? input.shape.map((_, i) => input.shape.length - 1 - i);
     return [{ type: input.type, shape: perm.map((p) => input.shape[p]), values: transposeValues(input, perm) }];
   },
   Gather: gather,
@@ -344,6 +353,8 @@ export const KNOWN_OPS = Object.keys(RULES);
 export function inferNode(node: ViewNode, inputs: (TensorInfo | undefined)[]): TensorInfo[] {
   const rule = RULES[node.opType];
   if (!rule)
-    throw new Error(`${node.name}: the cost counter does not know ${node.opType}; add its rule to src/convert/cost/infer.ts.`);
+    throw new Error(
+      `${node.name}: the cost counter does not know ${node.opType}; add its rule to src/convert/cost/infer.ts.`,
+    );
   return rule(node, inputs);
 }
