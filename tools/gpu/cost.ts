@@ -110,6 +110,8 @@ const report = {
   what: "Counted from the converter's graphs (no weights), per run on onnxruntime's WebGPU provider; predictions are a model, not a measurement",
   assumptions: {
     ...DEFAULT_ASSUMPTIONS,
+    dispatchMicrosBasis:
+      "onnxruntime's profiler on lavapipe (tools/gpu/profile.ts, docs/benchmarks/gpu-rehearsal-lavapipe.json): the CPU time to record one WebGPU kernel, median 10-22 µs on this 2-core machine; 20 µs is taken per dispatch on a GPU host",
     promptTextTokens: PROMPT_TEXT_TOKENS,
     prefillChunk: PREFILL_CHUNK,
     gpus: GPUS,

@@ -24,7 +24,11 @@ export interface Assumptions {
   bandwidthEfficiency: number;
   /** Share of the FP32 throughput its matrix kernels reach (prefill, the vision encoder). */
   computeEfficiency: number;
-  /** Time each dispatch adds beyond its memory traffic and arithmetic (encoding, barriers, launch), µs. */
+  /**
+   * Time each dispatch adds beyond its memory traffic and arithmetic, µs: onnxruntime and Dawn record each kernel on
+   * the CPU (measured by onnxruntime's profiler on lavapipe here: a median of 10–22 µs per kernel on 2 shared cores)
+   * and a decoding step waits for them; launch gaps and barriers on the GPU add to it.
+   */
   dispatchMicros: number;
 }
 

@@ -4,7 +4,7 @@ import { makeAdd, makeCast, makeGather, makeReduceSum, makeRmsNorm, makeShape, m
 import type { WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
 import { makeDecoderLayer } from "./decoder-layer.ts";
-import { makeCausalBias, makeEmbedBlock, makeKeepLast, makeMrope } from "./text.ts";
+import { makeCausalBias, makeEmbedBlock, makeKeepLast, makeMrope, makeMropeCache } from "./text.ts";
 
 /** Width of the packed embeddings: the text hidden size times (1 + DeepStack levels). */
 export function packedWidth(config: Qwen3VLConfig): number {
@@ -37,7 +37,7 @@ export async function buildDecoder(
   const numLogitsToKeep = g.makeInput("num_logits_to_keep", "int64", []);
 
   const embeds = g.floatType === "float32" ? packed : makeCast(g, "/model/inputs_embeds/Cast", packed, g.floatType);
-  const rotary = makeMrope(g, text, positionIds);
+  const rotary = attention === "portable" ? makeMrope(g, text, positionIds) : makeMropeCache(g, text, positionIds);
   const bias = attention === "portable" ? makeCausalBias(g, attentionMask, packed) : "";
   const gqa = attention === "fused" ? makeGqaLengths(g, attentionMask) : undefined;
   let hidden = makeEmbedBlock(g, embeds, 0, text.hiddenSize);
