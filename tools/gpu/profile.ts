@@ -1,7 +1,8 @@
 /**
  * `node --import tsx tools/gpu/profile.ts --folders <a,b> --dtypes q4f16,q4 [--device webgpu] [--adapter name]
  * [--out file.json]`: each converted folder's decoder on onnxruntime-node's WebGPU provider with onnxruntime's profiler,
- * one decoding step (1 position after 215) and one prefill chunk (256 positions), twice each: the dispatches per run
+ * one decoding step (1 position after 215) and one prefill chunk (256 positions), and the vision encoder on a 448²
+ * image, each run three times (the first compiles the shaders): the dispatches per run
  * as the profiler sees them (its GPU timestamp events), by kernel, beside the cost counter's count for the same
  * inputs (src/convert/cost), and the CPU time onnxruntime spends per dispatch (its node events, median).
  */
@@ -10,8 +11,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { countGraphCost, type RunInputs } from "../../src/convert/cost/count.ts";
-import { graphViewOfBytes } from "../../src/convert/cost/graph-view.ts";
-import { decoderRunInputs } from "../../src/convert/cost/runs.ts";
+import { type GraphView, graphViewOfBytes } from "../../src/convert/cost/graph-view.ts";
+import { decoderRunInputs, visionRunInputs } from "../../src/convert/cost/runs.ts";
 
 interface ProfileEvent {
   cat?: string;
@@ -67,9 +68,9 @@ function readProfile(events: ProfileEvent[]) {
   };
 }
 
-async function profileRun(file: string, sequence: number, past: number, work: string) {
+async function profileRun(file: string, inputsOf: (graph: GraphView) => RunInputs, work: string) {
   const graph = graphViewOfBytes(readFileSync(file));
-  const inputs = decoderRunInputs(graph, sequence, past);
+  const inputs = inputsOf(graph);
   const counted = countGraphCost(graph, inputs);
   const prefix = join(work, `prof-${Date.now()}`);
   const session = await ort.InferenceSession.create(file, {
@@ -88,7 +89,7 @@ async function profileRun(file: string, sequence: number, past: number, work: st
   if (!written) throw new Error(`onnxruntime wrote no profile under ${prefix}.`);
   const events = JSON.parse(readFileSync(join(work, written), "utf8")) as ProfileEvent[];
   const profiled = readProfile(events); // the warm-up run included: counts are per run
-  return { sequence, past, msPerRun, profiled, counted };
+  return { msPerRun, profiled, counted };
 }
 
 const { values } = parseArgs({
@@ -105,15 +106,24 @@ mkdirSync(values.work as string, { recursive: true });
 const report: Record<string, unknown>[] = [];
 for (const folder of values.folders.split(",")) {
   for (const dtype of (values.dtypes as string).split(",")) {
-    const file = join(folder, "onnx", `decoder_model_merged_${dtype}.onnx`);
-    for (const [sequence, past] of [
-      [1, 215],
-      [256, 0],
-    ]) {
-      const run = await profileRun(file, sequence, past, values.work as string);
-      report.push({ folder, dtype, ...run });
+    const runs = [
+      ...[
+        [1, 215],
+        [256, 0],
+      ].map(([sequence, past]) => ({
+        session: "decoder_model_merged",
+        what: { sequence, past },
+        inputs: (graph: GraphView) => decoderRunInputs(graph, sequence, past),
+      })),
+      { session: "vision_encoder", what: { side: 448 }, inputs: (graph: GraphView) => visionRunInputs(graph, 448) },
+    ];
+    for (const run of runs) {
+      const file = join(folder, "onnx", `${run.session}_${dtype}.onnx`);
+      const measured = await profileRun(file, run.inputs, values.work as string);
+      report.push({ folder, dtype, session: run.session, ...run.what, ...measured });
       console.log(
-        `${folder} ${dtype} S=${sequence} past=${past}: ${run.profiled.dispatches} dispatches profiled, ${run.counted.dispatches} counted; ${run.msPerRun.toFixed(1)} ms/run`,
+        `${folder} ${dtype} ${run.session} ${JSON.stringify(run.what)}: ${measured.profiled.dispatches} dispatches profiled, ` +
+          `${measured.counted.dispatches} counted; ${measured.msPerRun.toFixed(1)} ms/run`,
       );
     }
   }

@@ -24,7 +24,9 @@ interface Profiled {
   runs: {
     folder: string;
     dtype: string;
-    sequence: number;
+    session: string;
+    sequence?: number;
+    side?: number;
     profiled: { dispatches: number };
     counted: { dispatches: number };
   }[];

@@ -37,6 +37,7 @@ export interface CountOptions {
 /** Ops that onnxruntime's WebGPU provider runs without a kernel: a view of the same buffer, or shape metadata. */
 const VIEW_OPS = new Set(["Reshape", "Squeeze", "Unsqueeze", "Identity", "Shape"]);
 const INTEGER = new Set(["int64", "int32"]);
+const FLOAT = new Set(["float32", "float16"]);
 /** Ops whose output is a rearranged copy of their first input: the KV cache stays KV cache through them. */
 const KV_CARRYING = new Set(["Concat", "Tile", "Transpose", "Expand", "Reshape", "Unsqueeze", "Squeeze", "Identity"]);
 
@@ -92,12 +93,13 @@ function fusedSigmoids(graph: GraphView, walk: Walk): Set<string> {
 
 function dispatchesOf(node: ViewNode, outputs: TensorInfo[], inputs: (TensorInfo | undefined)[]): number {
   if (VIEW_OPS.has(node.opType)) return 0;
-  // shape arithmetic (values known from shapes) and integer-only ops (the attention mask's sums): onnxruntime
-  // places them on the CPU
-  if (outputs.every((t) => t.values !== undefined)) return 0;
+  // integer arithmetic (shapes, positions, the attention mask's sums): onnxruntime places it on the CPU; float
+  // arithmetic stays on the GPU even where its values follow from the inputs (the vision tower's interpolation)
   const given = inputs.filter((t): t is TensorInfo => t !== undefined);
   if (given.length > 0 && given.every((t) => INTEGER.has(t.type))) return 0;
+  if (outputs.every((t) => t.values !== undefined && !FLOAT.has(t.type))) return 0;
   if (node.opType === "GroupQueryAttention") return gqaDispatches((inputs[0] as TensorInfo).shape[1]);
+  if (node.opType === "MultiHeadAttention") return 2; // the K/V copy, flash attention
   return 1;
 }
 
