@@ -9,25 +9,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import sharp from "sharp";
 import { Generator } from "../../src/model/generation/generator";
 import { type PreparedPrompt, promptFromInstruction } from "../../src/model/generation/inputs";
 import { type LoadedFolder, loadModelFolder, readModelImage } from "../../src/model/node-folder";
+import { writeTestImage } from "../io/test-image.ts";
 
 type Device = "webgpu" | "cpu";
 const QUESTION = "Describe the land cover of this scene in detail.";
-
-/** A smooth test image of `side`² px (no resize before the model), written to `path`. */
-async function testImage(path: string, side: number): Promise<string> {
-  const pixels = Buffer.alloc(side * side * 3);
-  for (let y = 0; y < side; y++)
-    for (let x = 0; x < side; x++)
-      for (let c = 0; c < 3; c++) pixels[(y * side + x) * 3 + c] = (x * (3 + c) + y * (5 + 2 * c)) % 256;
-  await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
-    .png()
-    .toFile(path);
-  return path;
-}
 
 async function promptFor(folder: LoadedFolder, image: string): Promise<PreparedPrompt> {
   const { image: raw } = await readModelImage(image);
@@ -117,8 +105,8 @@ interface Options {
 async function measure(options: Options) {
   const loaded = await load(options.folder, options.device, options.dtype);
   const { folder, generator } = loaded;
-  const small = await promptFor(folder, await testImage(join(options.work, "gpu-448.png"), 448));
-  const largePath = await testImage(join(options.work, `gpu-${options.largeSide}.png`), options.largeSide);
+  const small = await promptFor(folder, await writeTestImage(join(options.work, "gpu-448.png"), 448));
+  const largePath = await writeTestImage(join(options.work, `gpu-${options.largeSide}.png`), options.largeSide);
   const large = await promptFor(folder, largePath);
   await answer(generator, small, 2); // warm-up: kernels compiled, buffers allocated
   const at448 = await answer(generator, small, options.compareTokens, true);

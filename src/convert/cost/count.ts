@@ -118,12 +118,9 @@ function matmulFlops(node: ViewNode, inputs: (TensorInfo | undefined)[], outputs
   return 0;
 }
 
-/** Counts one run of `graph` with the given input shapes. */
-export function countGraphCost(graph: GraphView, inputs: RunInputs, options: CountOptions = {}): GraphCost {
-  const isKvInput = options.isKvInput ?? ((name: string) => name.startsWith("past_key_values."));
-  const walk = startWalk(graph, inputs, isKvInput);
-  const fused = fusedSigmoids(graph, walk);
-  const cost: GraphCost = {
+/** A run that costs nothing: the start of a count. */
+export function emptyCost(): GraphCost {
+  return {
     dispatches: 0,
     weightBytes: 0,
     kvReadBytes: 0,
@@ -134,6 +131,14 @@ export function countGraphCost(graph: GraphView, inputs: RunInputs, options: Cou
     bytesToCpu: 0,
     dispatchesByOp: {},
   };
+}
+
+/** Counts one run of `graph` with the given input shapes. */
+export function countGraphCost(graph: GraphView, inputs: RunInputs, options: CountOptions = {}): GraphCost {
+  const isKvInput = options.isKvInput ?? ((name: string) => name.startsWith("past_key_values."));
+  const walk = startWalk(graph, inputs, isKvInput);
+  const fused = fusedSigmoids(graph, walk);
+  const cost = emptyCost();
   for (const name of walk.kv) cost.kvCacheBytes += bytesOf(walk.tensors.get(name) as TensorInfo);
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((name) => (name ? walk.tensors.get(name) : undefined));

@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { GraphCost } from "./count.ts";
+import { emptyCost, type GraphCost } from "./count.ts";
 import { bandwidthBoundSeconds, predict, runSeconds } from "./predict.ts";
 
 const gpu = { name: "test", bandwidthGBs: 1000, fp32Tflops: 10 };
 const assume = { bandwidthEfficiency: 0.5, computeEfficiency: 0.5, dispatchMicros: 10 };
 
 function cost(parts: Partial<GraphCost>): GraphCost {
-  return {
-    dispatches: 0,
-    weightBytes: 0,
-    kvReadBytes: 0,
-    kvWrittenBytes: 0,
-    kvCacheBytes: 0,
-    activationBytes: 0,
-    matmulFlops: 0,
-    bytesToCpu: 0,
-    dispatchesByOp: {},
-    ...parts,
-  };
+  return { ...emptyCost(), ...parts };
 }
 
 describe("GPU speed prediction", () => {
