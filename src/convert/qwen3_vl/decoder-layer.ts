@@ -169,20 +169,31 @@ function addThenNorm(
  * One decoder layer; returns the new hidden states and the present key/value.
  *
  *   h ─RMSNorm─► q_proj/k_proj (+q_norm/k_norm), v_proj ─► attention (portable | GQA) ─► o_proj ─Add(h)─► h'
- *   h' ─RMSNorm─► gate_proj ─SiLU─Mul(up_proj)─► down_proj ─Add(h')─► out
+ *   h' ─RMSNorm─► gate_proj ─SiLU─Mul(up_proj)─► down_proj ─(Add(h') by the caller)─► out
+ *
+ * `input.normed`, when given, is h already normed (by the previous layer's closing SkipSimplifiedLayerNormalization);
+ * the layer's closing residual Add is left to the caller (`residual` + `update`), who may fold it into the next norm.
  */
 export async function makeDecoderLayer(
   g: GraphBuilder,
   loader: WeightLoader,
   config: TextConfig,
   layer: number,
-  hidden: string,
+  input: { hidden: string; normed?: string },
   context: LayerContext,
-): Promise<{ hidden: string; presentKey: string; presentValue: string }> {
+): Promise<{ residual: string; update: string; presentKey: string; presentValue: string }> {
   const names = { w: `model.language_model.layers.${layer}`, p: `/model/layers.${layer}` };
   const { w, p } = names;
-  const inputScale = await loader.tensor(g, `${w}.input_layernorm.weight`);
-  const normed = makeRmsNorm(g, `${p}/input_layernorm/SimplifiedLayerNorm`, hidden, inputScale, config.rmsNormEps);
+  const hidden = input.hidden;
+  const normed =
+    input.normed ??
+    makeRmsNorm(
+      g,
+      `${p}/input_layernorm/SimplifiedLayerNorm`,
+      hidden,
+      await loader.tensor(g, `${w}.input_layernorm.weight`),
+      config.rmsNormEps,
+    );
   const qkv = {
     q: await makeHeads(g, loader, config, names, normed, { name: "q_proj", heads: config.numHeads, norm: "q_norm" }),
     k: await makeHeads(g, loader, config, names, normed, { name: "k_proj", heads: config.numKvHeads, norm: "k_norm" }),
@@ -216,7 +227,8 @@ export async function makeDecoderLayer(
   const gated = makeMul(g, `${p}/mlp/Mul`, silu, up);
   const down = await loader.linear(g, `${p}/mlp/down_proj`, gated, `${w}.mlp.down_proj.weight`);
   return {
-    hidden: makeAdd(g, `${p}/mlp/residual/Add`, afterAttn, down),
+    residual: afterAttn,
+    update: down,
     presentKey: attention.presentKey,
     presentValue: attention.presentValue,
   };

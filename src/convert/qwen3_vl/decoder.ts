@@ -1,6 +1,15 @@
 import type { AttentionKind } from "../families.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
-import { makeAdd, makeCast, makeGather, makeReduceSum, makeRmsNorm, makeShape, makeSub } from "../graph/ops.ts";
+import {
+  makeAdd,
+  makeCast,
+  makeGather,
+  makeReduceSum,
+  makeRmsNorm,
+  makeShape,
+  makeSkipRmsNorm,
+  makeSub,
+} from "../graph/ops.ts";
 import type { WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
 import { makeDecoderLayer } from "./decoder-layer.ts";
@@ -40,10 +49,10 @@ export async function buildDecoder(
   const rotary = attention === "portable" ? makeMrope(g, text, positionIds) : makeMropeCache(g, text, positionIds);
   const bias = attention === "portable" ? makeCausalBias(g, attentionMask, packed) : "";
   const gqa = attention === "fused" ? makeGqaLengths(g, attentionMask) : undefined;
-  let hidden = makeEmbedBlock(g, embeds, 0, text.hiddenSize);
+  let input: { hidden: string; normed?: string } = { hidden: makeEmbedBlock(g, embeds, 0, text.hiddenSize) };
   const presentShape = ["batch_size", text.numKvHeads, "total_sequence_length", text.headDim];
   for (let layer = 0; layer < text.numLayers; layer++) {
-    const out = await makeDecoderLayer(g, loader, text, layer, hidden, {
+    const out = await makeDecoderLayer(g, loader, text, layer, input, {
       attention,
       rotary,
       bias,
@@ -51,21 +60,44 @@ export async function buildDecoder(
       pastKey: past[layer].key,
       pastValue: past[layer].value,
     });
-    hidden = out.hidden;
-    if (layer < deepstackLevels) {
-      const visual = makeEmbedBlock(g, embeds, layer + 1, text.hiddenSize);
-      hidden = makeAdd(g, `/model/layers.${layer}/deepstack/Add`, hidden, visual);
-    }
     g.makeOutput(`present.${layer}.key`, out.presentKey, g.floatType, presentShape);
     g.makeOutput(`present.${layer}.value`, out.presentValue, g.floatType, presentShape);
+    const p = `/model/layers.${layer}`;
+    if (attention === "fused" && layer >= deepstackLevels) {
+      // the residual Add folded into the next norm (the next layer's input norm, or the final one)
+      const next = layer + 1 < text.numLayers;
+      const scale = await loader.tensor(
+        g,
+        next ? `model.language_model.layers.${layer + 1}.input_layernorm.weight` : "model.language_model.norm.weight",
+      );
+      const name = next ? `/model/layers.${layer + 1}/input_layernorm` : "/model/norm";
+      const { normed, sum } = makeSkipRmsNorm(
+        g,
+        `${name}/SkipSimplifiedLayerNorm`,
+        out.update,
+        out.residual,
+        scale,
+        text.rmsNormEps,
+      );
+      input = { hidden: sum, normed };
+      continue;
+    }
+    let hidden = makeAdd(g, `${p}/mlp/residual/Add`, out.residual, out.update);
+    if (layer < deepstackLevels) {
+      const visual = makeEmbedBlock(g, embeds, layer + 1, text.hiddenSize);
+      hidden = makeAdd(g, `${p}/deepstack/Add`, hidden, visual);
+    }
+    input = { hidden };
   }
-  const normed = makeRmsNorm(
-    g,
-    "/model/norm/SimplifiedLayerNorm",
-    hidden,
-    await loader.tensor(g, "model.language_model.norm.weight"),
-    text.rmsNormEps,
-  );
+  const normed =
+    input.normed ??
+    makeRmsNorm(
+      g,
+      "/model/norm/SimplifiedLayerNorm",
+      input.hidden,
+      await loader.tensor(g, "model.language_model.norm.weight"),
+      text.rmsNormEps,
+    );
   const kept = makeKeepLast(g, normed, numLogitsToKeep);
   const headName = loader.has("lm_head.weight") ? "lm_head.weight" : "model.language_model.embed_tokens.weight";
   const logits = await loader.linear(g, "/lm_head", kept, headName);
