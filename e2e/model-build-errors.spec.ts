@@ -86,7 +86,9 @@ test("a gated repository asks for a token, kept in memory only, and builds with 
   expect(stored).not.toContain(TOKEN);
 });
 
-test("a missing shard, a header that lies about its tensors and a truncated shard each name the shard", async ({ page }) => {
+test("a missing shard, a header that lies about its tensors and a truncated shard each name the shard", async ({
+  page,
+}) => {
   const { shard } = shardOf(EMBEDDINGS);
   await page.goto("/");
   await checkBuild(page, hub.url, { repo: NO_SHARD });
@@ -107,7 +109,9 @@ test("dropped connections and a server error mid-build are retried; the build fi
   expect(await buildEnd(page)).toContain("Built");
 });
 
-test("a shard that changes on the server mid-build is built again from its new version, never mixed", async ({ page }) => {
+test("a shard that changes on the server mid-build is built again from its new version, never mixed", async ({
+  page,
+}) => {
   const { shard, bytes } = shardOf(EMBEDDINGS);
   const changed = Buffer.from(bytes);
   changed[changed.length - 2] ^= 1; // a low mantissa bit of the last weight: still finite
@@ -143,7 +147,9 @@ test("Cancel keeps the pieces for a resume; Delete frees them and says how much;
 
   await cdp.send("Storage.overrideQuotaForOrigin", { origin });
   await page.getByTestId("build-delete-unfinished").click();
-  await expect(page.getByTestId("build-notice")).toContainText(/Deleted .*: [\d.]+ (MB|kB) of the browser's storage freed/);
+  await expect(page.getByTestId("build-notice")).toContainText(
+    /Deleted .*: [\d.]+ (MB|kB) of the browser's storage freed/,
+  );
   await expect(page.getByTestId("build-unfinished-item")).toHaveCount(0);
 });
 

@@ -77,11 +77,19 @@ test("the tiny model built from the hub has the bytes of npm run convert, loads 
   expect(await loadModel(page, "wasm")).toContain("ready on wasm (q4)");
   expect(requests.filter((url) => url.includes("/onnx/") || url.startsWith(hub.url))).toEqual([]);
   const answer = await askGreedy(page, "What is in this image?", 4);
-  expect(answer).toBe(await greedyInNode(await cropPng(page), "What is in this image?", 4, { vision_encoder: "q4", embed_tokens: "q4", decoder_model_merged: "q4" }));
+  expect(answer).toBe(
+    await greedyInNode(await cropPng(page), "What is in this image?", 4, {
+      vision_encoder: "q4",
+      embed_tokens: "q4",
+      decoder_model_merged: "q4",
+    }),
+  );
 
   // Deleting it frees its storage and says how much.
   await page.getByTestId("built-delete").click();
-  await expect(page.getByTestId("build-notice")).toContainText(/Deleted .*: \d+(\.\d+)? MB of the browser's storage freed/);
+  await expect(page.getByTestId("build-notice")).toContainText(
+    /Deleted .*: \d+(\.\d+)? MB of the browser's storage freed/,
+  );
   await expect(page.getByTestId("model-select").locator(`option[value="${key}"]`)).toHaveCount(0);
 });
 
@@ -98,10 +106,13 @@ test("a reload half-way resumes from the last piece written: the first half is n
     hub.clearRequests();
     await page.getByTestId("build-start").click();
     await expect
-      .poll(async () => {
-        const { readBytes, totalBytes } = await buildProgress(page);
-        return totalBytes > 0 ? readBytes / totalBytes : 0;
-      }, { timeout: 120_000 })
+      .poll(
+        async () => {
+          const { readBytes, totalBytes } = await buildProgress(page);
+          return totalBytes > 0 ? readBytes / totalBytes : 0;
+        },
+        { timeout: 120_000 },
+      )
       .toBeGreaterThan(0.5);
     const before = hub.requestsFor({ file: /safetensors$/ }).filter((r) => r.done);
     await page.reload();

@@ -27,7 +27,8 @@ export async function checkBuild(
   options: { repo?: string; subfolder?: string; dtype?: "q4" | "q4f16"; token?: string } = {},
 ): Promise<void> {
   const panel = page.getByTestId("build-panel");
-  if (!(await panel.evaluate((details) => (details as HTMLDetailsElement).open))) await panel.locator("summary").click();
+  if (!(await panel.evaluate((details) => (details as HTMLDetailsElement).open)))
+    await panel.locator("summary").click();
   await panel.locator("details summary", { hasText: "Hub and access token" }).click();
   await page.getByTestId("build-hub-url").fill(hubUrl);
   if (options.token !== undefined) await page.getByTestId("build-token").fill(options.token);
@@ -96,7 +97,12 @@ export async function variantSnapshot(changes: Record<string, Uint8Array | strin
 }
 
 /** The shard of the tiny snapshot that holds `tensor`, and the tensor's entry in its header. */
-export function shardOf(tensor: string): { shard: string; bytes: Buffer; headerLength: number; header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> } {
+export function shardOf(tensor: string): {
+  shard: string;
+  bytes: Buffer;
+  headerLength: number;
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+} {
   const index = JSON.parse(readFileSync(join(TINY_SNAPSHOT, "model.safetensors.index.json"), "utf8")) as {
     weight_map: Record<string, string>;
   };
