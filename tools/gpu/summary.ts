@@ -68,11 +68,11 @@ for (const file of readdirSync(out)
 
 const profileFile = join(out, `profile-${model}.json`);
 if (existsSync(profileFile)) {
-  lines.push("", "decoder run | dispatches (onnxruntime's profiler) | dispatches (cost counter)");
-  for (const r of (JSON.parse(readFileSync(profileFile, "utf8")) as Profiled).runs)
-    lines.push(
-      `${r.folder.split("/").pop()} ${r.dtype} S=${r.sequence} | ${r.profiled.dispatches} | ${r.counted.dispatches}`,
-    );
+  lines.push("", "run | dispatches (onnxruntime's profiler) | dispatches (cost counter)");
+  for (const r of (JSON.parse(readFileSync(profileFile, "utf8")) as Profiled).runs) {
+    const what = r.session === "vision_encoder" ? `vision ${r.side}²` : `decoder S=${r.sequence}`;
+    lines.push(`${r.folder.split("/").pop()} ${r.dtype} ${what} | ${r.profiled.dispatches} | ${r.counted.dispatches}`);
+  }
 }
 
 const costFile = "docs/benchmarks/gpu-cost.json";
