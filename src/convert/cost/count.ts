@@ -52,6 +52,8 @@ const bytesOf = (t: TensorInfo): number => elementCount(t.shape) * ELEMENT_BYTES
 interface Walk {
   tensors: Map<string, TensorInfo>;
   kv: Set<string>;
+  /** Tensors computed on the CPU (shape arithmetic, integer ops) or given by it (graph inputs). */
+  cpu: Set<string>;
   consumers: Map<string, number>;
 }
 
@@ -68,7 +70,8 @@ function startWalk(graph: GraphView, inputs: RunInputs, isKvInput: (name: string
   }
   const consumers = new Map<string, number>();
   for (const node of graph.nodes) for (const name of node.inputs) consumers.set(name, (consumers.get(name) ?? 0) + 1);
-  return { tensors, kv, consumers };
+  const cpu = new Set([...graph.initializers.keys(), ...graph.inputs.map((input) => input.name)]);
+  return { tensors, kv, cpu, consumers };
 }
 
 /**
@@ -152,13 +155,19 @@ export function countGraphCost(graph: GraphView, inputs: RunInputs, options: Cou
       if ((readsKv && KV_CARRYING.has(node.opType) && i === 0) || presentOutputs.includes(i)) walk.kv.add(name);
     });
     const dispatches = fused.has(node.outputs[0]) ? 0 : dispatchesOf(node, outputs, inputs);
+    // where each output lives: a view where its input does, a node without a kernel (not fused) on the CPU
+    const onCpu = VIEW_OPS.has(node.opType)
+      ? node.opType === "Shape" || walk.cpu.has(node.inputs[0])
+      : dispatches === 0 && !fused.has(node.outputs[0]);
+    if (onCpu) for (const name of node.outputs) walk.cpu.add(name);
     if (dispatches === 0) continue;
     cost.dispatches += dispatches;
     cost.dispatchesByOp[node.opType] = (cost.dispatchesByOp[node.opType] ?? 0) + dispatches;
     cost.matmulFlops += matmulFlops(node, inputs, outputs);
     node.inputs.forEach((name, i) => {
       const tensor = inputs[i];
-      if (!name || !tensor) return;
+      // a fused Sigmoid's output is never written: QuickGelu reads x once
+      if (!name || !tensor || fused.has(name)) return;
       // integer initializers are shape parameters (split sizes, axes), read on the CPU
       if (graph.initializers.has(name)) cost.weightBytes += INTEGER.has(tensor.type) ? 0 : bytesOf(tensor);
       else if (walk.kv.has(name)) cost.kvReadBytes += bytesOf(tensor);
@@ -175,7 +184,7 @@ export function countGraphCost(graph: GraphView, inputs: RunInputs, options: Cou
   const gpuResident = options.gpuResident ?? ((name: string) => name.startsWith("present."));
   for (const output of graph.outputs) {
     const tensor = walk.tensors.get(output.name);
-    if (tensor && !gpuResident(output.name)) cost.bytesToCpu += bytesOf(tensor);
+    if (tensor && !gpuResident(output.name) && !walk.cpu.has(output.name)) cost.bytesToCpu += bytesOf(tensor);
   }
   return cost;
 }
