@@ -34,7 +34,6 @@ export async function buildDecoder(
   attention: AttentionKind = "portable",
 ): Promise<void> {
   const text = config.text;
-  const deepstackLevels = config.vision.deepstackVisualIndexes.length;
   const packed = g.makeInput("inputs_embeds", "float32", ["batch_size", "sequence_length", packedWidth(config)]);
   const attentionMask = g.makeInput("attention_mask", "int64", ["batch_size", "total_sequence_length"]);
   const positionIds = g.makeInput("position_ids", "int64", [3, "batch_size", "sequence_length"]);
@@ -60,34 +59,9 @@ export async function buildDecoder(
       pastKey: past[layer].key,
       pastValue: past[layer].value,
     });
+    input = await closeLayer(g, loader, config, { layer, attention, embeds }, out);
     g.makeOutput(`present.${layer}.key`, out.presentKey, g.floatType, presentShape);
     g.makeOutput(`present.${layer}.value`, out.presentValue, g.floatType, presentShape);
-    const p = `/model/layers.${layer}`;
-    if (attention === "fused" && layer >= deepstackLevels) {
-      // the residual Add folded into the next norm (the next layer's input norm, or the final one)
-      const next = layer + 1 < text.numLayers;
-      const scale = await loader.tensor(
-        g,
-        next ? `model.language_model.layers.${layer + 1}.input_layernorm.weight` : "model.language_model.norm.weight",
-      );
-      const name = next ? `/model/layers.${layer + 1}/input_layernorm` : "/model/norm";
-      const { normed, sum } = makeSkipRmsNorm(
-        g,
-        `${name}/SkipSimplifiedLayerNorm`,
-        out.update,
-        out.residual,
-        scale,
-        text.rmsNormEps,
-      );
-      input = { hidden: sum, normed };
-      continue;
-    }
-    let hidden = makeAdd(g, `${p}/mlp/residual/Add`, out.residual, out.update);
-    if (layer < deepstackLevels) {
-      const visual = makeEmbedBlock(g, embeds, layer + 1, text.hiddenSize);
-      hidden = makeAdd(g, `${p}/deepstack/Add`, hidden, visual);
-    }
-    input = { hidden };
   }
   const normed =
     input.normed ??
@@ -103,6 +77,46 @@ export async function buildDecoder(
   const logits = await loader.linear(g, "/lm_head", kept, headName);
   const logits32 = g.floatType === "float32" ? logits : makeCast(g, "/lm_head/Cast", logits, "float32");
   g.makeOutput("logits", logits32, "float32", ["batch_size", "logits_length", text.vocabSize]);
+}
+
+/**
+ * A layer's closing residual Add, and the DeepStack Add after the first layers. Fused attention folds the residual
+ * into the next norm (the next layer's input norm, or the final one) after the DeepStack layers:
+ *
+ *   update ─SkipSimplifiedLayerNormalization(residual, next norm's scale)─► normed, sum
+ */
+async function closeLayer(
+  g: GraphBuilder,
+  loader: WeightLoader,
+  config: Qwen3VLConfig,
+  at: { layer: number; attention: AttentionKind; embeds: string },
+  out: { residual: string; update: string },
+): Promise<{ hidden: string; normed?: string }> {
+  const { layer, attention, embeds } = at;
+  const text = config.text;
+  const deepstackLevels = config.vision.deepstackVisualIndexes.length;
+  if (attention === "fused" && layer >= deepstackLevels) {
+    const next = layer + 1 < text.numLayers;
+    const scale = await loader.tensor(
+      g,
+      next ? `model.language_model.layers.${layer + 1}.input_layernorm.weight` : "model.language_model.norm.weight",
+    );
+    const name = next ? `/model/layers.${layer + 1}/input_layernorm` : "/model/norm";
+    const skip = makeSkipRmsNorm(
+      g,
+      `${name}/SkipSimplifiedLayerNorm`,
+      out.update,
+      out.residual,
+      scale,
+      text.rmsNormEps,
+    );
+    return { hidden: skip.sum, normed: skip.normed };
+  }
+  const p = `/model/layers.${layer}`;
+  const hidden = makeAdd(g, `${p}/mlp/residual/Add`, out.residual, out.update);
+  if (layer >= deepstackLevels) return { hidden };
+  const visual = makeEmbedBlock(g, embeds, layer + 1, text.hiddenSize);
+  return { hidden: makeAdd(g, `${p}/deepstack/Add`, hidden, visual) };
 }
 
 /**
