@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
-import type { cropInWorker } from "../src/imagery/crop";
 import { planCrop } from "../src/imagery/crop-plan";
+import type { cropInWorker } from "../src/imagery/imagery-client";
 import { encodeCoordinate, startTileServer, type TileServer } from "./support/tile-server";
 
 let tiles: TileServer;

@@ -20,6 +20,7 @@ type Hooks = {
     map(): {
       map: {
         getCenter(): { lng: number; lat: number };
+        getZoom(): number;
         project(p: [number, number]): { x: number; y: number };
         loaded(): boolean;
         areTilesLoaded(): boolean;
@@ -63,6 +64,13 @@ async function openFile(page: Page, fixture: RasterFixture): Promise<void> {
   await page.getByTestId("geotiff-input").setInputFiles(fixture.path);
 }
 
+/** Opens a COG by its URL, which becomes the current source. */
+async function openUrl(page: Page, url: string): Promise<void> {
+  await page.getByTestId("cog-url").fill(url);
+  await page.getByTestId("cog-open").click();
+  await expect(page.getByTestId("source-select")).toHaveValue(`cog:${url}`);
+}
+
 function hooks(page: Page) {
   return {
     centre: () =>
@@ -86,6 +94,31 @@ function hooks(page: Page) {
       return { ...image, pixels };
     },
   };
+}
+
+/** The raster pixel (col, row) the map shows over a fixture's pixel, once its tiles are loaded. */
+async function shownPixel(page: Page, fixture: RasterFixture, [col, row]: [number, number]): Promise<[number, number]> {
+  await page.waitForFunction(() => {
+    const map = (window as unknown as Hooks).__geozero.map()?.map;
+    return map?.loaded() && map.areTilesLoaded();
+  });
+  await page.waitForTimeout(500);
+  const onScreen = await page.evaluate(
+    (p) => {
+      const map = (window as unknown as Hooks).__geozero.map()?.map;
+      const canvas = document.querySelector(".maplibregl-canvas")?.getBoundingClientRect();
+      // The copy of the point nearest the view's centre (across 180°, the other copy is a world away on screen).
+      const centre = map?.getCenter().lng ?? 0;
+      const at = map?.project([p[0] + 360 * Math.round((centre - p[0]) / 360), p[1]]);
+      return at && canvas ? { x: canvas.left + at.x, y: canvas.top + at.y } : null;
+    },
+    lngLatOf(fixture, col + 0.5, row + 0.5),
+  );
+  if (!onScreen) throw new Error("map not ready");
+  const shot = PNG.sync.read(
+    await page.screenshot({ clip: { x: Math.floor(onScreen.x), y: Math.floor(onScreen.y), width: 1, height: 1 } }),
+  );
+  return decodePixel(shot.data.subarray(0, 3), [col, row]);
 }
 
 /** The full-resolution window a crop came from, read from its own pixels, and the count of pixels that disagree. */
@@ -117,23 +150,7 @@ test("a UTM raster is shown reprojected, cropped in its own pixels, and a box ma
     .toEqual([Number(lngC.toFixed(2)), Number(latC.toFixed(2))]);
 
   // Shown on the map: the screen pixel over raster pixel (600, 450) shows that pixel (or one of its neighbours).
-  await page.waitForFunction(() => {
-    const map = (window as unknown as Hooks).__geozero.map()?.map;
-    return map?.loaded() && map.areTilesLoaded();
-  });
-  await page.waitForTimeout(500);
-  const mark = lngLatOf(utm, 600.5, 450.5);
-  const onScreen = await page.evaluate((p) => {
-    const map = (window as unknown as Hooks).__geozero.map()?.map;
-    const canvas = document.querySelector(".maplibregl-canvas")?.getBoundingClientRect();
-    const at = map?.project(p);
-    return at && canvas ? { x: canvas.left + at.x, y: canvas.top + at.y } : null;
-  }, mark);
-  if (!onScreen) throw new Error("map not ready");
-  const shot = PNG.sync.read(
-    await page.screenshot({ clip: { x: Math.floor(onScreen.x), y: Math.floor(onScreen.y), width: 1, height: 1 } }),
-  );
-  const shown = decodePixel(shot.data.subarray(0, 3), [600, 450]);
+  const shown = await shownPixel(page, utm, [600, 450]);
   expect(Math.abs(shown[0] - 600)).toBeLessThanOrEqual(4);
   expect(Math.abs(shown[1] - 450)).toBeLessThanOrEqual(4);
 
@@ -220,6 +237,46 @@ for (const [name, crsId, attribution] of [
   });
 }
 
+test("a raster across the antimeridian is fitted in view (not the whole world), shown on both sides and cropped across 180°", async ({
+  page,
+}) => {
+  const fixture = fixtures.make("utm60-antimeridian.tif");
+  await page.goto("/");
+  await openFile(page, fixture);
+  await expect(page.getByTestId("source-attribution")).toContainText("WGS 84 / UTM zone 60N");
+  const wrapped = (lng: number) => ((((lng + 180) % 360) + 360) % 360) - 180;
+  const [lngC, latC] = lngLatOf(fixture, 300, 200);
+  // The 6 km raster fills the view: zoomed in on its centre, not fitted to the world (zoom 0 to 2).
+  const currentView = () =>
+    page.evaluate(() => {
+      const map = (window as unknown as Hooks).__geozero.map()?.map;
+      return map ? { lng: map.getCenter().lng, lat: map.getCenter().lat, zoom: map.getZoom() } : null;
+    });
+  await expect.poll(async () => (await currentView())?.zoom ?? 0).toBeGreaterThan(11);
+  const view = await currentView();
+  if (!view) throw new Error("no map");
+  expect(Math.abs(wrapped(view.lng - lngC))).toBeLessThan(0.01);
+  expect(Math.abs(view.lat - latC)).toBeLessThan(0.01);
+  // The link keeps that view, its centre within ±180°.
+  await expect.poll(() => new URL(page.url()).hash).toMatch(/map=1[1-9]\.\d+\/5[12]\.\d+\/-?1(79|80)\.\d+/);
+
+  // Shown on the map on both sides of 180°: raster columns 100 (west of it) and 500 (east of it).
+  for (const at of [
+    [100, 200],
+    [500, 200],
+  ] as Array<[number, number]>) {
+    const shown = await shownPixel(page, fixture, at);
+    expect(Math.abs(shown[0] - at[0])).toBeLessThanOrEqual(4);
+    expect(Math.abs(shown[1] - at[1])).toBeLessThanOrEqual(4);
+  }
+
+  // A crop across 180°: the raster's own pixels, exactly.
+  const crop = await hooks(page).crop(bboxOf(fixture, 200, 100, 420, 300));
+  expect(crop.georef.crs?.id).toBe("EPSG:32660");
+  const { mismatches } = cropOrigin(crop, [200, 100]);
+  expect(mismatches).toBe(0);
+});
+
 test("a COG by URL is read by range: header, the overview for the view and the crop's window, under 10% of the file", async ({
   page,
 }) => {
@@ -229,9 +286,7 @@ test("a COG by URL is read by range: header, the overview for the view and the c
     const cog = fixtures.make("big-cog.tif");
     server.serveFile("big-cog.tif", cog.path);
     await page.goto("/");
-    await page.getByTestId("cog-url").fill(`${server.url}/cog/big-cog.tif`);
-    await page.getByTestId("cog-open").click();
-    await expect(page.getByTestId("source-select")).toHaveValue(`cog:${server.url}/cog/big-cog.tif`);
+    await openUrl(page, `${server.url}/cog/big-cog.tif`);
     await page.waitForFunction(() => {
       const map = (window as unknown as Hooks).__geozero.map()?.map;
       return map?.loaded() && map.areTilesLoaded();
@@ -249,6 +304,25 @@ test("a COG by URL is read by range: header, the overview for the view and the c
     await page.goto("about:blank");
     await page.goto(link);
     await expect(page.getByTestId("source-select")).toHaveValue(`cog:${server.url}/cog/big-cog.tif`);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a COG URL signed for GET only (a HEAD gets 403, as S3 and GCS presigned URLs answer) opens and crops", async ({
+  page,
+}) => {
+  const { startTileServer } = await import("./support/tile-server");
+  const server = await startTileServer();
+  try {
+    const cog = fixtures.make("utm-south.tif");
+    server.serveFile("utm-south.tif", cog.path);
+    await page.goto("/");
+    await openUrl(page, `${server.url}/cog-signed/utm-south.tif`);
+    await expect(page.getByTestId("geotiff-bytes-read")).toContainText("2 levels, 800 × 600 px");
+    const crop = await hooks(page).crop(bboxOf(cog, 200, 150, 420, 330));
+    expect(cropOrigin(crop, [200, 150]).mismatches).toBe(0);
+    expect(server.requests.filter((r) => r.startsWith("/cog-signed/")).length).toBeGreaterThan(0);
   } finally {
     await server.close();
   }

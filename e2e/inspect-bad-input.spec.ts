@@ -14,21 +14,56 @@ async function openSet(page: Page): Promise<void> {
   await expect(page.getByTestId("list-count")).toContainText(`${records.length} of ${records.length} samples`);
 }
 
-test("results from another annotation file: the unmatched ids are counted, the records still shown", async ({
+test("results from an annotation file shifted by one sample: ids that still match are caught by their reference, and every unfit record is left out of the summary", async ({
   page,
 }) => {
   await openSet(page);
-  const other = JSON.parse(readFileSync(SET.annotations, "utf8")).reverse();
-  const path = join(tmp(), "other.json");
-  writeFileSync(path, JSON.stringify(other));
-  const ids = new Set(other.map((r: { images: string[] }, i: number) => `${i}:${r.images[0]}`));
-  const unmatched = records.filter((r) => !ids.has(r.id)).length;
-  expect(unmatched).toBeGreaterThan(0);
+  // One sample inserted at the top: ids `i:image` now name the sample before, which for five of the eight records is
+  // a question about the same image (worked out by hand from the set's image order vc vc vc ve ve fe fe ve).
+  const original = JSON.parse(readFileSync(SET.annotations, "utf8"));
+  const inserted = {
+    images: ["village-centre.png"],
+    conversations: [
+      { from: "human", value: "<image>Box the well." },
+      { from: "gpt", value: "[1, 1, 9, 9]" },
+    ],
+  };
+  const path = join(tmp(), "shifted.json");
+  writeFileSync(path, JSON.stringify([inserted, ...original]));
   await openFiles(page, { annotations: path });
   await expect(page.getByTestId("problem-mismatch")).toContainText(
-    `${unmatched} of ${records.length} records name no sample of other.json`,
+    "8 of 8 records do not fit: 3 name no sample of shifted.json and 5 name a sample of shifted.json that asks something else",
   );
   await expect(page.getByTestId("sample-row")).toHaveCount(records.length);
+  await expect(page.locator("[data-testid=sample-row][data-left-out=true]")).toHaveCount(8);
+  await expect(page.getByTestId("summary-counted")).toHaveText("0");
+  await expect(page.getByTestId("summary-left-out")).toContainText("8 records are left out");
+  await page.getByTestId("sample-row").first().click();
+  await expect(page.getByTestId("sample-left-out")).toBeVisible();
+
+  // The file they were made from fits them all again.
+  await openFiles(page, { annotations: SET.annotations });
+  await expect(page.getByTestId("problem-mismatch")).toHaveCount(0);
+  await expect(page.getByTestId("summary-counted")).toHaveText("8");
+  await expect(page.getByTestId("summary-accuracy")).toHaveText("37.50");
+});
+
+test("a record id on two lines is reported with both line numbers, the last line shown as npm run eval reads it", async ({
+  page,
+}) => {
+  await openInspect(page);
+  const path = join(tmp(), "joined.jsonl");
+  // Sample 0 again, now a miss (IoU 0.1): two runs joined into one file.
+  const again = { ...records[0], score: 0.1, hit: false };
+  writeFileSync(path, `${readFileSync(SET.results, "utf8")}${JSON.stringify(again)}\n`);
+  await openFiles(page, { annotations: SET.annotations, results: path });
+  await expect(page.getByTestId("problem-repeated")).toContainText(
+    "1 record id occurs on more than one line of the results file (0:village-centre.png on lines 1, 9)",
+  );
+  await expect(page.getByTestId("problem-repeated")).toContainText("the 1 earlier line is left out");
+  await expect(page.getByTestId("sample-row")).toHaveCount(8);
+  // 2 hits of 8 (samples 5 and 7) once sample 0 is the later line's miss.
+  await expect(page.getByTestId("summary-accuracy")).toHaveText("25.00");
 });
 
 test("images missing from the folder are listed and counted; their samples show the boxes on an empty frame", async ({
@@ -40,14 +75,32 @@ test("images missing from the folder are listed and counted; their samples show 
   for (const name of ["village-centre.png", "fields-east.png"]) copyFileSync(join(SET.images, name), join(dir, name));
   await openFiles(page, { images: dir });
   await expect(page.getByTestId("problem-missing-images")).toContainText(
-    "1 image is missing from the folder: village-edge.png",
+    "3 samples have no image in the folder (3:village-edge.png, 4:village-edge.png, 7:village-edge.png): 1 image is missing: village-edge.png",
   );
-  const edge = records.find((r) => r.image === "village-edge.png" && r.predicted_box);
-  await page.locator(`[data-testid=sample-row][data-id="${edge?.id}"]`).click();
-  await expect(page.getByTestId("image-missing")).toContainText("village-edge.png is not in the opened images folder");
+  await page.locator('[data-testid=sample-row][data-id="3:village-edge.png"]').click();
+  await expect(page.getByTestId("image-missing")).toContainText(
+    "village-edge.png is not in the opened folder partial/",
+  );
   await expect(page.getByTestId("sample-no-image")).toBeVisible();
   await expect(page.getByTestId("overlay-reference")).toBeVisible();
   await expect(page.getByTestId("overlay-box-0")).toBeVisible();
+});
+
+test("after a reload no images folder is open, and the sample says so rather than blame the folder", async ({
+  page,
+}) => {
+  await openSet(page);
+  await page.locator('[data-testid=sample-row][data-id="5:fields-east.png"]').click();
+  await expect(page.getByTestId("sample-image")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("sample-view")).toHaveAttribute("data-id", "5:fields-east.png");
+  await expect(page.getByTestId("image-missing")).toHaveText(
+    "No images folder is open (a folder is not kept across a reload): open it to see fields-east.png; the boxes are drawn on an empty frame.",
+  );
+  await expect(page.getByTestId("problem-missing-images")).toHaveCount(0);
+  await openFiles(page, { images: SET.images });
+  await expect(page.getByTestId("sample-image")).toBeVisible();
+  await expect(page.getByTestId("image-missing")).toHaveCount(0);
 });
 
 test("bad record lines are named by number and skipped; a malformed box in an answer is a named miss", async ({

@@ -74,7 +74,8 @@ test("the tiny model built from the hub has the bytes of npm run convert, loads 
   const requests: string[] = [];
   page.on("request", (request) => requests.push(request.url()));
   await cropExactly(page, 224, 224);
-  expect(await loadModel(page, "wasm")).toContain("ready on wasm (q4)");
+  // A q4 build has a 4-bit embedding, which only WebGPU gathers (here SwiftShader, as a user may force it).
+  expect(await loadModel(page, "webgpu")).toContain("ready on webgpu (q4)");
   expect(requests.filter((url) => url.includes("/onnx/") || url.startsWith(hub.url))).toEqual([]);
   const answer = await askGreedy(page, "What is in this image?", 4);
   expect(answer).toBe(
@@ -100,7 +101,7 @@ test("a reload half-way resumes from the last piece written: the first half is n
   page.on("dialog", (dialog) => void dialog.accept());
   try {
     await page.goto(baseURL ?? "/");
-    // Slow enough to stop it half-way, with hundreds of pieces (test builds cut 256 KiB slices).
+    // Slow enough to stop it half-way, with hundreds of pieces (a tiny model is built in slices of 256 KiB).
     hub.fail({ kind: "slow", bytesPerSecond: 4_000_000, times: Number.POSITIVE_INFINITY, origin: "cdn" });
     await checkBuild(page, hub.url);
     hub.clearRequests();
@@ -124,8 +125,9 @@ test("a reload half-way resumes from the last piece written: the first half is n
     const after = hub.requestsFor({ file: /safetensors$/ });
     const again = overlap(before, after);
     const total = before.reduce((sum, r) => sum + r.bytesSent, 0);
-    // What was in flight when the page went (six pieces of at most 128 KiB of bf16), the headers, the norm weights.
-    expect(again).toBeLessThan(1024 * 1024);
+    // At most what came in since the build last saved where it stands (every 250 ms, at the 4 MB/s set above) and
+    // the pieces in flight then (a few of 256 KiB): the norm weights and headers aside, nothing before is read again.
+    expect(again).toBeLessThan(4_000_000 * 0.25 + 4 * 256 * 1024);
     expect(again).toBeLessThan(total * 0.1);
     expectSameFiles(await builtFileHashes(page, await buildKey(page)));
   } finally {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
 import type { ModelManifest } from "../../src/model/manifest";
 import { convertSnapshot } from "../../tools/convert/convert.ts";
 
@@ -20,6 +20,12 @@ export async function commandLineHashes(dtype: "q4" | "q4f16"): Promise<Map<stri
   return new Map(manifest.files.map((file) => [file.path, file.sha256]));
 }
 
+/** Opens a <details> element unless it is open (a click on its summary would close it). */
+async function openDetails(details: Locator): Promise<void> {
+  if (!(await details.evaluate((element) => (element as HTMLDetailsElement).open)))
+    await details.locator(":scope > summary").click();
+}
+
 /** Fills the Build form with the local hub's repository and checks it; resolves when the preview or an error shows. */
 export async function checkBuild(
   page: Page,
@@ -27,9 +33,8 @@ export async function checkBuild(
   options: { repo?: string; subfolder?: string; dtype?: "q4" | "q4f16"; token?: string } = {},
 ): Promise<void> {
   const panel = page.getByTestId("build-panel");
-  if (!(await panel.evaluate((details) => (details as HTMLDetailsElement).open)))
-    await panel.locator("summary").click();
-  await panel.locator("details summary", { hasText: "Hub and access token" }).click();
+  await openDetails(panel);
+  await openDetails(panel.locator("details", { has: page.locator("summary", { hasText: "Hub and access token" }) }));
   await page.getByTestId("build-hub-url").fill(hubUrl);
   if (options.token !== undefined) await page.getByTestId("build-token").fill(options.token);
   await page.getByTestId("build-repo").fill(options.repo ?? TINY_REPO);

@@ -40,6 +40,8 @@ const PLACES = {
     1,
   ],
   "wgs84.tif": [4326, GEOGRAPHIC, "+proj=longlat +datum=WGS84", [10.1, 48.1], 0.0001, 600, 400, 1],
+  // 6 × 4 km across 180° at 52° N (180° is E 705,929 m there): the western Aleutians.
+  "utm60-antimeridian.tif": [32660, PROJECTED, "+proj=utm +zone=60 +datum=WGS84", [702000, 5767000], 10, 600, 400, 1],
   "big-cog.tif": [32632, PROJECTED, "+proj=utm +zone=32 +datum=WGS84", [560000, 5330000], 10, 4096, 4096, 4],
 } as const;
 

@@ -5,12 +5,14 @@ import { mkdir, mkdtemp, readFile, rm, stat, truncate, utimes, writeFile } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  checkRepoAccess,
   downloadFile,
   fileDownloadInfo,
   HubApiError,
   listFiles,
   modelInfo,
   parseSafetensorsMetadata,
+  pathsInfo,
 } from "@huggingface/hub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TINY_SIZES, writeSyntheticSnapshot } from "../../tools/convert/testing/synthetic.ts";
@@ -28,6 +30,10 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "local-hub-"));
   snapshot = join(root, "snapshot");
   await writeSyntheticSnapshot(snapshot, TINY_SIZES);
+  await writeFile(join(snapshot, ".gitattributes"), "*.safetensors filter=lfs diff=lfs merge=lfs -text\n");
+  await writeFile(join(snapshot, ".inputs-sha256"), "not part of a snapshot");
+  await mkdir(join(snapshot, ".cache", "huggingface"), { recursive: true });
+  await writeFile(join(snapshot, ".cache", "huggingface", "config.json.metadata"), "download metadata");
   hub = await startLocalHub({
     repos: [
       { id: "test/tiny", dir: snapshot, subfolder: SUB },
@@ -113,7 +119,11 @@ describe("file listing", () => {
     expect(treeRequests.slice(1).every((r) => r.url.includes("cursor="))).toBe(true);
     const files = entries.filter((entry) => entry.type === "file");
     expect(files.map((file) => file.path)).toContain(`${SUB}/tokenizer_config.json`);
-    expect(files).toHaveLength(9);
+    // Hidden files and folders are no part of a snapshot, but .gitattributes is.
+    expect(files.filter((file) => file.path.includes("/."))).toEqual([
+      expect.objectContaining({ path: `${SUB}/.gitattributes` }),
+    ]);
+    expect(files).toHaveLength(10);
     expect(entries.filter((entry) => entry.type === "directory").map((entry) => entry.path)).toEqual([SUB]);
     const config = files.find((file) => file.path === `${SUB}/config.json`);
     const gitId = execFileSync("git", ["hash-object", join(snapshot, "config.json")])
@@ -125,6 +135,18 @@ describe("file listing", () => {
     const bytes = await onDisk("model-00002-of-00002.safetensors");
     expect(shard?.lfs).toMatchObject({ oid: sha256(bytes), size: bytes.length });
     expect(shard?.lfs?.pointerSize).toBeGreaterThan(100);
+  });
+
+  it("answers paths-info for files and folders, and the repository's own page for checkRepoAccess", async () => {
+    const infos = await pathsInfo({ repo: "test/tiny", paths: [SHARD, SUB, `${SUB}/none`], hubUrl: hub.url });
+    expect(infos.map((info) => [info.type, info.path])).toEqual([
+      ["file", SHARD],
+      ["directory", SUB],
+    ]);
+    expect(infos[0].lfs?.size).toBe((await onDisk("model-00002-of-00002.safetensors")).length);
+    await checkRepoAccess({ repo: "test/private", hubUrl: hub.url, accessToken: USER });
+    const refused = await apiError(checkRepoAccess({ repo: "test/private", hubUrl: hub.url }));
+    expect(refused.statusCode).toBe(401);
   });
 
   it("lists one folder's children without recursion, and refuses a missing folder", async () => {
@@ -197,6 +219,13 @@ describe("resolve", () => {
     expect((await fetch(url, { headers: { "if-none-match": etag } })).status).toBe(304);
     expect((await fetch(url, { headers: { "if-match": '"0000"', range: "bytes=0-3" } })).status).toBe(412);
     expect((await fetch(url, { headers: { "if-match": etag, range: "bytes=0-3" } })).status).toBe(206);
+  });
+
+  it("sends the whole file for a range whose If-Range names another ETag", async () => {
+    const url = hub.resolveUrl(`${SUB}/config.json`);
+    const etag = (await fetch(url, { method: "HEAD" })).headers.get("etag") ?? "";
+    expect((await fetch(url, { headers: { "if-range": etag, range: "bytes=0-3" } })).status).toBe(206);
+    expect((await fetch(url, { headers: { "if-range": '"0000"', range: "bytes=0-3" } })).status).toBe(200);
   });
 
   it("serves what @huggingface/hub's fileDownloadInfo, downloadFile and parseSafetensorsMetadata read", async () => {

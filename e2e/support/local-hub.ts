@@ -1,17 +1,17 @@
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { modelInfo, pathsInfo, treeEntries } from "./local-hub/api.ts";
+import { modelInfo, pathsInfo, readPathsInfoBody, treeEntries } from "./local-hub/api.ts";
 import {
+  byteAt,
   DEFAULT_LFS_PATTERNS,
   type FileVersion,
   HashBook,
   type LfsRule,
-  lfsPointer,
-  readContent,
+  pointerFile,
   scanSnapshot,
   withLastByteFlipped,
 } from "./local-hub/content.ts";
@@ -225,7 +225,7 @@ class LocalHubServer {
       const lfs = size > this.lfs.threshold || this.lfs.patterns.some((pattern) => pattern.test(change.path));
       next = { path: change.path, size, lfs, source: { kind: "memory", bytes: change.content } };
     } else if (current) {
-      next = withLastByteFlipped(current, (await firstChunk(current, current.size - 1))[0]);
+      next = withLastByteFlipped(current, await byteAt(current, current.size - 1));
     } else {
       throw new Error(`${repo.id} has no file "${change.path}" on main: give the new file's content.`);
     }
@@ -245,45 +245,39 @@ class LocalHubServer {
 
   private async handle(origin: HubOrigin, request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://local-hub");
+    const query = url.searchParams;
     const record = this.log.add({
       origin,
       method: request.method ?? "GET",
       url: request.url ?? "/",
       ...(request.headers.range ? { range: request.headers.range } : {}),
     });
-    const cors = corsHeaders(request, origin);
+    const exchange: Exchange = { request, response, record, cors: corsHeaders(request, origin), segments: [], query };
     try {
       const segments = url.pathname.split("/").slice(1).map(decodeURIComponent);
-      const exchange: Exchange = { request, response, record, cors, segments, query: url.searchParams };
+      exchange.segments = segments;
       if (request.method === "OPTIONS") answerPreflight(request, response, origin);
       else if (origin === "cdn") await this.serveCdn(exchange);
       else if (segments[0] === "api" && segments[1] === "models") await this.serveApi(exchange);
       else if (segments[2] === "resolve" || segments[2] === "raw") await this.serveFile(exchange);
       else this.sendError(exchange, { status: 404, message: "Sorry, we can't find the page you are looking for." });
     } catch (error) {
-      if (!response.headersSent) {
-        this.sendError(
-          { request, response, record, cors, segments: [], query: url.searchParams },
-          {
-            status: 500,
-            message: `Local hub: ${error instanceof Error ? error.message : String(error)}`,
-          },
-        );
-      } else response.destroy();
+      const message = `Local hub: ${error instanceof Error ? error.message : String(error)}`;
+      if (response.headersSent) response.destroy();
+      else this.sendError(exchange, { status: 500, message });
     }
     record.status ||= response.statusCode;
   }
 
   private sendError(exchange: Exchange, error: HubErrorAnswer, headers: Record<string, string> = {}): void {
     const { request, response, record, cors } = exchange;
+    const errorBody = { error: error.message };
     record.bytesSent += sendJson(
       request,
       response,
       error.status,
       { ...cors, ...headers, ...errorHeaders(error) },
-      {
-        error: error.message,
-      },
+      errorBody,
     );
     record.status = error.status;
     record.done = true;
@@ -317,7 +311,7 @@ class LocalHubServer {
     if (fault.kind !== "status") return false;
     const retry: Record<string, string> =
       fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
-    const message = fault.message ?? (fault.status >= 500 ? "Internal Error - We're working hard to fix this." : "");
+    const message = fault.message ?? STATUS_CODES[fault.status] ?? `HTTP ${fault.status}`;
     this.sendError(exchange, { status: fault.status, message }, retry);
     return true;
   }
@@ -462,30 +456,6 @@ async function listen(server: Server, host: string, port: number): Promise<strin
   await once(server, "listening");
   const address = server.address() as AddressInfo;
   return `http://${host}:${address.port}`;
-}
-
-/** The LFS pointer git keeps in place of a large file (what `/raw/` answers for it). */
-function pointerFile(version: FileVersion, sha256: string): FileVersion {
-  const bytes = Buffer.from(lfsPointer(sha256, version.size));
-  return { path: version.path, size: bytes.length, lfs: false, source: { kind: "memory", bytes } };
-}
-
-async function firstChunk(version: FileVersion, at: number): Promise<Buffer> {
-  for await (const chunk of readContent(version, at, at)) return chunk;
-  throw new Error(`${version.path}: no byte at ${at}.`);
-}
-
-/** The paths-info body: JSON `{paths, expand}` (the JS client) or a form `paths=…&expand=…` (the Python client). */
-async function readPathsInfoBody(request: IncomingMessage): Promise<{ paths: string[]; expand: boolean }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  if ((request.headers["content-type"] ?? "").includes("json")) {
-    const body = JSON.parse(text || "{}") as { paths?: unknown; expand?: unknown };
-    return { paths: Array.isArray(body.paths) ? body.paths.map(String) : [], expand: body.expand === true };
-  }
-  const form = new URLSearchParams(text);
-  return { paths: form.getAll("paths"), expand: form.get("expand") === "true" };
 }
 
 async function main(): Promise<void> {

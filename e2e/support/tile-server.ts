@@ -8,8 +8,8 @@ import { PNG } from "pngjs";
  * R = x mod 256, G = y mod 256, B = (x div 256 mod 16) + 16 × (y div 256 mod 16). Routes:
  * `/cors/{z}/{x}/{y}.png` (with Access-Control-Allow-Origin: *), `/nocors/…` (without), `/missing/…`
  * (404 for tiles whose x is odd) and `/none/…` (404 for every tile, with CORS). Files registered with `serveFile` are served at `/cog/<name>` (HTTP range requests,
- * CORS), `/cog-norange/<name>` (whole file only, CORS) and `/cog-nocors/<name>` (ranges, no CORS header); any other
- * name is a 404. The bytes of each file's bodies are counted.
+ * CORS), `/cog-norange/<name>` (whole file only, CORS), `/cog-nocors/<name>` (ranges, no CORS header) and
+ * `/cog-signed/<name>` (ranges, CORS, but 403 to a HEAD, as a URL presigned for GET); any other name is a 404. The bytes of each file's bodies are counted.
  */
 export interface TileServer {
   url: string;
@@ -41,7 +41,7 @@ function renderTile(x: number, y: number): Buffer {
   return PNG.sync.write(png);
 }
 
-const FILE_ROUTE = /^\/(cog|cog-norange|cog-nocors)\/([^/?]+)$/;
+const FILE_ROUTE = /^\/(cog|cog-norange|cog-nocors|cog-signed)\/([^/?]+)$/;
 
 /** Answers one file request: HEAD, a single byte range, or the whole file; counts the body bytes sent. */
 function serveFileRoute(
@@ -63,6 +63,10 @@ function serveFileRoute(
   }
   if (!path) {
     response.writeHead(404, headers).end("not found");
+    return;
+  }
+  if (route === "cog-signed" && request.method === "HEAD") {
+    response.writeHead(403, headers).end();
     return;
   }
   const size = statSync(path).size;

@@ -1,5 +1,5 @@
 import { crsLabel } from "../geo/georef";
-import { cropInWorker } from "../imagery/crop";
+import { cropInWorker } from "../imagery/imagery-client";
 import { openRasterSource, releaseRasterSources } from "../imagery/raster/client";
 import { customXyzSource } from "../imagery/sources";
 import { TileHealth, type TileOutcome } from "../imagery/tile-health";

@@ -1,4 +1,5 @@
 import { create } from "zustand";
+import { ringBBox } from "../geo/extent";
 import type { BBox } from "../geo/tiles";
 import type { MapLabel } from "../map/map-port";
 
@@ -14,12 +15,12 @@ export const useMapLayers = create<MapLayersState>()(() => ({
   labels: [],
 }));
 
-/** The extent of the drawn box with this index (its ring's corners), or null when no such box is drawn. */
+/**
+ * The extent of the drawn box with this index (its ring's corners; west > east across the antimeridian), or null when
+ * no such box is drawn.
+ */
 export function drawnBoxExtent(boxes: GeoJSON.FeatureCollection, index: number): BBox | null {
   const feature = boxes.features.find((f) => f.properties?.role !== "reference" && f.properties?.index === index);
   if (feature?.geometry.type !== "Polygon") return null;
-  const ring = feature.geometry.coordinates[0];
-  const lngs = ring.map((p) => p[0]);
-  const lats = ring.map((p) => p[1]);
-  return { west: Math.min(...lngs), south: Math.min(...lats), east: Math.max(...lngs), north: Math.max(...lats) };
+  return ringBBox(feature.geometry.coordinates[0].map(([lng, lat]) => [lng, lat]));
 }

@@ -107,10 +107,11 @@ async function runBuild(preview: BuildPreview, snapshot: SnapshotChoice) {
         onEvent: (progress) => build().set({ run: { status: "building", preview, snapshot, progress, controller } }),
       },
     );
-    build().set({ run: { status: "done", preview, result } });
+    // The notice says the model is chosen in the list: list and choose it first.
     await initialiseModels();
     useModelStore.getState().set({ modelId: result.key, forcedDtype: null });
     updateChoice();
+    build().set({ run: { status: "done", preview, result } });
   } catch (error) {
     const cancelled = controller.signal.aborted;
     build().set({

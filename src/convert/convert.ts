@@ -1,4 +1,5 @@
-import { type AttentionKind, type BuildOptions, familyFor, type ModelFamily, type SessionSpec } from "./families.ts";
+import { familyFor } from "./families.ts";
+import type { AttentionKind, BuildOptions, ModelFamily, SessionSpec } from "./family-types.ts";
 import { GraphBuilder } from "./graph/builder.ts";
 import { type ChunkSinks, DEFAULT_CHUNK_BYTES, ExternalDataWriter } from "./graph/external-data.ts";
 import {

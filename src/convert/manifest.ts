@@ -1,4 +1,4 @@
-import type { BuildOptions } from "./families.ts";
+import type { BuildOptions } from "./family-types.ts";
 import type { OutputDtype } from "./graph/weights.ts";
 import type { WrittenFile } from "./sink.ts";
 

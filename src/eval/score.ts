@@ -1,6 +1,7 @@
 /** One sample's parsed answer and score, and the task's metrics over all records, as GeoZero's evaluation does. */
 import { splitAnswer } from "../tasks/answer";
-import { accuracyPercent, exactMatch, looseMatch } from "./metrics/accuracy";
+import { exactMatch, looseMatch, pythonStrip } from "../tasks/answer-match";
+import { accuracyPercent } from "./metrics/accuracy";
 import { captionMetrics, captionSampleScore } from "./metrics/caption";
 import {
   type Box,
@@ -13,7 +14,6 @@ import {
   summariseGrounding,
 } from "./metrics/grounding";
 import type { SynonymSource } from "./metrics/meteor";
-import { pythonStrip } from "./metrics/normalize";
 import type { EvalTask } from "./tasks";
 
 /**

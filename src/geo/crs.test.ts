@@ -1,11 +1,44 @@
 import { describe, expect, it } from "vitest";
 import { crsFromEpsg, crsFromGeoKeys, crsToLngLat, lngLatToCrs, transformsAt } from "./crs";
+import type { Crs } from "./crs-types";
+import { placeDatum } from "./datum-shift";
+import type { BBox } from "./tiles";
 
 async function crs(keys: Record<string, unknown>) {
   const result = await crsFromGeoKeys(keys);
   if (!result?.valid) throw new Error(result?.reason ?? "no CRS");
   return result.crs;
 }
+
+/** The CRS tied to WGS 84 for a raster lying in `extent`. */
+async function placed(untied: Crs, extent: BBox) {
+  const result = await placeDatum(untied, extent);
+  if (!result.valid) throw new Error(result.reason);
+  return result.crs;
+}
+
+const SWITZERLAND = { west: 7.3, south: 46.9, east: 7.5, north: 47.0 };
+const GREAT_BRITAIN = { west: -6.5, south: 49.9, east: 1.7, north: 55.8 };
+const QUEBEC = { west: -64.5, south: 48.5, east: -64.4, north: 48.6 };
+
+/**
+ * Ten of the Ordnance Survey's test points for OSTN15 (file OSTN15_OSGM15_TestInput_OSGBtoETRS.txt and its output
+ * OSTN15_OSGM15_TestOutput_OSGBtoETRS.txt, from the OSTN15 developer pack): OSGB36 easting and northing, and the
+ * ETRS89 latitude and longitude OSTN15 gives them (ETRS89 is WGS 84 within a metre; the app's Helmert, EPSG:1314,
+ * is good to a few metres).
+ */
+const OSTN15_TEST_POINTS: Array<[string, number, number, number, number]> = [
+  ["TP01", 91492.146, 11318.804, 49.9222639373, -6.29977752014],
+  ["TP02", 170370.718, 11572.405, 49.9600613782, -5.20304609998],
+  ["TP09", 530624.974, 178388.464, 51.4893656495, -0.1199255718],
+  ["TP12", 389544.19, 261912.153, 52.2552938163, -2.15458614387],
+  ["TP20", 422242.186, 433818.701, 53.8002151963, -1.66379168242],
+  ["TP24", 339921.145, 556034.761, 54.8954234042, -2.93827741149],
+  ["TP29", 397160.491, 805349.736, 57.1390251896, -2.04856030746],
+  ["TP34", 299721.891, 967202.992, 58.5812046128, -3.72631022121],
+  ["TP38", 421300.525, 1072147.239, 59.5347079449, -1.62516966058],
+  ["TP40", 395999.668, 1138728.951, 60.1330809166, -2.07382822798],
+];
 
 describe("crsFromGeoKeys", () => {
   it("reads UTM zones north and south from their EPSG codes", async () => {
@@ -26,21 +59,22 @@ describe("crsFromGeoKeys", () => {
     expect(y).toBeLessThan(10_000_000);
   });
 
-  it("reads national grids with their datum shifts (Swiss LV95, British National Grid)", async () => {
-    const swiss = await crs({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 2056 });
+  it("reads national grids, tied to WGS 84 where they lie (Swiss LV95)", async () => {
+    const swiss = await placed(await crs({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 2056 }), SWITZERLAND);
     // LV95's origin in WGS 84 by swisstopo's approximate formulas (about 1 m): λ = 2.6779094″·100/36, φ = 16.9023892″·100/36.
     const [lng, lat] = crsToLngLat(swiss, [2600000, 1200000]);
     expect(Math.abs(lng - (2.6779094 * 100) / 36)).toBeLessThan(1e-4);
     expect(Math.abs(lat - (16.9023892 * 100) / 36)).toBeLessThan(1e-4);
-    const british = await crs({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 27700 });
+  });
+
+  it("places the British National Grid within 5 m of the Ordnance Survey's published OSTN15 test points", async () => {
+    const british = await placed(await crs({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 27700 }), GREAT_BRITAIN);
     expect(british.note).toMatch(/EPSG:1314 \(Helmert, about 2 m\) instead of the OSTN15/);
-    // Ordnance Survey's worked example (A guide to coordinate systems in Great Britain, annex C): OSGB36
-    // 52°39′27.2531″ N 1°43′4.5177″ E is E 651409.903, N 313177.270.
-    const osgb36 = await crs({ GTModelTypeGeoKey: 2, GeographicTypeGeoKey: 4277 });
-    const lngLat = crsToLngLat(osgb36, [1 + 43 / 60 + 4.5177 / 3600, 52 + 39 / 60 + 27.2531 / 3600]);
-    const [e, n] = lngLatToCrs(british, lngLat);
-    expect(Math.abs(e - 651409.903)).toBeLessThan(0.01);
-    expect(Math.abs(n - 313177.27)).toBeLessThan(0.01);
+    for (const [id, easting, northing, lat, lng] of OSTN15_TEST_POINTS) {
+      const [gotLng, gotLat] = crsToLngLat(british, [easting, northing]);
+      const metres = Math.hypot((gotLng - lng) * 111_320 * Math.cos((lat * Math.PI) / 180), (gotLat - lat) * 111_132);
+      expect(metres, id).toBeLessThan(5);
+    }
   });
 
   it("reads geographic CRSs in degrees", async () => {
@@ -94,9 +128,10 @@ describe("crsFromGeoKeys", () => {
 
   it("refuses, naming the code or the parameters, what proj4 cannot express", async () => {
     expect(await crsFromEpsg(99999)).toMatchObject({ valid: false, reason: expect.stringMatching(/EPSG:99999/) });
-    expect(await crsFromEpsg(2009)).toMatchObject({
+    // NAD27(CGQ77) / SCoPQ zone 2 needs a Quebec grid, and no Helmert transformation covers Quebec.
+    expect(await placeDatum(await crs({ GTModelTypeGeoKey: 1, ProjectedCSTypeGeoKey: 2009 }), QUEBEC)).toMatchObject({
       valid: false,
-      reason: expect.stringMatching(/EPSG:2009 .*needs the datum grid/),
+      reason: expect.stringMatching(/EPSG:2009 .*needs the datum grid CQ77NA83.GSB.*no EPSG Helmert/),
     });
     expect(
       await crsFromGeoKeys({

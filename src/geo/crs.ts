@@ -1,42 +1,19 @@
 import proj4 from "proj4";
+import type { Crs, CrsResult } from "./crs-types";
+import { plainWkt } from "./crs-wkt";
+import { untiedDatum } from "./datum-tie";
+import { lookupEpsg } from "./epsg-registry";
 import { userDefinedCrs } from "./geokeys";
 import type { LngLat, Point } from "./mercator";
-
-/**
- * A coordinate reference system the app can transform, as plain data (it crosses into workers and into the history):
- * how the file names it, its proj4 definition and its WKT (for the `.prj` beside an export).
- */
-export interface Crs {
-  /** `EPSG:32632`, or `user-defined` for a file that gives its projection's parameters instead of a code. */
-  id: string;
-  epsg: number | null;
-  name: string;
-  proj4: string;
-  wkt: string;
-  /** Metres per unit of a projected CRS; null for a geographic one (degrees). */
-  metresPerUnit: number | null;
-  /** What the user should know about its accuracy, e.g. a datum grid replaced by Helmert parameters. */
-  note?: string;
-}
-
-/** A CRS, or why a file's CRS cannot be used: the reason names its code or parameters. */
-export type CrsResult = { valid: true; crs: Crs } | { valid: false; reason: string };
 
 /** Codes that files use for Web Mercator besides EPSG:3857 (ESRI and the old Google code). */
 const WEB_MERCATOR_ALIASES = new Set([900913, 3785, 102100, 102113]);
 const USER_DEFINED = 32767;
 
-/** The EPSG registry's entry for a code (name, proj4, WKT), or null when the registry has no such CRS. */
-export async function lookupEpsg(code: number): Promise<{ name: string; proj4: string; wkt: string } | null> {
-  // Imported on first use, so that modules importing this one (the georeference maths) load without the registry.
-  const { buckets } = await import("virtual:epsg-index");
-  const load = buckets[Math.floor(code / 1000)];
-  if (!Number.isInteger(code) || !load) return null;
-  const entry = (await load()).default[String(code)];
-  return entry ? { name: entry[0], proj4: entry[1], wkt: entry[2] } : null;
-}
-
-/** The CRS of an EPSG code, or why the app cannot use it. */
+/**
+ * The CRS of an EPSG code, or why the app cannot use it. Its datum is not yet tied to WGS 84 (no `+towgs84` or grid):
+ * {@link placeDatum} picks the transformation for where a raster lies.
+ */
 export async function crsFromEpsg(requested: number): Promise<CrsResult> {
   const code = WEB_MERCATOR_ALIASES.has(requested) ? 3857 : requested;
   const entry = await lookupEpsg(code);
@@ -49,7 +26,13 @@ export async function crsFromEpsg(requested: number): Promise<CrsResult> {
       reason: `EPSG:${code} (${entry.name}) has no proj4 definition, so the app cannot express it`,
     };
   }
-  return checkedCrs({ id: `EPSG:${code}`, epsg: code, name: entry.name, proj4: entry.proj4, wkt: entry.wkt });
+  return checkedCrs({
+    id: `EPSG:${code}`,
+    epsg: code,
+    name: entry.name,
+    proj4: untiedDatum(entry.proj4),
+    wkt: plainWkt(entry.wkt),
+  });
 }
 
 /**
@@ -78,36 +61,8 @@ function numberKey(keys: Record<string, unknown>, name: string): number | null {
   return keys[name] !== undefined && Number.isFinite(value) && value > 0 ? value : null;
 }
 
-/**
- * Datum grids the EPSG definitions of common national grids need, which proj4 in the browser does not carry (each is
- * megabytes), and the EPSG registry's Helmert transformation to WGS 84 that replaces them: parameters, accuracy, code.
- */
-const GRID_FALLBACKS = new Map<string, [string, number, number]>([
-  ["OSTN15_NTv2_OSGBtoETRS.gsb", ["446.448,-125.157,542.06,0.15,0.247,0.842,-20.489", 2, 1314]],
-  ["BETA2007.gsb", ["598.1,73.7,418.2,0.202,0.045,-2.455,6.7", 3, 1777]],
-  ["nzgd2kgrid0005.gsb", ["59.47,-5.04,187.44,0.47,-0.1,1.024,-4.5993", 4, 1564]],
-]);
-
 /** A CRS once proj4 has accepted its definition; proj4's units give metres per unit. */
-function checkedCrs(definition: Omit<Crs, "metresPerUnit">): CrsResult {
-  let crs = definition;
-  let grid = /\+nadgrids=([^@\s]\S*)/.exec(crs.proj4)?.[1];
-  const fallback = grid ? GRID_FALLBACKS.get(grid) : undefined;
-  if (grid && fallback) {
-    const [towgs84, metres, transformation] = fallback;
-    crs = {
-      ...crs,
-      proj4: crs.proj4.replace(`+nadgrids=${grid}`, `+towgs84=${towgs84}`),
-      note: `datum shift by EPSG:${transformation} (Helmert, about ${metres} m) instead of the ${grid} grid`,
-    };
-    grid = undefined;
-  }
-  if (grid) {
-    return {
-      valid: false,
-      reason: `${crs.id} (${crs.name}) needs the datum grid ${grid}, which proj4 in the browser does not carry, so the app cannot express it`,
-    };
-  }
+function checkedCrs(crs: Omit<Crs, "metresPerUnit">): CrsResult {
   try {
     converter(crs.proj4);
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { Crs, CrsResult } from "./crs";
+import type { Crs, CrsResult } from "./crs-types";
 
 /** A GeoTIFF coordinate transformation (`ProjCoordTransGeoKey`) that proj4 can express. */
 interface Method {
@@ -189,11 +189,12 @@ async function geographicPart(
   if (a === undefined) return { reason: "the file names no datum, ellipsoid or semi-major axis" };
   const towgs84 = keys.GeogTOWGS84GeoKey;
   const shift = Array.isArray(towgs84) ? ` +towgs84=${towgs84.join(",")}` : "";
+  const wktShift = Array.isArray(towgs84) ? `,TOWGS84[${towgs84.join(",")}]` : "";
   const shape = rf ? `+a=${a} +rf=${rf}` : `+a=${a} +b=${a}`;
   const spheroid = `SPHEROID["${ellipsoid?.[1] ?? "user-defined"}",${a},${rf ?? 0}]`;
   return {
     proj4: `${shape}${shift}`,
-    wkt: `GEOGCS["user-defined",DATUM["user-defined",${spheroid}],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]`,
+    wkt: `GEOGCS["user-defined",DATUM["user-defined",${spheroid}${wktShift}],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]`,
   };
 }
 

@@ -1,4 +1,6 @@
-import { type Crs, crsToLngLat, lngLatToCrs } from "./crs";
+import { crsToLngLat, lngLatToCrs } from "./crs";
+import type { Crs } from "./crs-types";
+import { rectangleOutline, ringBBox } from "./extent";
 import {
   EARTH_RADIUS_M,
   groundScale,
@@ -56,17 +58,13 @@ export function lngLatToPixel(ref: GeoReference, p: LngLat): Point {
   return crsToPixel(ref, ref.crs ? lngLatToCrs(ref.crs, p) : lngLatToMercator(p));
 }
 
-/** The bbox in degrees of a rectangle of image pixels: its four corners, which a raster's CRS may turn. */
-export function pixelRectToBBox(ref: GeoReference, [x1, y1, x2, y2]: [number, number, number, number]): BBox {
-  const corners = [
-    [x1, y1],
-    [x2, y1],
-    [x2, y2],
-    [x1, y2],
-  ].map(([x, y]) => pixelToLngLat(ref, [x, y]));
-  const lngs = corners.map((c) => c[0]);
-  const lats = corners.map((c) => c[1]);
-  return { west: Math.min(...lngs), south: Math.min(...lats), east: Math.max(...lngs), north: Math.max(...lats) };
+/**
+ * The bbox in degrees of a rectangle of image pixels: its outline, `steps` points a side (1: the corners), through the
+ * CRS's inverse projection, which may turn and bend it; west > east when it crosses the antimeridian.
+ */
+export function pixelRectToBBox(ref: GeoReference, rect: [number, number, number, number], steps = 1): BBox {
+  const outline = rectangleOutline(rect, steps).map((p) => pixelToLngLat(ref, p));
+  return ringBBox(outline) ?? { west: Number.NaN, south: Number.NaN, east: Number.NaN, north: Number.NaN };
 }
 
 /**

@@ -3,7 +3,7 @@ import { worldPixelToLngLat, worldSizePx } from "../geo/mercator";
 import { bboxToPixelWindow, type PixelWindow, tilesCoveringWindow } from "../geo/tiles";
 import { DEFAULT_PIXEL_BUDGET, type PixelBudget, snappedCropSize } from "../tasks/model-input-size";
 import { planRasterCrop, type RasterCropPlanResult } from "./raster/raster-crop-plan";
-import type { BBox, TileSourceSpec } from "./types";
+import type { BBox, PlannedCrop, TileSourceSpec } from "./types";
 
 /** The default largest crop: the model's pixel budget is far below this, and so is a browser canvas's comfort. */
 export const DEFAULT_CROP_LIMITS = { maxWidth: 4096, maxHeight: 4096 };
@@ -17,19 +17,6 @@ export interface CropPlan {
   tiles: ReturnType<typeof tilesCoveringWindow>;
   georef: GeoReference;
 }
-
-/** A planned crop (of tiles or of a raster's grid) with its sizes, or the reason it is refused. */
-export type PlannedCrop<P> =
-  | {
-      valid: true;
-      plan: P;
-      width: number;
-      height: number;
-      groundWidthM: number;
-      groundHeightM: number;
-      gsd: number;
-    }
-  | { valid: false; reason: string };
 
 /** A planned crop of a tile source. */
 export type CropPlanResult = PlannedCrop<CropPlan>;

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { serveWorker } from "../io/worker-rpc";
-import { type ImageryMessages, imageryHandlers } from "./crop";
+import { imageryHandlers } from "./imagery-handlers";
+import type { ImageryMessages } from "./imagery-messages";
 
 serveWorker<ImageryMessages>(self as unknown as DedicatedWorkerGlobalScope, imageryHandlers);

@@ -4,6 +4,19 @@ import type { RasterInfo } from "./raster/open-raster";
 
 export type { BBox };
 
+/** A planned crop (of tiles or of a raster's grid) with its sizes, or the reason it is refused. */
+export type PlannedCrop<P> =
+  | {
+      valid: true;
+      plan: P;
+      width: number;
+      height: number;
+      groundWidthM: number;
+      groundHeightM: number;
+      gsd: number;
+    }
+  | { valid: false; reason: string };
+
 /** Where a GeoTIFF's bytes are: a file the user picked or dropped, or an http(s) URL read by range. */
 export type RasterLocation = { kind: "file"; file: Blob } | { kind: "url"; url: string };
 

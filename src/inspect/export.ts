@@ -5,7 +5,15 @@ import { type ReviewMark, recordLine, type SampleRecord } from "../eval/record-f
 import type { GeoReference } from "../geo/georef";
 import { boxesToGeoJson } from "../tasks/geojson";
 import { outcomeOf, toRow } from "./rows";
-import type { SampleGeometry } from "./sample";
+import { predictionsToDraw, type SampleGeometry } from "./sample";
+
+/**
+ * The records at the list's positions, in its order: the store keeps `rows[i]` made from `records[i]`, so this is one
+ * pass (10,000 records export at once, not after 50 million id comparisons).
+ */
+export function recordsAt(records: readonly SampleRecord[], order: readonly number[]): SampleRecord[] {
+  return order.map((i) => records[i]);
+}
 
 /** Records as `npm run eval` writes them, each with its reviewer's mark when it has one; `npm run eval` resumes from it. */
 export function recordsJsonl(records: readonly SampleRecord[], marks: ReadonlyMap<string, ReviewMark>): string {
@@ -60,7 +68,8 @@ export function recordsCsv(
       record.index,
       record.image,
       record.model,
-      row.iou,
+      // No IoU where GeoZero's evaluation read no box (the record's 0 is no overlap measured), as the view shows it.
+      row.parse === "box" ? row.iou : null,
       row.parse === "box" || row.iou === null ? outcomeOf(row, threshold) : `miss (${row.parse})`,
       threshold,
       row.bucket,
@@ -76,13 +85,23 @@ export function recordsCsv(
   return `${[CSV_COLUMNS.join(","), ...lines].join("\r\n")}\r\n`;
 }
 
-/** A georeferenced sample's reference and predicted boxes as GeoJSON, each prediction with its IoU. */
+/**
+ * A georeferenced sample's reference and predicted boxes as GeoJSON: each prediction says whether GeoZero's evaluation
+ * scored it, and only the scored box carries an IoU (the record's), so a two-box answer exports as the miss it is.
+ */
 export function sampleGeoJson(
   record: SampleRecord,
   geometry: SampleGeometry,
   georef: GeoReference,
 ): GeoJSON.FeatureCollection<GeoJSON.Polygon> {
   const context = { question: record.instruction ?? "", answer: record.answer, model: record.model, sample: record.id };
-  const reference = geometry.reference ? { pixels: geometry.reference, ious: geometry.ious } : null;
-  return boxesToGeoJson(geometry.boxes, georef, context, reference);
+  const drawn = predictionsToDraw(geometry);
+  const ious = new Map(drawn.flatMap((box) => (box.iou === null ? [] : [[box.index, box.iou] as const])));
+  const reference = geometry.reference ? { pixels: geometry.reference, ious } : null;
+  const collection = boxesToGeoJson(drawn, georef, context, reference);
+  const scored = new Set(drawn.filter((box) => box.scored).map((box) => box.index));
+  for (const feature of collection.features) {
+    if (feature.properties?.role === "prediction") feature.properties.scored = scored.has(feature.properties.index);
+  }
+  return collection;
 }

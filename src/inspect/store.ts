@@ -1,15 +1,16 @@
 /**
  * The Inspect view's state: the records and their rows, what is open, the reviewer's marks, the list's filter and
  * threshold with the order they give, the selected sample, problems found while opening, and the run here. Side
- * effects live in `actions.ts`; this store only holds and derives.
+ * effects live in the app layer (`src/app/inspect/`); this store only holds and derives.
  */
 import { create } from "zustand";
 import type { AnnotationEntry } from "../eval/annotations";
 import { HIT_THRESHOLD } from "../eval/metrics/grounding";
 import type { RecordLineProblem, ReviewMark, SampleRecord } from "../eval/record-format";
-import { DEFAULT_FILTER, filterRows, type RowFilter } from "./filter";
+import { DEFAULT_FILTER, filterRows, type RowFilter, readKeptFilter } from "./filter";
 import type { ImageIndex } from "./images";
-import type { IdMismatch } from "./matching";
+import type { IdMismatch, MissingImages } from "./matching";
+import type { RepeatedIds } from "./results-reader";
 import { type InspectRow, toRow } from "./rows";
 import type { RunSettings } from "./run-settings";
 
@@ -29,13 +30,21 @@ export interface OpenProblems {
   file: { name: string; message: string } | null;
   /** Lines of the results file that are no record, skipped. */
   lines: { problems: RecordLineProblem[]; count: number } | null;
+  /** Ids that more than one line of the results file holds (the last line of each is shown). */
+  repeated: RepeatedIds | null;
   /** Records that name no sample of the annotation file. */
   mismatch: IdMismatch | null;
-  /** Images the annotation file (or the records) name that the folder lacks. */
-  missingImages: string[];
+  /** Samples of the annotation file (or records) whose image the folder lacks. */
+  missingImages: MissingImages | null;
 }
 
-export const NO_PROBLEMS: OpenProblems = { file: null, lines: null, mismatch: null, missingImages: [] };
+export const NO_PROBLEMS: OpenProblems = {
+  file: null,
+  lines: null,
+  repeated: null,
+  mismatch: null,
+  missingImages: null,
+};
 
 /** The run in the browser. */
 export type RunState =
@@ -48,6 +57,7 @@ export type RunState =
 export interface InspectState {
   page: Page;
   records: SampleRecord[];
+  /** One row per record, at the same position (`rows[i]` is read from `records[i]`). */
   rows: InspectRow[];
   resultsName: string | null;
   annotations: { name: string; entries: AnnotationEntry[] } | null;
@@ -55,6 +65,8 @@ export interface InspectState {
   marks: Map<string, ReviewMark>;
   filter: RowFilter;
   threshold: number;
+  /** How the sample image opens at each step: the whole image, or zoomed to its boxes. */
+  zoom: ZoomMode;
   /** Positions in `rows` the filter keeps, in its order. */
   order: number[];
   selectedId: string | null;
@@ -71,12 +83,46 @@ export interface InspectState {
   addRecord(record: SampleRecord): void;
   setFilter(filter: Partial<RowFilter>): void;
   setThreshold(threshold: number): void;
+  setMarks(marks: Map<string, ReviewMark>): void;
+  /** Takes a kept view (filter, threshold, zoom) at once. */
+  setView(view: ViewSettings): void;
   select(id: string | null): void;
   set(partial: Partial<InspectState>): void;
 }
 
-function ordered(rows: InspectRow[], filter: RowFilter, threshold: number) {
-  return { order: filterRows(rows, filter, threshold) };
+/** How the sample image opens: fitted whole, or zoomed to the reference and predicted boxes. */
+export type ZoomMode = "fit" | "boxes";
+
+/** What of the view is kept across a reload. */
+export interface ViewSettings {
+  filter: RowFilter;
+  threshold: number;
+  zoom: ZoomMode;
+}
+
+export const DEFAULT_VIEW: ViewSettings = { filter: DEFAULT_FILTER, threshold: HIT_THRESHOLD, zoom: "fit" };
+
+/** A view kept by an earlier page, read field by field: anything missing or invalid takes its default. */
+export function readKeptView(kept: unknown): ViewSettings {
+  if (typeof kept !== "object" || kept === null) return DEFAULT_VIEW;
+  const { filter, threshold, zoom } = kept as Partial<Record<keyof ViewSettings, unknown>>;
+  return {
+    filter: readKeptFilter(filter),
+    threshold: typeof threshold === "number" && threshold >= 0 && threshold <= 1 ? threshold : HIT_THRESHOLD,
+    zoom: zoom === "boxes" ? "boxes" : "fit",
+  };
+}
+
+/** The view of the state, as kept. */
+export function viewOf(state: Pick<InspectState, "filter" | "threshold" | "zoom">): ViewSettings {
+  return { filter: state.filter, threshold: state.threshold, zoom: state.zoom };
+}
+
+function ordered(
+  rows: InspectRow[],
+  { filter, threshold, marks }: Pick<InspectState, "filter" | "threshold" | "marks">,
+): Pick<InspectState, "order"> {
+  return { order: filterRows(rows, filter, threshold, marks) };
 }
 
 export const useInspectStore = create<InspectState>()((set, get) => ({
@@ -87,8 +133,9 @@ export const useInspectStore = create<InspectState>()((set, get) => ({
   annotations: null,
   folder: null,
   marks: new Map(),
-  filter: DEFAULT_FILTER,
-  threshold: HIT_THRESHOLD,
+  filter: DEFAULT_VIEW.filter,
+  threshold: DEFAULT_VIEW.threshold,
+  zoom: DEFAULT_VIEW.zoom,
   order: [],
   selectedId: null,
   problems: NO_PROBLEMS,
@@ -99,18 +146,21 @@ export const useInspectStore = create<InspectState>()((set, get) => ({
   setPage: (page) => set({ page }),
   setRecords: (records, resultsName) => {
     const rows = records.map(toRow);
-    set({ records, rows, resultsName, ...ordered(rows, get().filter, get().threshold) });
+    set({ records, rows, resultsName, ...ordered(rows, get()) });
   },
   addRecord: (record) => {
     const records = [...get().records.filter((r) => r.id !== record.id), record].sort((a, b) => a.index - b.index);
     const rows = records.map(toRow);
-    set({ records, rows, ...ordered(rows, get().filter, get().threshold) });
+    set({ records, rows, ...ordered(rows, get()) });
   },
   setFilter: (partial) => {
     const filter = { ...get().filter, ...partial };
-    set({ filter, ...ordered(get().rows, filter, get().threshold) });
+    set({ filter, ...ordered(get().rows, { ...get(), filter }) });
   },
-  setThreshold: (threshold) => set({ threshold, ...ordered(get().rows, get().filter, threshold) }),
+  setThreshold: (threshold) => set({ threshold, ...ordered(get().rows, { ...get(), threshold }) }),
+  setMarks: (marks) =>
+    set(get().filter.mark === "all" ? { marks } : { marks, ...ordered(get().rows, { ...get(), marks }) }),
+  setView: (view) => set({ ...view, ...ordered(get().rows, { ...get(), ...view }) }),
   select: (selectedId) => set({ selectedId }),
   set: (partial) => set(partial),
 }));

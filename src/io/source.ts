@@ -46,7 +46,8 @@ export type FetchProblem =
   | { kind: "no-range-support"; size: number | null }
   | { kind: "no-cors" }
   | { kind: "unreachable" }
-  | { kind: "short-read"; offset: number; length: number; got: number };
+  | { kind: "short-read"; offset: number; length: number; got: number }
+  | { kind: "no-size" };
 
 /** A URL that could not be read; the message names the URL, the problem and the fix. */
 export class FetchSourceError extends Error {
@@ -80,40 +81,92 @@ function fetchProblemText(url: string, problem: FetchProblem): string {
       return `${url}: the server cannot be reached; check the URL and the network.`;
     case "short-read":
       return `${url}: got ${problem.got} of ${problem.length} bytes at ${problem.offset}; the file on the server is shorter than it says.`;
+    case "no-size":
+      return (
+        `${url}: the server answers range requests but does not let this page read the file's size: its Content-Range ` +
+        "header is not exposed (CORS) and a HEAD request is refused. Have it send `Access-Control-Expose-Headers: Content-Range`, or download the file and open it."
+      );
   }
 }
 
-/** Reads a URL with HTTP range requests; a server that ignores them is refused rather than downloaded whole. */
+/** Bytes read by the first request to a URL, which also gives its size: a COG's header fits in them. */
+export const FIRST_READ_BYTES = 64 * 1024;
+
+/**
+ * Reads a URL with HTTP range requests; a server that ignores them is refused rather than downloaded whole. The size
+ * comes from the first range response's `Content-Range`, so a URL signed for GET only (an S3 or GCS presigned URL,
+ * which answers a HEAD with 403) opens; a HEAD is sent only when the server does not expose that header to the page.
+ */
 export class FetchSource implements ByteSource {
-  private knownSize: number | undefined;
+  private first: Promise<{ size: number; bytes: Uint8Array }> | undefined;
   constructor(
     readonly key: string,
     private readonly fetchFn: typeof fetch = (...args) => fetch(...args),
   ) {}
 
   async size(signal?: AbortSignal): Promise<number> {
-    if (this.knownSize !== undefined) return this.knownSize;
-    const response = await this.request({ method: "HEAD", signal });
-    const length = Number(response.headers.get("content-length"));
-    if (!Number.isFinite(length) || response.headers.get("content-length") === null) {
-      throw new FetchSourceError(this.key, { kind: "no-range-support", size: null });
-    }
-    this.knownSize = length;
-    return length;
+    return (await this.firstRead(signal)).size;
   }
 
   async getBytes(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const response = await this.request({ headers: { range: `bytes=${offset}-${offset + length - 1}` }, signal });
-    if (response.status !== 206) {
-      await response.body?.cancel();
-      throw new FetchSourceError(this.key, { kind: "no-range-support", size: this.knownSize ?? null });
+    if (this.first && offset + length <= FIRST_READ_BYTES) {
+      const { bytes } = await this.firstRead(signal);
+      if (offset + length <= bytes.length) return bytes.slice(offset, offset + length);
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    signal?.throwIfAborted();
+    const { bytes } = await this.rangeRead(offset, length, signal);
     if (bytes.length !== length) {
       throw new FetchSourceError(this.key, { kind: "short-read", offset, length, got: bytes.length });
     }
     return bytes;
+  }
+
+  /** The first {@link FIRST_READ_BYTES} (fewer in a smaller file) and the file's size, read once. */
+  private firstRead(signal?: AbortSignal): Promise<{ size: number; bytes: Uint8Array }> {
+    if (!this.first) {
+      this.first = this.readFirst(signal);
+      this.first.catch(() => {
+        this.first = undefined;
+      });
+    }
+    return this.first;
+  }
+
+  private async readFirst(signal?: AbortSignal): Promise<{ size: number; bytes: Uint8Array }> {
+    const { bytes, total } = await this.rangeRead(0, FIRST_READ_BYTES, signal);
+    // Fewer bytes than asked for: the file ends there.
+    const size = total ?? (bytes.length < FIRST_READ_BYTES ? bytes.length : await this.sizeByHead(signal));
+    return { size, bytes };
+  }
+
+  /** One range request: its bytes, and the file's size when the response's `Content-Range` can be read. */
+  private async rangeRead(
+    offset: number,
+    length: number,
+    signal?: AbortSignal,
+  ): Promise<{ bytes: Uint8Array; total: number | null }> {
+    const response = await this.request({ headers: { range: `bytes=${offset}-${offset + length - 1}` }, signal });
+    if (response.status !== 206) {
+      await response.body?.cancel();
+      const whole = response.headers.get("content-length");
+      throw new FetchSourceError(this.key, { kind: "no-range-support", size: whole === null ? null : Number(whole) });
+    }
+    const total = Number(/\/(\d+)\s*$/.exec(response.headers.get("content-range") ?? "")?.[1] ?? Number.NaN);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    signal?.throwIfAborted();
+    return { bytes, total: Number.isFinite(total) ? total : null };
+  }
+
+  /** The size from a HEAD request, for a server that answers ranges without exposing `Content-Range`. */
+  private async sizeByHead(signal?: AbortSignal): Promise<number> {
+    const response = await this.request({ method: "HEAD", signal }).catch((error: unknown) => {
+      if (error instanceof FetchSourceError && error.problem.kind === "http-status") {
+        throw new FetchSourceError(this.key, { kind: "no-size" });
+      }
+      throw error;
+    });
+    const length = response.headers.get("content-length");
+    if (length === null || !Number.isFinite(Number(length))) throw new FetchSourceError(this.key, { kind: "no-size" });
+    return Number(length);
   }
 
   private request(init: RequestInit): Promise<Response> {

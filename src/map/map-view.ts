@@ -5,11 +5,13 @@ import maplibreWorkerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?worker&ur
 import { Protocol } from "pmtiles";
 import { TerraDraw, TerraDrawRectangleMode, TerraDrawRenderMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
-import type { BBox, TileId } from "../geo/tiles";
+import { ringBBox } from "../geo/extent";
+import { type BBox, lngSpan, type TileId } from "../geo/tiles";
 import { CropError } from "../imagery/crop-error";
 import type { ImagerySource } from "../imagery/sources";
 import type { TileOutcome } from "../imagery/tile-health";
-import { createTileReader, pmtilesArchive } from "../imagery/tiles/readers";
+import { createTileReader } from "../imagery/tiles/create-reader";
+import { pmtilesArchive } from "../imagery/tiles/readers";
 import type { TileReader } from "../imagery/types";
 import { expandUrlTemplate } from "../imagery/url-template";
 import { errorMessage } from "../io/error-data";
@@ -176,7 +178,7 @@ export class MapView implements MapPort {
     map.on("mouseleave", `${BOXES}-fill`, () => this.events.onBoxHovered(null));
     map.on("moveend", () => {
       this.refreshGrid();
-      const c = map.getCenter();
+      const c = map.getCenter().wrap();
       this.events.onViewChanged({ center: [c.lng, c.lat], zoom: map.getZoom() });
     });
     map.on("click", (event: MapLayerMouseEvent) => {
@@ -213,14 +215,9 @@ export class MapView implements MapPort {
     const ring = feature?.geometry.type === "Polygon" ? (feature.geometry.coordinates[0] as number[][]) : null;
     draw.clear();
     if (!ring) return;
-    const lngs = ring.map((p) => p[0]);
-    const lats = ring.map((p) => p[1]);
-    const bbox = {
-      west: Math.min(...lngs),
-      south: Math.min(...lats),
-      east: Math.max(...lngs),
-      north: Math.max(...lats),
-    };
+    // Drawn past 180° (the map's world copies), the bbox is stored as one across the antimeridian.
+    const bbox = ringBBox(ring.map(([lng, lat]) => [lng, lat]));
+    if (!bbox) return;
     if (this.tool === "reference") this.events.onReferenceDrawn(bbox);
     else this.events.onRectangleDrawn(bbox);
   }
@@ -326,12 +323,12 @@ export class MapView implements MapPort {
     return { west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth() };
   }
 
-  /** Moves the view to a bbox. */
+  /** Moves the view to a bbox (across the antimeridian too: its east edge then lies past 180°). */
   fitBBox(bbox: BBox, maxZoom?: number): void {
     this.map.fitBounds(
       [
         [bbox.west, bbox.south],
-        [bbox.east, bbox.north],
+        [bbox.west + lngSpan(bbox), bbox.north],
       ],
       // An explicit `maxZoom: undefined` makes MapLibre compute a NaN camera: leave it out unless given.
       { padding: 40, duration: 0, ...(maxZoom === undefined ? {} : { maxZoom }) },
@@ -356,12 +353,11 @@ function rasterSource(source: ImagerySource): RasterSourceSpecification {
       return { ...common, tiles: [imageryTileUrl(source)], maxzoom: source.maxZoom };
     case "geotiff": {
       const { west, south, east, north } = source.info.bbox;
-      return {
-        ...common,
-        tiles: [imageryTileUrl(source)],
-        maxzoom: source.maxZoom,
-        bounds: [west, south, east, north],
-      };
+      // MapLibre's source bounds cannot cross the antimeridian (it clamps them to ±180° and then asks for no tile):
+      // such a raster is asked for everywhere, and its reader answers empty tiles outside it.
+      const bounds: [number, number, number, number] | undefined =
+        west <= east ? [west, south, east, north] : undefined;
+      return { ...common, tiles: [imageryTileUrl(source)], maxzoom: source.maxZoom, ...(bounds ? { bounds } : {}) };
     }
   }
 }

@@ -6,7 +6,13 @@ export type BuildProblem =
   /** 401/403: a gated or private repository (or a token it does not accept) */
   | { kind: "needs-access"; repo: string; status: number; gated: boolean; tokenGiven: boolean }
   /** the repository, the revision or the subfolder does not exist (404) */
-  | { kind: "not-found"; what: "repository" | "revision" | "subfolder"; name: string }
+  | {
+      kind: "not-found";
+      what: "repository" | "revision" | "subfolder";
+      name: string;
+      /** the hub's status: 401 for a repository it hides from a request without a token (missing or private) */
+      status: 401 | 404;
+    }
   /** a file changed on the server while it was being read (its ETag) */
   | { kind: "source-changed"; file: string; before: string; after: string }
   /** the browser's storage for this site is full */
@@ -33,7 +39,9 @@ function buildProblemText(problem: BuildProblem): string {
         ? `${problem.repo}: the hub refused the access token (HTTP ${problem.status}). Check that the token is valid and has read access${problem.gated ? ", and that you accepted the repository's conditions on its page" : ""}.`
         : `${problem.repo} needs access (HTTP ${problem.status}): it is ${problem.gated ? "gated — accept its conditions on the repository's page, then" : "private or gated —"} enter a Hugging Face access token with read access (it is kept in this tab's memory only).`;
     case "not-found":
-      return `${problem.name}: no such ${problem.what} on the hub (HTTP 404); check the spelling${problem.what === "revision" ? " of the branch, tag or commit" : ""}.`;
+      return problem.status === 401
+        ? `${problem.name}: no such repository on the hub, or a private one (HTTP 401); check the spelling, or enter an access token that can read it.`
+        : `${problem.name}: no such ${problem.what} on the hub (HTTP 404); check the spelling${problem.what === "revision" ? " of the branch, tag or commit" : ""}.`;
     case "source-changed":
       return `${problem.file} changed on the server while it was read (ETag ${problem.before} → ${problem.after}); the build starts that file's work again from the new version, so the model never mixes two versions.`;
     case "storage-full":

@@ -94,6 +94,9 @@ function hubProblem(
 ): unknown {
   if (!(error instanceof HubApiError)) return error;
   const { statusCode } = error;
+  // The hub answers a missing repository and a private one alike (401 without a token, 404 with one).
+  if (code === "RepoNotFound" && (statusCode === 401 || statusCode === 404))
+    return new BuildError({ kind: "not-found", what: "repository", name: location.repo, status: statusCode });
   if (statusCode === 401 || statusCode === 403) {
     return new BuildError({
       kind: "needs-access",
@@ -104,12 +107,32 @@ function hubProblem(
     });
   }
   if (statusCode === 404) {
-    if (code === "RepoNotFound") return new BuildError({ kind: "not-found", what: "repository", name: location.repo });
     const name =
       missing === "subfolder" ? `${location.repo}/${location.subfolder}` : `${location.repo}@${location.revision}`;
-    return new BuildError({ kind: "not-found", what: missing, name });
+    return new BuildError({ kind: "not-found", what: missing, name, status: 404 });
   }
   return error;
+}
+
+/** Whose file a read is, for what a refusal says. */
+interface FileAccess {
+  repo: string;
+  tokenGiven: boolean;
+}
+
+/**
+ * A file of the repository. The hub refuses a gated or private repository's files (401 without a token, 403 with one
+ * not granted) even where its listing is public: that is the repository needing access, as its API says.
+ */
+async function fetchHubFile(url: string, init: RequestInit, access: FileAccess): Promise<Response> {
+  const recorder = new ErrorCodeRecorder(init.signal ?? undefined);
+  try {
+    return await fetchOrProblem(url, init, recorder.fetch);
+  } catch (error) {
+    const status = error instanceof FetchSourceError && error.problem.kind === "http-status" ? error.problem.status : 0;
+    if (status !== 401 && status !== 403) throw error;
+    throw new BuildError({ kind: "needs-access", ...access, status, gated: recorder.code === "GatedRepo" });
+  }
 }
 
 /** A repository folder at one commit, read file by file (text) and by range (shards). */
@@ -135,17 +158,21 @@ export class HubSnapshot implements SnapshotReader {
 
   async readText(name: string, signal?: AbortSignal): Promise<string | undefined> {
     if (!this.files.has(name)) return undefined;
-    const response = await fetchOrProblem(this.url(name), { headers: this.authorization(), signal });
+    const response = await fetchHubFile(this.url(name), { headers: this.authorization(), signal }, this.access());
     return response.text();
   }
 
   open(name: string): ByteSource | undefined {
     const size = this.files.get(name);
     if (size === undefined) return undefined;
-    return new HubFileSource(this.url(name), name, size, this.authorization(), {
+    return new HubFileSource(this.url(name), name, size, this.authorization(), this.access(), {
       ...this.events,
       pinned: this.events.pinned?.[name],
     });
+  }
+
+  private access(): FileAccess {
+    return { repo: this.location.repo, tokenGiven: this.token !== null };
   }
 
   private authorization(): Record<string, string> {
@@ -172,6 +199,7 @@ class HubFileSource implements ByteSource {
     private readonly name: string,
     private readonly bytes: number,
     private readonly headers: Record<string, string>,
+    private readonly access: FileAccess,
     private readonly events: HubReadEvents & { pinned?: string },
   ) {
     this.pinned = events.pinned;
@@ -211,7 +239,7 @@ class HubFileSource implements ByteSource {
 
   private async fetchRange(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const range = `bytes=${offset}-${offset + length - 1}`;
-    const response = await fetchOrProblem(this.key, { headers: { ...this.headers, range }, signal });
+    const response = await fetchHubFile(this.key, { headers: { ...this.headers, range }, signal }, this.access);
     if (response.status !== 206) {
       await response.body?.cancel();
       throw new FetchSourceError(this.key, { kind: "no-range-support", size: this.bytes });

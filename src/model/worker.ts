@@ -6,7 +6,7 @@ import { CallQueue } from "../io/call-queue";
 import { errorFromData, errorMessage, isAbortError, registeredErrorTypes } from "../io/error-data";
 import { serveWorker } from "../io/worker-rpc";
 import { modelInputFor } from "../tasks/model-input-size";
-import { builtModelFiles, describeBuiltFolder } from "./built-models";
+import { BUILT_MODEL_ROOT, builtModelFiles, describeBuiltFolder } from "./built-models";
 import { checkGpuLimits, probeDevice } from "./device";
 import { CACHE_REORDER_SESSION } from "./generation/decoder";
 import { type GenerationOutput, Generator, throwIfAbortedAfterEvents } from "./generation/generator";
@@ -26,6 +26,12 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.useBrowserCache = false;
 env.useCustomCache = true;
+// A built model's files live in this browser's storage, never on the server: an optional file transformers.js asks
+// for that the build did not write is absent (a 404), not the page a static host answers for unknown paths.
+const builtRoot = new URL(BUILT_MODEL_ROOT, self.location.origin).href;
+const serverFetch = env.fetch;
+env.fetch = (input, init) =>
+  String(input).startsWith(builtRoot) ? Promise.resolve(new Response(null, { status: 404 })) : serverFetch(input, init);
 /** The verified files of the load in progress, by absolute URL: transformers.js reads configs and graphs from here. */
 let loadingFiles = new Map<string, Blob>();
 env.customCache = {

@@ -58,6 +58,14 @@ describe("reading a classification answer against its classes", () => {
     expect(matchClass("  dense   residential ", classes)).toEqual({ status: "class", name: "dense residential" });
   });
 
+  it("does not take an answer the evaluation scores wrong for the class: 'Forest .' keeps a trailing space", () => {
+    expect(matchClass("Forest .", classes)).toEqual({ status: "not-a-class", mentioned: ["forest"] });
+    expect(matchClass("dense residential !", classes)).toEqual({
+      status: "not-a-class",
+      mentioned: ["dense residential", "residential"],
+    });
+  });
+
   it("says when the answer is not one of the classes, with the classes it mentions, longest first", () => {
     expect(matchClass("It looks like dense residential housing", classes)).toEqual({
       status: "not-a-class",

@@ -3,7 +3,7 @@
  * so the model is asked with the same names its evaluation compares against.
  */
 
-import { normalizeText } from "../eval/metrics/normalize";
+import { exactMatch, normalizeText, pythonStrip } from "./answer-match";
 
 /** A named list of scene classes. */
 export interface ClassList {
@@ -295,17 +295,18 @@ export type ClassMatch =
   | { status: "empty" };
 
 /**
- * Reads an answer as the evaluation scores it: one of the classes when its normalised text equals the class's
- * (GeoZero's exact match). Otherwise the classes the answer mentions, longest first, so the user sees what it meant.
+ * Reads an answer as the evaluation scores it: one of the classes when GeoZero's exact match takes it for the class
+ * (so "Forest ." is not *forest*: the normalised text keeps a trailing space, and the evaluation scores it wrong).
+ * Otherwise the classes the answer mentions, longest first, so the user sees what it meant.
  */
 export function matchClass(answer: string, classes: readonly string[]): ClassMatch {
-  const said = normalizeText(answer).trim();
-  if (said === "") return { status: "empty" };
-  const exact = classes.find((name) => normalizeText(name).trim() === said);
+  const said = normalizeText(answer);
+  if (pythonStrip(said) === "") return { status: "empty" };
+  const exact = classes.find((name) => exactMatch(answer, name));
   if (exact !== undefined) return { status: "class", name: exact };
-  const words = ` ${said} `;
+  const words = ` ${pythonStrip(said)} `;
   const mentioned = classes
-    .filter((name) => words.includes(` ${normalizeText(name).trim()} `))
+    .filter((name) => words.includes(` ${pythonStrip(normalizeText(name))} `))
     .sort((a, b) => b.length - a.length);
   return { status: "not-a-class", mentioned };
 }

@@ -1,3 +1,4 @@
+import { unwrapLongitudes } from "../geo/extent";
 import { type GeoReference, pixelToLngLat } from "../geo/georef";
 import type { FoundBox } from "./boxes";
 
@@ -29,7 +30,7 @@ type PixelBox = [number, number, number, number];
 
 /**
  * Kept boxes as GeoJSON polygons in longitude/latitude through the crop's georeference: corners of the box's pixel
- * rectangle (pixel-corner convention), a closed counter-clockwise ring. With a reference, each prediction carries its
+ * rectangle (pixel-corner convention), a closed counter-clockwise ring, continuous across the antimeridian. With a reference, each prediction carries its
  * `iou` and the reference follows as a feature with `role: "reference"`.
  */
 export function boxesToGeoJson(
@@ -71,5 +72,7 @@ function polygonFeature(
     [x1, y1],
     [x1, y2],
   ].map(([x, y]) => pixelToLngLat(georef, [x, y]));
-  return { type: "Feature", properties, geometry: { type: "Polygon", coordinates: [ring] } };
+  // A box across the antimeridian keeps its longitudes continuous (past 180°), as MapLibre draws it and GIS reads it,
+  // instead of a ring around the world.
+  return { type: "Feature", properties, geometry: { type: "Polygon", coordinates: [unwrapLongitudes(ring)] } };
 }

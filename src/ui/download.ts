@@ -8,6 +8,11 @@ export function downloadBlob(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Saves a file the app made (`{ blob, fileName }`). */
+export function downloadFile(file: { blob: Blob; fileName: string }): void {
+  downloadBlob(file.blob, file.fileName);
+}
+
 /** Saves GeoJSON as a `.geojson` file. */
 export function downloadGeoJson(collection: GeoJSON.FeatureCollection, fileName: string): void {
   downloadBlob(new Blob([JSON.stringify(collection, null, 2)], { type: "application/geo+json" }), fileName);

@@ -1,5 +1,5 @@
 import { loadModel, runQuestion } from "../app/model";
-import { cropInWorker } from "../imagery/crop";
+import { cropInWorker } from "../imagery/imagery-client";
 import { registeredErrorTypes } from "../io/error-data";
 import type { MapView } from "../map/map-view";
 import { modelWorker } from "../model/client";

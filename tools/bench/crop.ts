@@ -5,8 +5,8 @@
  */
 import { startTileServer } from "../../e2e/support/tile-server";
 import { worldPixelToLngLat } from "../../src/geo/mercator";
-import type { cropInWorker } from "../../src/imagery/crop";
 import { planCrop } from "../../src/imagery/crop-plan";
+import type { cropInWorker } from "../../src/imagery/imagery-client";
 import { chromiumRss, openAppPage, peakWhile } from "./browser";
 import type { BenchPart } from "./parts";
 

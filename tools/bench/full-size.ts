@@ -3,8 +3,9 @@
  * 8B-shaped checkpoint, converts it to q4 and q4f16 with `npm run convert` unchanged, answers a 448 × 448 image in
  * Node with the app's generation module (the token reference, and a finiteness check of q4f16), then loads and asks
  * it in the app in headless Chromium (WebGPU), cold and from the cache. Prints the figures and writes them to
- * docs/benchmarks/full-size.json. Needs about 30 GB of disk; `BENCH_FULL_SIZE=convert,node,browser,private` picks
- * phases (`private`: a cold load in a private window, not run unless named).
+ * docs/benchmarks/full-size.json. Needs about 30 GB of disk; `BENCH_FULL_SIZE=convert,node,browser,private,build`
+ * picks phases (`private`: a cold load in a private window; `build`: the model built in the browser from a local hub;
+ * neither runs unless named).
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, symlinkSync, unlinkSync } from "node:fs";
@@ -16,6 +17,7 @@ import { FULL_SIZE_SNAPSHOT, fullSizeCheckpointBytes, makeFullSizeCheckpoint } f
 import { writeTestImage } from "../io/test-image.ts";
 import type { ChildStats } from "./child-stats.ts";
 import { type BrowserLoad, loadInPrivateWindow, runInBrowser, serveApp } from "./full-size-browser.ts";
+import { buildInBrowser } from "./full-size-build.ts";
 import type { NodeRunRequest, NodeRunResult } from "./full-size-node.ts";
 import type { BenchPart } from "./parts.ts";
 
@@ -135,6 +137,42 @@ async function privatePhase() {
   });
 }
 
+/**
+ * The browser build against `npm run convert` of the same checkpoint, in the same run: wall time ratio (target ≤ 3×),
+ * memory growth of the browser's processes (target ≤ 1.5 GB), the same files byte for byte, and a resume after a
+ * reload half-way (target: at most one piece requested again).
+ */
+async function buildPhase() {
+  const cli = await convert("q4");
+  const reference = JSON.parse(readFileSync(join(folderOf("q4"), "manifest.json"), "utf8")) as ModelManifest;
+  const { whole, resumed } = await buildInBrowser({
+    snapshotDir: FULL_SIZE_SNAPSHOT,
+    profileRoot: WORK,
+    distDir: join(WORK, "dist"),
+    resume: process.env.BENCH_BUILD_RESUME !== "0",
+  });
+  const differing = reference.files.filter((f) => whole.files[f.path] !== f.sha256).map((f) => f.path);
+  const growth = whole.memory.peak.rssBytes - whole.memory.before.rssBytes;
+  const ratio = whole.seconds / cli.wallSeconds;
+  console.log(
+    `browser build (q4): ${whole.error ? `FAILED: ${whole.error}` : seconds(whole.seconds)}; npm run convert ${seconds(cli.wallSeconds)} in the same run: ${ratio.toFixed(2)}× (target ≤ 3×); downloaded ${gib(whole.downloadedBytes)}`,
+  );
+  console.log(
+    `  Chromium tree RSS ${gib(whole.memory.before.rssBytes)} → peak ${gib(whole.memory.peak.rssBytes)} (growth ${gib(growth)}; target ≤ 1.5 GB); files equal to npm run convert's: ${differing.length === 0 ? "all" : `NOT ${differing.join(", ")}`}`,
+  );
+  if (resumed?.resume)
+    console.log(
+      `  resumed after a reload at ${(100 * resumed.resume.stoppedAtFraction).toFixed(0)} %: ${gib(resumed.resume.requestedAgainBytes)} requested again (one piece: ${gib(resumed.resume.pieceBytes)}); the resumed part took ${seconds(resumed.resume.seconds)}${resumed.error ? `; FAILED: ${resumed.error}` : ""}`,
+    );
+  return {
+    cliSeconds: cli.wallSeconds,
+    ratio,
+    differing,
+    whole: { ...whole, files: undefined },
+    resumed: resumed && { ...resumed, files: undefined },
+  };
+}
+
 const equalIds = (a: number[], b: number[] | undefined) =>
   b !== undefined && a.length === b.length && a.every((id, i) => id === b[i]);
 
@@ -234,6 +272,7 @@ export const fullSizeBench: BenchPart = {
       printLoad("private-window cold", privateWindow.load, weightsBytes);
       results.privateWindow = { weightsBytes, ...privateWindow };
     }
+    if (phases.includes("build")) results.browserBuild = await buildPhase();
     (results.measuredOn as { loadAverage: { atEnd: number } }).loadAverage.atEnd = loadavg()[0];
     await mkdir("docs/benchmarks", { recursive: true });
     await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);

@@ -16,7 +16,7 @@ const REPEATS = 3;
 const MODULES = [
   "/src/imagery/raster/client.ts",
   "/src/imagery/raster/bytes-read.ts",
-  "/src/imagery/crop.ts",
+  "/src/imagery/imagery-client.ts",
   "/src/geo/mercator.ts",
   "/src/geo/georef.ts",
 ];
@@ -75,7 +75,7 @@ function measure(page: import("@playwright/test").Page, kind: "file" | "url", ur
       )) as [
         typeof import("../../src/imagery/raster/client"),
         typeof import("../../src/imagery/raster/bytes-read"),
-        typeof import("../../src/imagery/crop"),
+        typeof import("../../src/imagery/imagery-client"),
         typeof import("../../src/geo/mercator"),
         typeof import("../../src/geo/georef"),
       ];

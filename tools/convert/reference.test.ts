@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AttentionKind } from "../../src/convert/families.ts";
+import type { AttentionKind } from "../../src/convert/family-types.ts";
 import { relativeError } from "../reference/testing/compare.ts";
 import { convertSnapshot } from "./convert.ts";
 import { TINY_SIZES, writeSyntheticSnapshot } from "./testing/synthetic.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { countGraphCost } from "../../src/convert/cost/count.ts";
 import { decoderRunInputs } from "../../src/convert/cost/runs.ts";
 import { plannedSessionGraph } from "../../src/convert/cost/session-graph.ts";
-import type { AttentionKind } from "../../src/convert/families.ts";
+import type { AttentionKind } from "../../src/convert/family-types.ts";
 import type { Checkpoint, TensorInfo } from "../../src/convert/safetensors/read.ts";
 import { qwen3VLTensorShapes, syntheticConfig, TINY_SIZES } from "../convert/testing/synthetic.ts";
 

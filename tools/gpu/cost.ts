@@ -14,7 +14,7 @@ import type { GraphView } from "../../src/convert/cost/graph-view.ts";
 import { type CountedBuild, DEFAULT_ASSUMPTIONS, GPUS, predict } from "../../src/convert/cost/predict.ts";
 import { decoderRunInputs, visionRunInputs } from "../../src/convert/cost/runs.ts";
 import { plannedSessionGraph } from "../../src/convert/cost/session-graph.ts";
-import type { AttentionKind } from "../../src/convert/families.ts";
+import type { AttentionKind } from "../../src/convert/family-types.ts";
 import type { OutputDtype } from "../../src/convert/graph/weights.ts";
 import type { Checkpoint, TensorInfo } from "../../src/convert/safetensors/read.ts";
 import { PREFILL_CHUNK } from "../../src/model/generation/generator.ts";

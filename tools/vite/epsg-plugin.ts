@@ -13,7 +13,8 @@ const BUCKET = "virtual:epsg-bucket/";
 /** Coordinate reference systems a raster can be in: projected and 2-D geographic. */
 const RASTER_KINDS = new Set(["CRS-PROJCRS", "CRS-GEOGCRS"]);
 
-interface EpsgEntry {
+/** One CRS of the `epsg-index` package. */
+export interface EpsgEntry {
   code: string;
   kind: string;
   name: string;
@@ -21,12 +22,16 @@ interface EpsgEntry {
   wkt: string | null;
 }
 
-function readBuckets(): Map<number, Record<string, [string, string, string]>> {
+/** The registry's CRSs a raster can be in, from the `epsg-index` package. */
+export function rasterCrsEntries(): EpsgEntry[] {
   const path = createRequire(import.meta.url).resolve("epsg-index/all.json");
   const all = JSON.parse(readFileSync(path, "utf8")) as Record<string, EpsgEntry>;
+  return Object.values(all).filter((entry) => RASTER_KINDS.has(entry.kind));
+}
+
+function readBuckets(): Map<number, Record<string, [string, string, string]>> {
   const buckets = new Map<number, Record<string, [string, string, string]>>();
-  for (const entry of Object.values(all)) {
-    if (!RASTER_KINDS.has(entry.kind)) continue;
+  for (const entry of rasterCrsEntries()) {
     const bucket = Math.floor(Number(entry.code) / 1000);
     const codes = buckets.get(bucket) ?? {};
     codes[entry.code] = [entry.name, entry.proj4 ?? "", entry.wkt ?? ""];

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { type FileVersion, gitBlobId, type HashBook, lfsPointer, readContent } from "./content.ts";
 import type { Commit, HubRepo } from "./repos.ts";
 
@@ -124,4 +125,17 @@ export async function pathsInfo(
     else if (allFolders.has(path)) entries.push(directoryEntry(path, commit));
   }
   return entries;
+}
+
+/** The paths-info body: JSON `{paths, expand}` (the JS client) or a form `paths=…&expand=…` (the Python client). */
+export async function readPathsInfoBody(request: IncomingMessage): Promise<{ paths: string[]; expand: boolean }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  if ((request.headers["content-type"] ?? "").includes("json")) {
+    const body = JSON.parse(text || "{}") as { paths?: unknown; expand?: unknown };
+    return { paths: Array.isArray(body.paths) ? body.paths.map(String) : [], expand: body.expand === true };
+  }
+  const form = new URLSearchParams(text);
+  return { paths: form.getAll("paths"), expand: form.get("expand") === "true" };
 }

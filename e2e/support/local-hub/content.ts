@@ -43,14 +43,15 @@ const CHUNK = 1 << 20;
 
 /**
  * Reads the files of a snapshot folder, following symbolic links (a hub cache's snapshots link to its blobs) and
- * skipping hidden folders (`.cache/huggingface` of a `--local-dir` download). Paths get `subfolder/` in front.
+ * skipping hidden files and folders but `.gitattributes` (`.cache/huggingface` of a `--local-dir` download, the
+ * generator's `.inputs-sha256`). Paths get `subfolder/` in front.
  */
 export async function scanSnapshot(dir: string, subfolder: string | undefined, lfs: LfsRule): Promise<FileVersion[]> {
   const names = await readdir(dir, { recursive: true });
   const files: FileVersion[] = [];
   for (const name of names.sort()) {
     const segments = relative(dir, join(dir, name)).split(sep);
-    if (segments.slice(0, -1).some((segment) => segment.startsWith("."))) continue;
+    if (segments.some((segment) => segment.startsWith(".") && segment !== ".gitattributes")) continue;
     const info = await stat(join(dir, name));
     if (!info.isFile()) continue;
     const path = [subfolder, ...segments].filter(Boolean).join("/");
@@ -99,6 +100,18 @@ export function withLastByteFlipped(version: FileVersion, lastByte: number): Fil
       ? { kind: "memory", bytes: Uint8Array.from(version.source.bytes).fill(flip.bytes[0], flip.offset) }
       : { ...version.source, patch: flip };
   return { ...version, source };
+}
+
+/** The LFS pointer git keeps in place of a large file (what `/raw/` answers for it). */
+export function pointerFile(version: FileVersion, sha256: string): FileVersion {
+  const bytes = Buffer.from(lfsPointer(sha256, version.size));
+  return { path: version.path, size: bytes.length, lfs: false, source: { kind: "memory", bytes } };
+}
+
+/** The byte at `offset`. */
+export async function byteAt(version: FileVersion, offset: number): Promise<number> {
+  for await (const chunk of readContent(version, offset, offset)) return chunk[0];
+  throw new Error(`${version.path} has no byte at ${offset}.`);
 }
 
 /** The git blob id of some bytes: sha1 of `blob <size>\0<bytes>`. */

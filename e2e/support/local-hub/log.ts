@@ -16,7 +16,7 @@ export interface HubRequest {
   asked?: { start: number; end: number };
   /** 0 until the status line is sent. */
   status: number;
-  /** Body bytes written (for file reads, the file's bytes). */
+  /** Body bytes written: the file's bytes for file reads, the JSON for API answers, 0 for a redirect. */
   bytesSent: number;
   /** The kinds of the injected faults that shaped this answer. */
   faults: string[];

@@ -15,8 +15,8 @@ export interface FileRead {
 
 /**
  * Answers a read of a file's bytes as a CDN does: `If-None-Match` (304) and `If-Match` (412), one byte range (206
- * with `Content-Range`; 416 past the end) or the whole file (200), `Accept-Ranges: bytes`, streamed from disk in
- * pieces, shaped by the body faults that fire.
+ * with `Content-Range`; 416 past the end; the whole file when `If-Range` names another ETag) or the whole file (200),
+ * `Accept-Ranges: bytes`, streamed from disk in pieces, shaped by the body faults that fire.
  */
 export async function sendFile(
   request: IncomingMessage,
@@ -30,7 +30,9 @@ export async function sendFile(
   if (request.headers["if-match"] !== undefined && !etagListHas(request.headers["if-match"], etag)) {
     return answer(response, record, 412, headers);
   }
-  const range = parseRange(request.headers.range, version.size);
+  const ifRange = request.headers["if-range"];
+  const rangeHeader = ifRange === undefined || ifRange === etag ? request.headers.range : undefined;
+  const range = parseRange(rangeHeader, version.size);
   if (range.kind === "unsatisfiable") {
     return answer(response, record, 416, { ...headers, "content-range": `bytes */${version.size}` });
   }
@@ -59,6 +61,7 @@ export async function sendFile(
     response.end();
     return;
   }
+  response.flushHeaders();
   await streamBody(response, version, start, end, body, record);
 }
 
@@ -80,6 +83,12 @@ async function streamBody(
   response.once("close", () => {
     gone = true;
   });
+  const total = end - start + 1;
+  if (total === 0) {
+    record.done = true;
+    response.end();
+    return;
+  }
   let pauseAt = faults.cut?.afterBytes ?? Number.POSITIVE_INFINITY;
   const step = faults.pace?.step ?? Number.POSITIVE_INFINITY;
   for await (const chunk of readContent(version, start, end)) {
@@ -96,11 +105,14 @@ async function streamBody(
       if (!(await write(response, piece))) return;
       record.bytesSent += piece.length;
       at += piece.length;
+      // Marked before the file stream ends: the client may hold the whole body before that.
+      if (record.bytesSent === total) {
+        record.done = true;
+        response.end();
+        return;
+      }
     }
   }
-  if (record.bytesSent === pauseAt) return cut(response, faults.cut?.kind ?? "drop");
-  record.done = true;
-  response.end();
 }
 
 /** Writes with backpressure; false when the client went away. */
@@ -120,10 +132,20 @@ function write(response: ServerResponse, bytes: Buffer): Promise<boolean> {
   });
 }
 
-/** Ends the connection mid-body: a reset for `drop`, a clean close for `truncate`. */
+/**
+ * Ends the connection mid-body: a clean close (FIN) for `truncate`; for `drop` a reset (RST) once the bytes sent
+ * have left and the client has had a moment to read them (a reset makes the peer discard what it has not read).
+ */
 function cut(response: ServerResponse, kind: "drop" | "truncate" | "stall"): void {
   const socket = response.socket;
   if (!socket) return;
-  if (kind === "truncate") socket.end();
-  else socket.resetAndDestroy();
+  if (kind === "truncate") {
+    socket.end();
+    return;
+  }
+  socket.write(Buffer.alloc(0), () => {
+    setTimeout(() => socket.resetAndDestroy(), DROP_AFTER_FLUSH_MS);
+  });
 }
+
+const DROP_AFTER_FLUSH_MS = 100;

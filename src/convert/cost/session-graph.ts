@@ -1,5 +1,5 @@
-import type { AttentionKind } from "../families.ts";
 import { familyFor } from "../families.ts";
+import type { AttentionKind } from "../family-types.ts";
 import { GraphBuilder } from "../graph/builder.ts";
 import { DEFAULT_CHUNK_BYTES, ExternalDataWriter } from "../graph/external-data.ts";
 import { type OutputDtype, PlanningLoader, PRECISIONS } from "../graph/weights.ts";

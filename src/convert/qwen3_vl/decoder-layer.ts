@@ -1,4 +1,4 @@
-import type { AttentionKind } from "../families.ts";
+import type { AttentionKind } from "../family-types.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
 import {
   makeAdd,

@@ -1,4 +1,4 @@
-import type { ModelFamily } from "../families.ts";
+import type { ModelFamily } from "../family-types.ts";
 import { buildCacheReorder, CACHE_REORDER } from "./cache-reorder.ts";
 import { parseQwen3VLConfig } from "./config.ts";
 import { buildDecoder } from "./decoder.ts";

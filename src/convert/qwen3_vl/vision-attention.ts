@@ -1,4 +1,4 @@
-import type { AttentionKind } from "../families.ts";
+import type { AttentionKind } from "../family-types.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
 import { makeReshape, makeTranspose, makeUnsqueeze } from "../graph/ops.ts";
 import { makeAttentionCore } from "./text.ts";

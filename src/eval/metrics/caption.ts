@@ -4,10 +4,11 @@
  * sample, mean over scored samples), METEOR (NLTK with WordNet synonyms through `synonyms`, best reference per sample, mean). Values are fractions (0–1; CIDEr
  * is on its ×10 scale), as GeoZero logs them.
  */
+
+import { normalizeText, pythonSplit } from "../../tasks/answer-match";
 import { corpusBleu } from "./bleu";
 import { ciderScores } from "./cider";
 import { meteor, type SynonymSource } from "./meteor";
-import { normalizeText, pythonSplit } from "./normalize";
 import { bestRouge } from "./rouge";
 
 export interface CaptionSample {

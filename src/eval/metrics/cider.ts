@@ -6,7 +6,7 @@
  * over n, mean over references, ×10, mean over images. Its length is the hypothesis's *bigram* count (the reference
  * code counts `n == 1` on zero-based n), kept as is.
  */
-import { pythonSplit } from "./normalize";
+import { pythonSplit } from "../../tasks/answer-match";
 
 const N = 4;
 const SIGMA = 6;

@@ -6,16 +6,15 @@
  *   `synsets()` is empty: no synonym matches here), `PorterStemmer().stem`;
  * - rouge 1.0.1 (pltrdy/rouge c1b90a7): `Rouge().get_scores(hyp, ref)`;
  * - pycocoevalcap (salaniz ad63453) `cider/cider_scorer.py`: `CiderScorer(n=4, sigma=6.0).compute_score()`;
- * - GeoZero's `normalize_caption` (MiliLab/GeoZero `single_infer_eval_qwen3vl_think.py`), copied into the script;
  * all applied exactly as GeoZero's script applies them.
  */
 import { describe, expect, it } from "vitest";
-import { accuracyPercent, exactMatch, looseMatch } from "./accuracy";
+import { normalizeText, pythonSplit } from "../../tasks/answer-match";
+import { accuracyPercent } from "./accuracy";
 import { corpusBleu, fsum } from "./bleu";
 import { captionMetrics } from "./caption";
 import { ciderScores } from "./cider";
 import { meteor, NO_SYNONYMS, singleMeteor } from "./meteor";
-import { normalizeText, pythonSplit } from "./normalize";
 import { porterStem } from "./porter";
 import { NLTK_PORTER_STEMS } from "./porter-expected";
 import { rouge1, rougeL } from "./rouge";
@@ -43,31 +42,7 @@ const REFERENCES = [
 ];
 const tokens = (s: string) => pythonSplit(normalizeText(s));
 
-describe("normalizeText (GeoZero normalize_caption)", () => {
-  it.each([
-    ["  Hello,   World! ", "hello world"],
-    ["a .", "a "],
-    ["Dense-Residential\tarea\u3000x", "denseresidential area x"],
-    ["café\u0301 ½ _under_score", "café ½ _under_score"],
-    ["\x1cfoo\x1d", "foo"],
-    ["\ufeffbar", "bar"],
-  ])("%j → %j (Python's output)", (input, expected) => {
-    expect(normalizeText(input)).toBe(expected);
-  });
-});
-
-describe("classification and VQA", () => {
-  it("exact match compares normalised texts, keeping the trailing space GeoZero leaves", () => {
-    expect(exactMatch("Dense Residential.", "dense residential")).toBe(true);
-    expect(exactMatch("dense residential .", "dense residential")).toBe(false);
-    expect(exactMatch("airport", "Airport!")).toBe(true);
-  });
-  it("loose match accepts equality or containment either way", () => {
-    expect(looseMatch("Yes, there is.", "yes")).toBe(true);
-    expect(looseMatch("2", "12")).toBe(true);
-    expect(looseMatch("no", "yes")).toBe(false);
-    expect(looseMatch("", "anything")).toBe(true);
-  });
+describe("classification and VQA accuracy", () => {
   it("accuracy is the percentage of hits", () => {
     expect(accuracyPercent([true, false, true, true])).toBe(75);
     expect(accuracyPercent([])).toBeNaN();

@@ -5,7 +5,7 @@
  * summary-level union LCS; F = 2·P·R / (P + R + 1e-8) (beta 1). GeoZero takes, per sample, the best F over its
  * non-empty references; an empty hypothesis scores 0; a sample with no non-empty reference is skipped.
  */
-import { pythonSplit, pythonStrip } from "./normalize";
+import { pythonSplit, pythonStrip } from "../../tasks/answer-match";
 
 export interface RougeScore {
   f: number;

@@ -1,4 +1,5 @@
-import { callImagery, type RasterSourceRef } from "../crop";
+import { callImagery } from "../imagery-client";
+import type { RasterSourceRef } from "../imagery-messages";
 import { noteRasterBytesRead } from "./bytes-read";
 import type { RasterInfo, RasterRefusal } from "./open-raster";
 

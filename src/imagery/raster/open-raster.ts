@@ -1,7 +1,9 @@
 import { GeoTIFF, type GeoTIFFImage } from "geotiff";
-import { type Crs, crsFromGeoKeys, transformsAt } from "../../geo/crs";
+import { crsFromGeoKeys, transformsAt } from "../../geo/crs";
+import type { Crs } from "../../geo/crs-types";
+import { placeDatum } from "../../geo/datum-shift";
 import type { AffineTransform, GeoReference } from "../../geo/georef";
-import { groundSampleDistance, pixelToCrs, pixelToLngLat } from "../../geo/georef";
+import { groundSampleDistance, pixelRectToBBox, pixelToCrs } from "../../geo/georef";
 import { EARTH_RADIUS_M, groundScale } from "../../geo/mercator";
 import type { BBox } from "../../geo/tiles";
 import { errorMessage, registerErrorType } from "../../io/error-data";
@@ -128,15 +130,18 @@ async function openChecked(
   const crsResult = keys ? await crsFromGeoKeys(keys) : null;
   if (!crsResult || !transform) return refuse(name, { kind: "no-georeference" });
   if (!crsResult.valid) return refuse(name, { kind: "crs", detail: crsResult.reason });
-  const crs = crsResult.crs;
-  const georef = { width: full.getWidth(), height: full.getHeight(), transform, crs };
-  if (!transformsAt(crs, pixelToCrs(georef, [georef.width / 2, georef.height / 2]))) {
+  const whole: [number, number, number, number] = [0, 0, full.getWidth(), full.getHeight()];
+  const untied = { width: full.getWidth(), height: full.getHeight(), transform, crs: crsResult.crs };
+  if (!transformsAt(untied.crs, pixelToCrs(untied, [untied.width / 2, untied.height / 2]))) {
     return refuse(name, {
       kind: "crs",
-      detail: `${crs.id} (${crs.name}) cannot be transformed by proj4 where this raster lies`,
+      detail: `${untied.crs.id} (${untied.crs.name}) cannot be transformed by proj4 where this raster lies`,
     });
   }
-  const bbox = rasterBBox(georef);
+  const placed = await placeDatum(untied.crs, pixelRectToBBox(untied, whole, 16));
+  if (!placed.valid) return refuse(name, { kind: "crs", detail: placed.reason });
+  const georef = { ...untied, crs: placed.crs };
+  const bbox = pixelRectToBBox(georef, whole, 16);
   const info: RasterInfo = {
     name,
     size,
@@ -238,24 +243,6 @@ function affineTransform(image: GeoTIFFImage): AffineTransform | null {
     transform = [x0 - 0.5 * (dx + rx), dx, rx, y0 - 0.5 * (ry + dy), ry, dy];
   }
   return transform;
-}
-
-/** The raster's extent in degrees: its outline, 16 points a side, through proj4. */
-function rasterBBox(georef: GeoReference): BBox {
-  const outline: Array<[number, number]> = [];
-  for (let i = 0; i <= 16; i++) {
-    const t = i / 16;
-    outline.push(
-      [t * georef.width, 0],
-      [t * georef.width, georef.height],
-      [0, t * georef.height],
-      [georef.width, t * georef.height],
-    );
-  }
-  const corners = outline.map((p) => pixelToLngLat(georef, p)).filter((p) => p.every(Number.isFinite));
-  const lngs = corners.map((c) => c[0]);
-  const lats = corners.map((c) => c[1]);
-  return { west: Math.min(...lngs), south: Math.min(...lats), east: Math.max(...lngs), north: Math.max(...lats) };
 }
 
 /** The zoom at which a Web Mercator pixel on the ground is no larger than the raster's pixel. */

@@ -11,8 +11,10 @@ export const RECENT_BYTES = 32 * 1024 * 1024;
  * speculatively, and which after a parse error means the file is truncated).
  */
 export class RangeReader {
+  /** Bytes of the file read so far, each counted once however often it was read: never more than the file. */
   bytesRead = 0;
   requests = 0;
+  private readonly distinct = new ByteRanges();
   /** The furthest byte geotiff.js asked for beyond the end of the file, or 0. */
   wantedPastEnd = 0;
   private head: Promise<Uint8Array> | null = null;
@@ -32,7 +34,7 @@ export class RangeReader {
 
   /** geotiff.js's entry point: the bytes of each slice, clamped to the file. */
   fetch(slices: Array<{ offset: number; length: number }>, signal?: AbortSignal): Promise<ArrayBuffer[]> {
-    return Promise.all(slices.map(({ offset, length }) => this.read(offset, length, signal)));
+    return Promise.all(slices.map(({ offset, length }) => this.readSlice(offset, length, signal)));
   }
 
   async close(): Promise<void> {
@@ -42,7 +44,7 @@ export class RangeReader {
     this.keptBytes = 0;
   }
 
-  private async read(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
+  private async readSlice(offset: number, length: number, signal?: AbortSignal): Promise<ArrayBuffer> {
     const end = Math.min(offset + length, this.fileSize);
     if (offset + length > this.fileSize) this.wantedPastEnd = Math.max(this.wantedPastEnd, offset + length);
     if (end <= offset) return new ArrayBuffer(0);
@@ -102,11 +104,47 @@ export class RangeReader {
   private async counted(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     this.requests++;
     const bytes = await this.source.getBytes(offset, length, signal);
-    this.bytesRead += bytes.length;
+    this.bytesRead = this.distinct.add(offset, offset + bytes.length);
     return bytes;
   }
 }
 
 function copy(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
+}
+
+/** Disjoint, sorted `[start, end)` byte ranges and the count of bytes they cover. */
+class ByteRanges {
+  private readonly ranges: Array<[number, number]> = [];
+  private covered = 0;
+
+  /** Adds `[start, end)`, merging it with the ranges it touches; returns the bytes covered now. */
+  add(start: number, end: number): number {
+    if (end <= start) return this.covered;
+    const first = this.firstEndingAtOrAfter(start);
+    let last = first;
+    let from = start;
+    let to = end;
+    while (last < this.ranges.length && this.ranges[last][0] <= end) {
+      from = Math.min(from, this.ranges[last][0]);
+      to = Math.max(to, this.ranges[last][1]);
+      this.covered -= this.ranges[last][1] - this.ranges[last][0];
+      last++;
+    }
+    this.ranges.splice(first, last - first, [from, to]);
+    this.covered += to - from;
+    return this.covered;
+  }
+
+  /** The index of the first range whose end is at or after `offset` (binary search). */
+  private firstEndingAtOrAfter(offset: number): number {
+    let low = 0;
+    let high = this.ranges.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.ranges[middle][1] < offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
 }

@@ -1,7 +1,8 @@
 import { lngLatToCrs } from "../../geo/crs";
+import { pointsBounds, rectangleOutline } from "../../geo/extent";
 import { type AffineTransform, crsToPixel, type GeoReference, groundSampleDistance } from "../../geo/georef";
 import { type BBox, lngSpan } from "../../geo/tiles";
-import type { PlannedCrop } from "../crop-plan";
+import type { PlannedCrop } from "../types";
 import type { RasterInfo } from "./open-raster";
 
 /** A crop in the raster's own pixel grid: one level, one window, and its georeference in the raster's CRS. */
@@ -21,29 +22,10 @@ export type RasterCropPlanResult = PlannedCrop<RasterCropPlan>;
  * raster's pixels, edges rounded to the nearest pixel boundary and clipped to the raster. Null when they miss it.
  */
 function fullResolutionWindow(info: RasterInfo, bbox: BBox): [number, number, number, number] | null {
-  const span = lngSpan(bbox);
-  let minU = Infinity;
-  let minV = Infinity;
-  let maxU = -Infinity;
-  let maxV = -Infinity;
-  for (let i = 0; i <= 32; i++) {
-    const t = i / 32;
-    const lng = bbox.west + t * span;
-    const lat = bbox.south + t * (bbox.north - bbox.south);
-    for (const point of [
-      [lng, bbox.north],
-      [lng, bbox.south],
-      [bbox.west, lat],
-      [bbox.west + span, lat],
-    ] as Array<[number, number]>) {
-      const [u, v] = crsToPixel(info.georef, lngLatToCrs(info.georef.crs, point));
-      if (!Number.isFinite(u) || !Number.isFinite(v)) continue;
-      minU = Math.min(minU, u);
-      minV = Math.min(minV, v);
-      maxU = Math.max(maxU, u);
-      maxV = Math.max(maxV, v);
-    }
-  }
+  const outline = rectangleOutline([bbox.west, bbox.north, bbox.west + lngSpan(bbox), bbox.south], 32);
+  const bounds = pointsBounds(outline.map((lngLat) => crsToPixel(info.georef, lngLatToCrs(info.georef.crs, lngLat))));
+  if (!bounds) return null;
+  const [minU, minV, maxU, maxV] = bounds;
   const { width, height } = info.levels[0];
   const window: [number, number, number, number] = [
     Math.max(0, Math.round(minU)),

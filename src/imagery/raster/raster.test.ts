@@ -1,6 +1,7 @@
 import proj4 from "proj4";
 import { describe, expect, it } from "vitest";
 import { coordinateLevels, decodePixel, encodePixel, type GeoTags, tiffBytes } from "../../../tools/geotiff/writer";
+import { crsToLngLat } from "../../geo/crs";
 import { lngLatToWorldPixel } from "../../geo/mercator";
 import { BlobSource } from "../../io/source";
 import { openRaster } from "./open-raster";
@@ -106,6 +107,20 @@ describe("openRaster", () => {
     expect(planned.gsd).toBeCloseTo(20, 9);
     const refused = planRasterCrop(raster.info, raster.info.bbox, 0, { maxWidth: 1024, maxHeight: 1024 });
     expect(refused).toMatchObject({ valid: false, reason: expect.stringMatching(/Choose level 1 or Auto/) });
+  });
+});
+
+describe("openRaster places a datum only where a transformation covers it", () => {
+  it("a Beijing 1954 raster at 120° E, 30.7° N where GDAL does (no datum shift), and says so", async () => {
+    // EPSG:2437; GDAL 3.6.2 / PROJ 9.1.1: `echo 502870 3397780 | gdaltransform -s_srs EPSG:2437 -t_srs EPSG:4326`.
+    const geo: GeoTags = { origin: [502000, 3398000], pixelSize: [10, 10], keys: { 1024: 1, 1025: 1, 3072: 2437 } };
+    const raster = await opened(tiffBytes({ levels: coordinateLevels(200, 200, 0), geo }));
+    const [lng, lat] = crsToLngLat(raster.info.georef.crs, [502870, 3397780]);
+    const metres = Math.hypot((lng - 120.029957150441) * 96_000, (lat - 30.7000450239835) * 111_000);
+    expect(metres).toBeLessThan(0.5);
+    expect(raster.info.georef.crs.note).toMatch(
+      /^no EPSG transformation from Beijing 1954 to WGS 84 covers this raster/,
+    );
   });
 });
 

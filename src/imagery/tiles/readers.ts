@@ -4,25 +4,6 @@ import { type FetchProblem, FetchSource, FetchSourceError, fetchOrProblem } from
 import { CropError } from "../crop-error";
 import type { TileReader, TileSourceSpec } from "../types";
 import { expandUrlTemplate } from "../url-template";
-import { GeoTiffTileReader } from "./geotiff-reader";
-
-type ReaderFactory<K extends TileSourceSpec["kind"]> = (spec: Extract<TileSourceSpec, { kind: K }>) => TileReader;
-
-const factories = new Map<TileSourceSpec["kind"], ReaderFactory<TileSourceSpec["kind"]>>();
-
-/** Registers how tiles of one source kind are read (the GeoTIFF reader registers itself from its module). */
-export function registerTileReader<K extends TileSourceSpec["kind"]>(kind: K, factory: ReaderFactory<K>): void {
-  factories.set(kind, factory as unknown as ReaderFactory<TileSourceSpec["kind"]>);
-}
-
-/** A tile reader for a source, from the registered factory for its kind. */
-export function createTileReader(spec: TileSourceSpec): TileReader {
-  const factory = factories.get(spec.kind);
-  if (!factory) {
-    throw new Error(`No tile reader for sources of kind "${spec.kind}". Known: ${[...factories.keys()].join(", ")}.`);
-  }
-  return factory(spec);
-}
 
 /** Reads XYZ/TMS tiles over HTTP with CORS; 404 and 204 mean "no tile". */
 export class XyzTileReader implements TileReader {
@@ -98,6 +79,10 @@ export class PmtilesTileReader implements TileReader {
   }
 }
 
-registerTileReader("xyz", (spec) => new XyzTileReader(spec));
-registerTileReader("pmtiles", (spec) => new PmtilesTileReader(spec));
-registerTileReader("geotiff", (spec) => new GeoTiffTileReader(spec));
+/** A tile source read over the network (XYZ/TMS or PMTiles): the sources whose crops stitch tiles. */
+export type NetworkTileSourceSpec = Extract<TileSourceSpec, { kind: "xyz" | "pmtiles" }>;
+
+/** The reader of an XYZ/TMS or PMTiles source. */
+export function networkTileReader(spec: NetworkTileSourceSpec): TileReader {
+  return spec.kind === "xyz" ? new XyzTileReader(spec) : new PmtilesTileReader(spec);
+}

@@ -1,6 +1,6 @@
 import { useEffect } from "react";
+import { restoreWorkspace, setMark } from "../../app/inspect/workspace";
 import { REVIEW_VERDICTS } from "../../eval/record-format";
-import { restoreWorkspace, setMark } from "../../inspect/actions";
 import { stepThrough } from "../../inspect/filter";
 import { orderedIds, useInspectStore } from "../../inspect/store";
 import { PageTabs } from "../PageTabs";
@@ -15,13 +15,20 @@ import { SummaryPanel } from "./SummaryPanel";
 const NEXT = new Set(["j", "ArrowDown", "ArrowRight"]);
 const PREVIOUS = new Set(["k", "ArrowUp", "ArrowLeft"]);
 
+/** Input types whose keys are text being typed (a range, checkbox or select takes review keys instead). */
+const TEXT_INPUTS = new Set(["text", "search", "number", "email", "url", "tel", "password"]);
+
 function isTyping(target: EventTarget | null): boolean {
-  return (
-    target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))
-  );
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement) return true;
+  return target instanceof HTMLInputElement && TEXT_INPUTS.has(target.type);
 }
 
-/** Keyboard review: j/k or the arrow keys step through the filtered list; 1, 2, 3 mark the sample; 0 clears. */
+/**
+ * Keyboard review: j/k or the arrow keys step through the filtered list; 1, 2, 3 mark the sample; 0 clears. Listened
+ * for before the focused element gets them (capture), so after a click on the threshold slider, a filter or a
+ * checkbox the keys still step through samples rather than move that control; only text fields keep their keys.
+ */
 function useReviewKeys(): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -35,12 +42,13 @@ function useReviewKeys(): void {
       }
       const id = state.selectedId;
       if (!id || !/^[0-3]$/.test(event.key)) return;
+      event.preventDefault();
       const verdict = event.key === "0" ? null : REVIEW_VERDICTS[Number(event.key) - 1];
       const note = state.marks.get(id)?.note ?? "";
       void setMark(id, verdict === null && note === "" ? null : { verdict, note });
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
+    window.addEventListener("keydown", onKey, { capture: true });
+    return () => window.removeEventListener("keydown", onKey, { capture: true });
   }, []);
 }
 

@@ -1,15 +1,16 @@
 import { type DragEvent, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
+import { recordsFile } from "../../app/inspect/exports";
 import {
   clearWorkspace,
-  exportRecords,
   filesFromInput,
   openAnnotationFile,
   openDropped,
   openImageFolder,
   openResultsFile,
-} from "../../inspect/actions";
+} from "../../app/inspect/workspace";
 import { useInspectStore } from "../../inspect/store";
+import { downloadFile } from "../download";
 
 /** `webkitdirectory` makes the input pick a folder; React's types lack it, every current browser supports it. */
 const FOLDER_PICKER: Record<string, string> = { webkitdirectory: "" };
@@ -91,7 +92,7 @@ export function OpenBar() {
         type="button"
         data-testid="export-jsonl"
         disabled={shownCount === 0}
-        onClick={() => exportRecords("jsonl", "filtered")}
+        onClick={() => downloadFile(recordsFile("jsonl", "filtered"))}
       >
         Export shown as JSONL
       </button>
@@ -99,7 +100,7 @@ export function OpenBar() {
         type="button"
         data-testid="export-csv"
         disabled={shownCount === 0}
-        onClick={() => exportRecords("csv", "filtered")}
+        onClick={() => downloadFile(recordsFile("csv", "filtered"))}
       >
         CSV
       </button>

@@ -1,8 +1,8 @@
 import { useState } from "react";
 import { useShallow } from "zustand/react/shallow";
+import { resumeRun, startRun, stopRun } from "../../app/inspect/run";
 import type { BoxFactor } from "../../eval/metrics/grounding";
 import { GEOZERO_BOX_READING } from "../../eval/metrics/grounding";
-import { resumeRun, startRun, stopRun } from "../../inspect/actions";
 import { type RunForm, runProgress } from "../../inspect/run-settings";
 import { useInspectStore } from "../../inspect/store";
 import { loadedModelOf, useModelStore } from "../../state/model-store";

@@ -1,6 +1,7 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { Box } from "../../eval/metrics/grounding";
-import type { SampleGeometry } from "../../inspect/sample";
+import { type DrawnPrediction, predictionsToDraw, type SampleGeometry } from "../../inspect/sample";
+import { useInspectStore } from "../../inspect/store";
 import { boxColour, REFERENCE_COLOUR } from "../../tasks/geojson";
 import { ZoomPan } from "./ZoomPan";
 
@@ -68,8 +69,20 @@ export function SampleImage({
     return () => URL.revokeObjectURL(next);
   }, [file]);
   const { width, height } = geometry.original;
+  const predictions = useMemo(() => predictionsToDraw(geometry), [geometry]);
+  const focus = useMemo(
+    () => unionOf([...(geometry.reference ? [geometry.reference] : []), ...predictions.map((p) => p.pixels)]),
+    [geometry, predictions],
+  );
+  const zoom = useInspectStore((s) => s.zoom);
   return (
-    <ZoomPan width={width} height={height}>
+    <ZoomPan
+      width={width}
+      height={height}
+      focus={focus}
+      mode={zoom}
+      onMode={(mode) => useInspectStore.getState().set({ zoom: mode })}
+    >
       {(scale) => (
         <>
           {url ? (
@@ -88,20 +101,18 @@ export function SampleImage({
                 testId="overlay-reference"
               />
             )}
-            {geometry.boxes.map((box) =>
-              box.pixels ? (
-                <g key={box.index} onPointerEnter={() => onHover(box.index)} onPointerLeave={() => onHover(null)}>
-                  <Rect
-                    box={box.pixels}
-                    colour={boxColour(box.index)}
-                    label={iouLabel(geometry.ious.get(box.index))}
-                    scale={scale}
-                    active={hovered === box.index}
-                    testId={`overlay-box-${box.index}`}
-                  />
-                </g>
-              ) : null,
-            )}
+            {predictions.map((box) => (
+              <g key={box.index} onPointerEnter={() => onHover(box.index)} onPointerLeave={() => onHover(null)}>
+                <Rect
+                  box={box.pixels}
+                  colour={boxColour(box.index)}
+                  label={predictionLabel(box, geometry.reference !== null)}
+                  scale={scale}
+                  active={hovered === box.index}
+                  testId={`overlay-box-${box.index}`}
+                />
+              </g>
+            ))}
           </svg>
         </>
       )}
@@ -109,6 +120,19 @@ export function SampleImage({
   );
 }
 
-function iouLabel(value: number | undefined): string {
-  return value === undefined ? "prediction" : `prediction · IoU ${value.toFixed(3)}`;
+/** The smallest box holding all of `boxes`, or null for none. */
+function unionOf(boxes: Box[]): Box | null {
+  if (boxes.length === 0) return null;
+  return [
+    Math.min(...boxes.map((b) => b[0])),
+    Math.min(...boxes.map((b) => b[1])),
+    Math.max(...boxes.map((b) => b[2])),
+    Math.max(...boxes.map((b) => b[3])),
+  ];
+}
+
+/** The scored box with its IoU; any other box "not scored" (GeoZero's evaluation reads one box or none). */
+function predictionLabel(box: DrawnPrediction, hasReference: boolean): string {
+  if (box.iou !== null) return `prediction · IoU ${box.iou.toFixed(3)}`;
+  return hasReference ? "prediction · not scored" : "prediction";
 }

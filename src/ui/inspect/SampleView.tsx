@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useState } from "react";
+import { sampleGeoJsonFile, sampleImage, showSampleOnMap } from "../../app/inspect/exports";
+import { setMark } from "../../app/inspect/workspace";
 import { area } from "../../eval/metrics/grounding";
 import { REVIEW_VERDICTS, type ReviewVerdict, type SampleRecord } from "../../eval/record-format";
 import type { GeoReference } from "../../geo/georef";
-import { exportSampleGeoJson, sampleImage, setMark, showSampleOnMap } from "../../inspect/actions";
-import { outcomeOf, PARSE_LABELS, toRow } from "../../inspect/rows";
+import { formatThreshold, iouText, outcomeOf, PARSE_LABELS, toRow } from "../../inspect/rows";
 import { parseProblem, type SampleGeometry, sampleGeometry, thinkOf } from "../../inspect/sample";
 import { selectedRecord, useInspectStore } from "../../inspect/store";
 import { highlightBoxes } from "../box-text";
+import { downloadFile } from "../download";
 import { SampleImage } from "./SampleImage";
 
 const VERDICT_LABELS: Record<ReviewVerdict, string> = {
@@ -15,19 +17,48 @@ const VERDICT_LABELS: Record<ReviewVerdict, string> = {
   ambiguous: "ambiguous",
 };
 
-/** The record's image file and georeference from the opened folder, and its decoded size. */
-function useSampleImage(record: SampleRecord) {
+/** Where the record's image stands: no folder open (none is kept across a reload), looked for, missing, or found. */
+type ImageState =
+  | { status: "no-folder" }
+  | { status: "looking" }
+  | { status: "missing"; folder: string }
+  | { status: "found"; file: File; georef: GeoReference | null };
+
+/** The record's image file and georeference from the opened folder. */
+function useSampleImage(record: SampleRecord): ImageState {
   const folder = useInspectStore((s) => s.folder);
-  const [image, setImage] = useState<{ file: File; georef: GeoReference | null } | null>(null);
+  const [image, setImage] = useState<ImageState>({ status: "looking" });
   useEffect(() => {
+    if (!folder) return setImage({ status: "no-folder" });
     let current = true;
-    setImage(null);
-    void sampleImage(record, folder).then((found) => current && setImage(found));
+    setImage({ status: "looking" });
+    void sampleImage(record, folder).then(
+      (found) =>
+        current && setImage(found ? { status: "found", ...found } : { status: "missing", folder: folder.name }),
+    );
     return () => {
       current = false;
     };
   }, [record, folder]);
   return image;
+}
+
+/** Why the image is not shown, or null while it is (or is being looked for). */
+function ImageNotice({ record, image }: { record: SampleRecord; image: ImageState }) {
+  if (image.status === "no-folder") {
+    return (
+      <p className="hint" data-testid="image-missing" data-status="no-folder">
+        No images folder is open (a folder is not kept across a reload): open it to see {record.image}; the boxes are
+        drawn on an empty frame.
+      </p>
+    );
+  }
+  if (image.status !== "missing") return null;
+  return (
+    <p className="hint" data-testid="image-missing" data-status="missing">
+      {record.image} is not in the opened folder {image.folder}/; the boxes are drawn on an empty frame.
+    </p>
+  );
 }
 
 /** The selected sample: image with boxes, the text with its boxes highlighted, the resize chain and the mark. */
@@ -39,12 +70,14 @@ export function SampleView() {
 
 function SampleDetail({ record }: { record: SampleRecord }) {
   const threshold = useInspectStore((s) => s.threshold);
+  const leftOut = useInspectStore((s) => s.problems.mismatch?.ids.has(record.id) ?? false);
   const image = useSampleImage(record);
   const [decoded, setDecoded] = useState<{ width: number; height: number } | null>(null);
   useEffect(() => {
-    if (record.image_size || !image) return;
+    if (record.image_size || image.status !== "found") return;
     void createImageBitmap(image.file).then((b) => setDecoded({ width: b.width, height: b.height }));
   }, [record, image]);
+  const found = image.status === "found" ? image : null;
   const geometry = useMemo(() => sampleGeometry(record, decoded), [record, decoded]);
   const [hovered, setHovered] = useState<number | null>(null);
   const row = toRow(record);
@@ -56,37 +89,39 @@ function SampleDetail({ record }: { record: SampleRecord }) {
           #{record.index} · {record.image}
         </h2>
         <p data-testid="sample-outcome" className={`outcome ${outcome}`}>
-          {row.iou === null ? "no IoU" : `IoU ${row.iou.toFixed(3)}`} · {outcome} at {threshold.toFixed(2)}
+          {iouText(row)} · {outcome} at {formatThreshold(threshold)}
           {row.bucket && ` · bucket ${row.bucket}`}
           {geometry?.reference && ` (reference ${area(geometry.reference)} px²)`}
           {row.parse !== "box" && ` · ${PARSE_LABELS[row.parse]}`}
         </p>
+        {leftOut && (
+          <p className="warning" data-testid="sample-left-out">
+            This record was not made from the annotation file opened (its sample there asks something else, or it has
+            none): it is left out of the summary.
+          </p>
+        )}
       </header>
       <div className="sample-body">
         <div className="sample-image">
           {geometry ? (
-            <SampleImage file={image?.file ?? null} geometry={geometry} hovered={hovered} onHover={setHovered} />
+            <SampleImage file={found?.file ?? null} geometry={geometry} hovered={hovered} onHover={setHovered} />
           ) : (
             <p className="hint">Open the images folder to see this sample (its record holds no image size).</p>
           )}
-          {!image && (
-            <p className="hint" data-testid="image-missing">
-              {record.image} is not in the opened images folder; the boxes are drawn on an empty frame.
-            </p>
-          )}
-          {image?.georef && geometry && (
+          <ImageNotice record={record} image={image} />
+          {found?.georef && geometry && (
             <div className="row">
               <button
                 type="button"
                 data-testid="sample-on-map"
-                onClick={() => image.georef && showSampleOnMap(record, geometry, image.georef)}
+                onClick={() => found.georef && showSampleOnMap(record, geometry, found.georef)}
               >
                 Show on map
               </button>
               <button
                 type="button"
                 data-testid="sample-geojson"
-                onClick={() => image.georef && exportSampleGeoJson(record, geometry, image.georef)}
+                onClick={() => found.georef && downloadFile(sampleGeoJsonFile(record, geometry, found.georef))}
               >
                 Export GeoJSON
               </button>
@@ -112,9 +147,9 @@ function SampleDetail({ record }: { record: SampleRecord }) {
                 })
               : record.answer}
           </pre>
-          {geometry && parseProblem(geometry.written) && (
+          {geometry && parseProblem(record.answer, geometry.boxes) && (
             <p className="error" data-testid="sample-parse-problem">
-              {parseProblem(geometry.written)}
+              {parseProblem(record.answer, geometry.boxes)}
             </p>
           )}
           <p className="hint">

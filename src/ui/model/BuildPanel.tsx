@@ -6,6 +6,7 @@ import {
   previewHubBuild,
   refreshUnfinished,
   resumeBuild,
+  retryBuild,
   saveBuiltModel,
   startBuild,
 } from "../../app/model-build";
@@ -236,12 +237,12 @@ function RunView({ run }: { run: BuildRun }) {
         <div className="error" role="alert" data-testid="build-error">
           <p>{run.message}</p>
           {run.needsToken && <TokenField />}
-          {run.preview && run.snapshot && (
+          {run.snapshot && (run.preview || run.needsToken) && (
             <button
               type="button"
               data-testid="build-retry"
               disabled={run.needsToken && !token.trim()}
-              onClick={() => void startBuild()}
+              onClick={() => void retryBuild()}
             >
               {run.needsToken ? "Try with the token" : "Resume"}
             </button>

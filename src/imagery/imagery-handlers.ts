@@ -1,27 +1,12 @@
-import { type Handlers, type MessageSpec, Transferring, WorkerClient } from "../io/worker-rpc";
+import { type Handlers, Transferring } from "../io/worker-rpc";
 import { planCrop } from "./crop-plan";
-import { noteRasterBytesRead } from "./raster/bytes-read";
-import type { RasterInfo, RasterRefusal } from "./raster/open-raster";
+import type { ImageryMessages } from "./imagery-messages";
 import { planRasterCrop } from "./raster/raster-crop-plan";
 import { readWindowRgba, renderRasterTile } from "./raster/read";
 import { openRasterOnce, rasterFor, releaseRasters } from "./raster/registry";
 import { stitchCrop } from "./stitch";
-import { createTileReader } from "./tiles/readers";
-import type { BBox, CropProgress, CroppedImage, RasterLocation, TileSourceSpec } from "./types";
-
-/** A GeoTIFF source as the imagery worker needs it to open the file again after a release. */
-export type RasterSourceRef = { id: string; name: string; location: RasterLocation };
-
-/** The imagery worker's messages: crops of every source, and the GeoTIFFs it holds open for the map and crops. */
-export type ImageryMessages = {
-  crop: MessageSpec<{ source: TileSourceSpec; bbox: BBox; zoom: number }, CroppedImage, CropProgress>;
-  openRaster: MessageSpec<RasterSourceRef, { valid: true; info: RasterInfo } | RasterRefusal>;
-  rasterTile: MessageSpec<
-    { source: RasterSourceRef; z: number; x: number; y: number },
-    { png: ArrayBuffer | null; bytesRead: number }
-  >;
-  releaseRasters: MessageSpec<{ keep: string[] }, null>;
-};
+import { networkTileReader } from "./tiles/readers";
+import type { BBox, CropProgress, CroppedImage, TileSourceSpec } from "./types";
 
 /**
  * Crops in the current thread into a georeferenced PNG: tile sources are fetched, stitched and cropped at a zoom;
@@ -37,7 +22,7 @@ export async function cropHere(
   if (source.kind === "geotiff") return cropRaster(source, bbox, zoom, onProgress, signal);
   const planned = planCrop(bbox, zoom, undefined, source.tileSize);
   if (!planned.valid) throw new RangeError(planned.reason);
-  const canvas = await stitchCrop(createTileReader(source), planned.plan, source.name, onProgress, signal);
+  const canvas = await stitchCrop(networkTileReader(source), planned.plan, source.name, onProgress, signal);
   return encoded(canvas, { georef: planned.plan.georef, zoom, sourceId: source.id, bbox }, onProgress, signal);
 }
 
@@ -106,51 +91,3 @@ export const imageryHandlers: Handlers<ImageryMessages> = {
     return null;
   },
 };
-
-let client: WorkerClient<ImageryMessages> | null | undefined;
-
-function imageryWorker(): WorkerClient<ImageryMessages> | null {
-  if (client !== undefined) return client;
-  const canRunInWorker = typeof Worker !== "undefined" && typeof OffscreenCanvas !== "undefined";
-  client = canRunInWorker
-    ? new WorkerClient<ImageryMessages>(new Worker(new URL("./crop-worker.ts", import.meta.url), { type: "module" }))
-    : null;
-  return client;
-}
-
-/** Calls the imagery worker, or runs the same handler in the page where the browser has no OffscreenCanvas. */
-export async function callImagery<K extends keyof ImageryMessages & string>(
-  type: K,
-  request: ImageryMessages[K]["request"],
-  options: { onEvent?: (event: ImageryMessages[K]["event"]) => void; signal?: AbortSignal } = {},
-): Promise<ImageryMessages[K]["response"]> {
-  const worker = imageryWorker();
-  if (worker) return worker.call(type, request, options);
-  const handler = imageryHandlers[type] as unknown as (
-    request: ImageryMessages[K]["request"],
-    context: { emit(event: ImageryMessages[K]["event"]): void; signal: AbortSignal },
-  ) => Promise<ImageryMessages[K]["response"] | Transferring<ImageryMessages[K]["response"]>>;
-  const result = await handler(request, {
-    emit: (event) => options.onEvent?.(event),
-    signal: options.signal ?? new AbortController().signal,
-  });
-  return result instanceof Transferring ? result.response : result;
-}
-
-/**
- * Crops a selection from a source into a georeferenced PNG, in the imagery worker where the browser has
- * OffscreenCanvas, else on the main thread.
- */
-export function cropInWorker(
-  source: TileSourceSpec,
-  bbox: BBox,
-  zoom: number,
-  onProgress: (progress: CropProgress) => void,
-  signal?: AbortSignal,
-): Promise<CroppedImage> {
-  const onEvent = (progress: CropProgress) => {
-    if (progress.status === "reading") noteRasterBytesRead(source.id, progress.bytesRead);
-    onProgress(progress);
-  };
-  return callImagery("crop", { source, bbox, zoom }, { onEvent, signal });
-}

@@ -3,9 +3,10 @@
  * reviewer's marks, and what was open (file names, the annotation text, the run's settings), so that a reload
  * restores the view and resumes a run, and nothing a reviewer did is lost.
  */
-import type { ReviewMark, SampleRecord } from "../eval/record-format";
-import { finished, openDatabase, promised } from "../state/idb";
-import type { RunSettings } from "./run-settings";
+import type { ReviewMark, SampleRecord } from "../../eval/record-format";
+import type { RunSettings } from "../../inspect/run-settings";
+import type { ViewSettings } from "../../inspect/store";
+import { finished, openDatabase, promised } from "../../state/idb";
 
 /** What was open besides the records. */
 export interface WorkspaceMeta {
@@ -21,6 +22,8 @@ const RECORDS = "records";
 const MARKS = "marks";
 const META = "meta";
 const META_KEY = "workspace";
+/** The list's filter, sort and threshold and the image's zoom, kept apart from the workspace: Clear keeps them. */
+const VIEW_KEY = "view";
 /** Records per write transaction when a large file is kept. */
 const BATCH = 2000;
 
@@ -91,11 +94,24 @@ export class InspectDb {
     await finished(transaction);
   }
 
-  /** Empties the workspace; marks go only when asked. */
+  /** The view kept by the last page, unchecked (read it with `readKeptView`); undefined when none was kept. */
+  async view(): Promise<unknown> {
+    return promised(this.db.transaction(META).objectStore(META).get(VIEW_KEY));
+  }
+
+  async putView(view: ViewSettings): Promise<void> {
+    const transaction = this.db.transaction(META, "readwrite");
+    transaction.objectStore(META).put(view, VIEW_KEY);
+    await finished(transaction);
+  }
+
+  /** Empties the workspace; marks go only when asked, the view stays. */
   async clear({ marks }: { marks: boolean }): Promise<void> {
     const stores = marks ? [RECORDS, MARKS, META] : [RECORDS, META];
     const transaction = this.db.transaction(stores, "readwrite");
-    for (const name of stores) transaction.objectStore(name).clear();
+    transaction.objectStore(RECORDS).clear();
+    if (marks) transaction.objectStore(MARKS).clear();
+    transaction.objectStore(META).delete(META_KEY);
     await finished(transaction);
   }
 }

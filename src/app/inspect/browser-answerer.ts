@@ -3,10 +3,10 @@
  * decoding and per-sample seed as `npm run eval`, every sample from a fresh state. Images come from the folder the
  * user opened; the worker resizes them to the model's input size (Qwen3-VL's default pixel budget, as the Node tool).
  */
-import type { Answerer, AnswererInfo } from "../eval/answerer";
-import { modelWorker } from "../model/client";
-import { DEFAULT_PIXEL_BUDGET } from "../tasks/model-input-size";
-import type { ImageIndex } from "./images";
+import type { Answerer, AnswererInfo } from "../../eval/answerer";
+import type { ImageIndex } from "../../inspect/images";
+import { modelWorker } from "../../model/client";
+import { DEFAULT_PIXEL_BUDGET } from "../../tasks/model-input-size";
 
 export function workerAnswerer(info: AnswererInfo, images: ImageIndex<File>): Answerer {
   const fileOf = (path: string): File => {
