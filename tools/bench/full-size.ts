@@ -12,9 +12,9 @@ import { existsSync, readFileSync, symlinkSync, unlinkSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import sharp from "sharp";
 import type { ModelManifest } from "../../src/model/manifest";
 import { FULL_SIZE_SNAPSHOT, fullSizeCheckpointBytes, makeFullSizeCheckpoint } from "../full-size/checkpoint.ts";
+import { writeTestImage } from "../io/test-image.ts";
 import type { ChildStats } from "./child-stats.ts";
 import { type BrowserLoad, loadInPrivateWindow, runInBrowser, serveApp } from "./full-size-browser.ts";
 import { buildInBrowser } from "./full-size-build.ts";
@@ -76,17 +76,6 @@ async function askInNode(request: NodeRunRequest, name: string) {
   await writeFile(requestPath, JSON.stringify(request));
   const stats = await measuredChild("tools/bench/full-size-node.ts", [requestPath, resultPath], name);
   return { ...(JSON.parse(readFileSync(resultPath, "utf8")) as NodeRunResult), ...stats };
-}
-
-/** A smooth 448 × 448 test image (no resize before the model: 196 visual tokens). */
-async function testImage(path: string, side: number): Promise<void> {
-  const pixels = Buffer.alloc(side * side * 3);
-  for (let y = 0; y < side; y++)
-    for (let x = 0; x < side; x++)
-      for (let c = 0; c < 3; c++) pixels[(y * side + x) * 3 + c] = (x * (3 + c) + y * (5 + 2 * c)) % 256;
-  await sharp(pixels, { raw: { width: side, height: side, channels: 3 } })
-    .png()
-    .toFile(path);
 }
 
 /** The browser run on the q4 folder, linked into model-cache/ for its duration, and its tokens checked in Node. */
@@ -252,7 +241,7 @@ export const fullSizeBench: BenchPart = {
     }
     if (phases.includes("node")) {
       const image = join(WORK, "image-448.png");
-      await testImage(image, 448);
+      await writeTestImage(image, 448);
       const node: Record<string, unknown> = {};
       for (const dtype of DTYPES) {
         const figures = await askInNode(

@@ -65,6 +65,30 @@ function feedsFor(ids: number[], pastLength: number, half: boolean, embeds: ort.
   return feeds;
 }
 
+/** Logits of a 5-token prefill and one decoding step on top of its cache, through the folder's fp32 sessions. */
+async function prefillAndStep(dir: string, layers: number, packedWidth = 256): Promise<number[]> {
+  const ids = [8, 1, 6, 2, 9];
+  const embed = await ort.InferenceSession.create(join(dir, "onnx", "embed_tokens.onnx"));
+  const { inputs_embeds } = await embed.run({
+    input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, 5]),
+  });
+  const decoder = await ort.InferenceSession.create(join(dir, "onnx", "decoder_model_merged.onnx"));
+  expect(decoder.outputNames).toContain(`present.${layers - 1}.value`);
+  const prefill = await decoder.run(feedsFor(ids, 0, false, inputs_embeds));
+  const step = feedsFor(
+    [4],
+    5,
+    false,
+    new ort.Tensor("float32", (inputs_embeds.data as Float32Array).slice(0, packedWidth), [1, 1, packedWidth]),
+  );
+  for (let i = 0; i < layers; i++) {
+    step[`past_key_values.${i}.key`] = prefill[`present.${i}.key`];
+    step[`past_key_values.${i}.value`] = prefill[`present.${i}.value`];
+  }
+  const decoded = await decoder.run(step);
+  return [...(prefill.logits.data as Float32Array), ...(decoded.logits.data as Float32Array)];
+}
+
 describe("convertSnapshot", () => {
   it("writes the transformers.js folder: sessions per dtype, chunked external data, config and manifest", async () => {
     const onnx = (await readdir(join(out, "onnx"))).sort();
@@ -165,36 +189,28 @@ describe("convertSnapshot", () => {
   it("builds the same decoder with GroupQueryAttention and with portable attention", async () => {
     const fusedDir = join(root, "model-cache", "fused");
     await convertSnapshot({ snapshotDir: snapshot, outDir: fusedDir, dtypes: ["fp32"], attention: "fused" });
-    const ids = [8, 1, 6, 2, 9];
-    const run = async (dir: string) => {
-      const embed = await ort.InferenceSession.create(join(dir, "onnx", "embed_tokens.onnx"));
-      const { inputs_embeds } = await embed.run({
-        input_ids: new ort.Tensor("int64", BigInt64Array.from(ids.map(BigInt)), [1, 5]),
-      });
-      const decoder = await ort.InferenceSession.create(join(dir, "onnx", "decoder_model_merged.onnx"));
-      expect(decoder.outputNames).toContain("present.3.value");
-      const prefill = await decoder.run(feedsFor(ids, 0, false, inputs_embeds));
-      // One decode step on top of the cache.
-      const step = feedsFor(
-        [4],
-        5,
-        false,
-        new ort.Tensor("float32", (inputs_embeds.data as Float32Array).slice(0, 256), [1, 1, 256]),
-      );
-      for (let i = 0; i < TINY_SIZES.textLayers; i++) {
-        step[`past_key_values.${i}.key`] = prefill[`present.${i}.key`];
-        step[`past_key_values.${i}.value`] = prefill[`present.${i}.value`];
-      }
-      const decoded = await decoder.run(step);
-      return [...(prefill.logits.data as Float32Array), ...(decoded.logits.data as Float32Array)];
-    };
-    const fused = await run(fusedDir);
-    const portable = await run(out);
+    const fused = await prefillAndStep(fusedDir, TINY_SIZES.textLayers);
+    const portable = await prefillAndStep(out, TINY_SIZES.textLayers);
     const scale = Math.max(...portable.map(Math.abs));
     expect(Math.max(...fused.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
     expect((await readJson(join(out, "manifest.json"))).attention).toBe("portable");
     expect((await readJson(join(out, "manifest.json"))).visionAttention).toBe("portable");
     expect((await readJson(join(fusedDir, "manifest.json"))).attention).toBe("fused");
+  });
+
+  it("builds the same decoder with both attentions when layers hand their residual to the next layer's norm", async () => {
+    // one DeepStack level: layers 1 and 2 close in the next layer's SkipSimplifiedLayerNormalization, layer 3 in the
+    // final norm's
+    const sizes = { ...TINY_SIZES, deepstack: [1] };
+    const other = join(root, "snapshot-one-deepstack");
+    await writeSyntheticSnapshot(other, sizes, { seed: 4 });
+    const dirs = { fused: join(root, "one-deepstack-fused"), portable: join(root, "one-deepstack-portable") };
+    await convertSnapshot({ snapshotDir: other, outDir: dirs.fused, dtypes: ["fp32"], attention: "fused" });
+    await convertSnapshot({ snapshotDir: other, outDir: dirs.portable, dtypes: ["fp32"], attention: "portable" });
+    const fused = await prefillAndStep(dirs.fused, sizes.textLayers, 128);
+    const portable = await prefillAndStep(dirs.portable, sizes.textLayers, 128);
+    const scale = Math.max(...portable.map(Math.abs));
+    expect(Math.max(...fused.map((v, i) => Math.abs(v - portable[i])))).toBeLessThan(1e-5 * scale);
   });
 
   it("converts the vision tower at its own dtype and names it in transformers.js_config", async () => {

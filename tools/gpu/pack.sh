@@ -21,4 +21,7 @@ tar -cf - \
   -T .gpu-carry/folders.txt |
   xz -9e -T0 >.gpu-carry/node_modules.tar.xz
 rm .gpu-carry/folders.txt
+# The Vulkan loader (libvulkan.so.1), which the GPU machine may lack: full-size.sh unpacks it there (--driver nvidia).
+(cd .gpu-carry && apt-get download libvulkan1 >/dev/null 2>&1) ||
+  echo "Could not download libvulkan1: bring .gl/ as the device tool's README says, or the run stops at Vulkan." >&2
 du -b .gpu-carry/* | awk '{printf "%s %.1f MiB\n", $2, $1 / 1048576}'

@@ -132,6 +132,54 @@ export function makeRmsNorm(g: GraphBuilder, name: string, x: string, scale: str
   return single(g, "SimplifiedLayerNormalization", name, [x, scale], { axis: -1, epsilon: floatAttr(epsilon) });
 }
 
+/**
+ * RMS norm of x + skip over the last axis, and the sum itself (com.microsoft SkipSimplifiedLayerNormalization:
+ * outputs 0 and 3; the mean and inverse deviation are left out).
+ */
+export function makeSkipRmsNorm(
+  g: GraphBuilder,
+  name: string,
+  x: string,
+  skip: string,
+  scale: string,
+  epsilon: number,
+) {
+  const normed = `${name}/output_0`;
+  const sum = `${name}/output_3`;
+  g.makeNode(
+    "SkipSimplifiedLayerNormalization",
+    [x, skip, scale],
+    [normed, "", "", sum],
+    name,
+    {
+      epsilon: floatAttr(epsilon),
+    },
+    "com.microsoft",
+  );
+  return { normed, sum };
+}
+
+/**
+ * Rotary embedding of [B, S, heads·d] rows by the halves of the last axis (com.microsoft RotaryEmbedding, not
+ * interleaved): position_ids [B, S] index rows of the cos and sin caches [positions, d/2].
+ */
+export function makeRotaryEmbedding(
+  g: GraphBuilder,
+  name: string,
+  x: string,
+  cache: { positionIds: string; cos: string; sin: string },
+  numHeads: number,
+) {
+  return single(
+    g,
+    "RotaryEmbedding",
+    name,
+    [x, cache.positionIds, cache.cos, cache.sin],
+    { interleaved: 0, num_heads: numHeads },
+    "com.microsoft",
+  );
+}
+
 /** 4-bit block-quantised matrix product (com.microsoft MatMulNBits). */
 export function makeMatMulNBits(
   g: GraphBuilder,

@@ -6,21 +6,24 @@ import {
   makeMul,
   makeReshape,
   makeRmsNorm,
+  makeRotaryEmbedding,
   makeSigmoid,
+  makeSkipRmsNorm,
   makeTile,
   makeTranspose,
   makeUnsqueeze,
 } from "../graph/ops.ts";
 import type { WeightLoader } from "../graph/weights.ts";
 import type { Qwen3VLConfig } from "./config.ts";
-import { makeAttentionCore, makeRotary, type Rotary, rotaryWithHeadAxis } from "./text.ts";
+import { makeAttentionCore, makeRotary, type Rotary, type RotaryCache, rotaryWithHeadAxis } from "./text.ts";
 
 type TextConfig = Qwen3VLConfig["text"];
 
 /** Inputs every decoder layer shares. */
 export interface LayerContext {
   attention: AttentionKind;
-  rotary: Rotary;
+  /** The rotary angles: full cos/sin tables (portable), or RotaryEmbedding's caches (fused). */
+  rotary: Rotary | RotaryCache;
   /** Additive causal/padding bias [B,1,S,T] (portable attention). */
   bias: string;
   /** int32 [B] = attended keys − 1, and int32 scalar T (GroupQueryAttention). */
@@ -72,6 +75,7 @@ function makePortableAttention(
   context: LayerContext,
 ) {
   const { numHeads, numKvHeads, headDim } = config;
+  if ("positionIds" in context.rotary) throw new Error("Portable attention needs the full rotary tables.");
   const { cos, sin } = rotaryWithHeadAxis(g, context.rotary, 1);
   const toHeads = (x: string, name: string) => makeTranspose(g, `${p}/attn/${name}/Transpose`, x, [0, 2, 1, 3]);
   const q = makeRotary(g, `${p}/attn/q_rotary`, toHeads(qkv.q, "q_proj"), cos, sin, headDim);
@@ -106,11 +110,12 @@ function makePortableAttention(
 }
 
 /**
- * Attention through GroupQueryAttention (com.microsoft); MRoPE is applied before it since the op's own rotary
- * cannot take 3-row positions.
+ * Attention through GroupQueryAttention (com.microsoft); MRoPE is applied before it by RotaryEmbedding (one kernel
+ * for q, one for k) with the step's own angles as its caches, since the attention op's rotary cannot take 3-row
+ * positions.
  *
- *   q,k [B,S,n,d] ─RoPE─Reshape[B,S,n·d]─┐
- *   v ─Reshape[B,S,n·d]──────────────────┼─ GroupQueryAttention(past, seqlens_k, T) ─► out, present k/v
+ *   q,k [B,S,n,d] ─Reshape[B,S,n·d]─RotaryEmbedding─┐
+ *   v ─Reshape[B,S,n·d]─────────────────────────────┼─ GroupQueryAttention(past, seqlens_k, T) ─► out, present k/v
  */
 function makeGqaAttention(
   g: GraphBuilder,
@@ -122,11 +127,18 @@ function makeGqaAttention(
   const { numHeads, numKvHeads, headDim } = config;
   if (!context.gqa)
     throw new Error("GroupQueryAttention needs seqlens_k and total_sequence_length in the layer context.");
-  const { cos, sin } = rotaryWithHeadAxis(g, context.rotary, 2);
+  const cache = context.rotary;
+  if (!("positionIds" in cache)) throw new Error("Fused attention needs RotaryEmbedding's rotary caches.");
   const flat = (x: string, name: string, heads: number) =>
     makeReshape(g, `${p}/attn/${name}/flat/Reshape`, x, g.int64([0, 0, heads * headDim]));
-  const q = flat(makeRotary(g, `${p}/attn/q_rotary`, qkv.q, cos, sin, headDim), "q", numHeads);
-  const k = flat(makeRotary(g, `${p}/attn/k_rotary`, qkv.k, cos, sin, headDim), "k", numKvHeads);
+  const q = makeRotaryEmbedding(g, `${p}/attn/q_rotary/RotaryEmbedding`, flat(qkv.q, "q", numHeads), cache, numHeads);
+  const k = makeRotaryEmbedding(
+    g,
+    `${p}/attn/k_rotary/RotaryEmbedding`,
+    flat(qkv.k, "k", numKvHeads),
+    cache,
+    numKvHeads,
+  );
   const v = flat(qkv.v, "v", numKvHeads);
   const name = `${p}/attn/GroupQueryAttention`;
   const outputs = [`${name}/output_0`, `${name}/output_1`, `${name}/output_2`];
@@ -141,24 +153,47 @@ function makeGqaAttention(
   return { output: outputs[0], presentKey: outputs[1], presentValue: outputs[2] };
 }
 
+/** hidden + x, then its RMS norm: two kernels. */
+function addThenNorm(
+  g: GraphBuilder,
+  names: { add: string; norm: string },
+  hidden: string,
+  x: string,
+  norm: { scale: string; epsilon: number },
+): { normed: string; sum: string } {
+  const sum = makeAdd(g, names.add, hidden, x);
+  return { normed: makeRmsNorm(g, names.norm, sum, norm.scale, norm.epsilon), sum };
+}
+
 /**
  * One decoder layer; returns the new hidden states and the present key/value.
  *
  *   h ─RMSNorm─► q_proj/k_proj (+q_norm/k_norm), v_proj ─► attention (portable | GQA) ─► o_proj ─Add(h)─► h'
- *   h' ─RMSNorm─► gate_proj ─SiLU─Mul(up_proj)─► down_proj ─Add(h')─► out
+ *   h' ─RMSNorm─► gate_proj ─SiLU─Mul(up_proj)─► down_proj ─(Add(h') by the caller)─► out
+ *
+ * `input.normed`, when given, is h already normed (by the previous layer's closing SkipSimplifiedLayerNormalization);
+ * the layer's closing residual Add is left to the caller (`residual` + `update`), who may fold it into the next norm.
  */
 export async function makeDecoderLayer(
   g: GraphBuilder,
   loader: WeightLoader,
   config: TextConfig,
   layer: number,
-  hidden: string,
+  input: { hidden: string; normed?: string },
   context: LayerContext,
-): Promise<{ hidden: string; presentKey: string; presentValue: string }> {
+): Promise<{ residual: string; update: string; presentKey: string; presentValue: string }> {
   const names = { w: `model.language_model.layers.${layer}`, p: `/model/layers.${layer}` };
   const { w, p } = names;
-  const inputScale = await loader.tensor(g, `${w}.input_layernorm.weight`);
-  const normed = makeRmsNorm(g, `${p}/input_layernorm/SimplifiedLayerNorm`, hidden, inputScale, config.rmsNormEps);
+  const hidden = input.hidden;
+  const normed =
+    input.normed ??
+    makeRmsNorm(
+      g,
+      `${p}/input_layernorm/SimplifiedLayerNorm`,
+      hidden,
+      await loader.tensor(g, `${w}.input_layernorm.weight`),
+      config.rmsNormEps,
+    );
   const qkv = {
     q: await makeHeads(g, loader, config, names, normed, { name: "q_proj", heads: config.numHeads, norm: "q_norm" }),
     k: await makeHeads(g, loader, config, names, normed, { name: "k_proj", heads: config.numKvHeads, norm: "k_norm" }),
@@ -176,22 +211,24 @@ export async function makeDecoderLayer(
     `${w}.self_attn.o_proj.weight`,
     loader.has(outBias) ? outBias : undefined,
   );
-  const afterAttn = makeAdd(g, `${p}/attn/residual/Add`, hidden, attnOut);
   const postScale = await loader.tensor(g, `${w}.post_attention_layernorm.weight`);
-  const normed2 = makeRmsNorm(
-    g,
-    `${p}/post_attention_layernorm/SimplifiedLayerNorm`,
-    afterAttn,
-    postScale,
-    config.rmsNormEps,
-  );
+  const post = `${p}/post_attention_layernorm`;
+  // fused: the residual Add and the norm in one SkipSimplifiedLayerNormalization, which also returns the sum
+  const { normed: normed2, sum: afterAttn } =
+    context.attention === "fused"
+      ? makeSkipRmsNorm(g, `${post}/SkipSimplifiedLayerNorm`, attnOut, hidden, postScale, config.rmsNormEps)
+      : addThenNorm(g, { add: `${p}/attn/residual/Add`, norm: `${post}/SimplifiedLayerNorm` }, hidden, attnOut, {
+          scale: postScale,
+          epsilon: config.rmsNormEps,
+        });
   const gate = await loader.linear(g, `${p}/mlp/gate_proj`, normed2, `${w}.mlp.gate_proj.weight`);
   const up = await loader.linear(g, `${p}/mlp/up_proj`, normed2, `${w}.mlp.up_proj.weight`);
   const silu = makeMul(g, `${p}/mlp/act_fn/Mul`, gate, makeSigmoid(g, `${p}/mlp/act_fn/Sigmoid`, gate));
   const gated = makeMul(g, `${p}/mlp/Mul`, silu, up);
   const down = await loader.linear(g, `${p}/mlp/down_proj`, gated, `${w}.mlp.down_proj.weight`);
   return {
-    hidden: makeAdd(g, `${p}/mlp/residual/Add`, afterAttn, down),
+    residual: afterAttn,
+    update: down,
     presentKey: attention.presentKey,
     presentValue: attention.presentValue,
   };

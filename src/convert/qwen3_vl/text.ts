@@ -13,6 +13,7 @@ import {
   makeNeg,
   makeRange,
   makeReduceSum,
+  makeReshape,
   makeShape,
   makeSin,
   makeSlice,
@@ -29,6 +30,16 @@ type TextConfig = Qwen3VLConfig["text"];
 
 /** Cos and sin of the rotary angles, [B, S, head_dim], in the graph's float type. */
 export interface Rotary {
+  cos: string;
+  sin: string;
+}
+
+/**
+ * The rotary angles as RotaryEmbedding's caches: cos and sin of each position's half angles, one row per position of
+ * the batch [B·S, head_dim/2], and position_ids [B, S] = 0…B·S−1 that pick each row.
+ */
+export interface RotaryCache {
+  positionIds: string;
   cos: string;
   sin: string;
 }
@@ -60,10 +71,51 @@ export function interleavedMropeRows(section: number[], halfDim: number): number
  *   ─Cos/Sin─Cast─► cos, sin [B,S,d]
  */
 export function makeMrope(g: GraphBuilder, config: TextConfig, positionIds: string): Rotary {
+  const chosen = makeMropeAngles(g, config, positionIds);
+  const emb = makeConcat(g, `${MROPE}/Concat`, [chosen, chosen], -1);
+  return {
+    cos: toFloatType(g, makeCos(g, `${MROPE}/Cos`, emb), "cos"),
+    sin: toFloatType(g, makeSin(g, `${MROPE}/Sin`, emb), "sin"),
+  };
+}
+
+/**
+ * The same angles as RotaryEmbedding's caches (fused attention): cos and sin of the half angles only, rows flattened
+ * to [B·S, d/2], and the positions picking them.
+ *
+ *   freqs [B,S,d/2] ─Cos/Sin─Cast─Reshape[-1,d/2]─► cos, sin;  Range(B·S) ─Reshape[B,S]─► position_ids
+ */
+export function makeMropeCache(g: GraphBuilder, config: TextConfig, positionIds: string): RotaryCache {
   const half = config.headDim / 2;
-  const prefix = "/model/rotary_emb";
+  const chosen = makeMropeAngles(g, config, positionIds);
+  const rows = (x: string, op: string) =>
+    makeReshape(g, `${MROPE}/${op}/cache/Reshape`, toFloatType(g, x, op), g.int64([-1, half]));
+  const batchBySequence = makeShape(g, `${MROPE}/cache/Shape`, chosen); // [B, S, d/2]
+  const size = makeMul(
+    g,
+    `${MROPE}/cache/rows/Mul`,
+    makeGather(g, `${MROPE}/cache/B/Gather`, batchBySequence, g.int64([0], [])),
+    makeGather(g, `${MROPE}/cache/S/Gather`, batchBySequence, g.int64([1], [])),
+  );
+  const positions = makeRange(g, `${MROPE}/cache/Range`, g.int64([0], []), size, g.int64([1], []));
+  const shape = makeSlice(g, `${MROPE}/cache/shape/Slice`, batchBySequence, [0], [2], [0]);
+  return {
+    positionIds: makeReshape(g, `${MROPE}/cache/positions/Reshape`, positions, shape),
+    cos: rows(makeCos(g, `${MROPE}/Cos`, chosen), "cos"),
+    sin: rows(makeSin(g, `${MROPE}/Sin`, chosen), "sin"),
+  };
+}
+
+const MROPE = "/model/rotary_emb";
+
+const toFloatType = (g: GraphBuilder, x: string, op: string) =>
+  g.floatType === "float32" ? x : makeCast(g, `${MROPE}/${op}/Cast`, x, g.floatType);
+
+/** freqs [B, S, d/2]: each frequency times the position row (T, H or W) that drives it. */
+function makeMropeAngles(g: GraphBuilder, config: TextConfig, positionIds: string): string {
+  const half = config.headDim / 2;
   const invFreq = g.makeInitializer(
-    `${prefix}/inv_freq`,
+    `${MROPE}/inv_freq`,
     "float32",
     [half],
     new Uint8Array(textInverseFrequencies(config.headDim, config.ropeTheta).buffer),
@@ -74,21 +126,14 @@ export function makeMrope(g: GraphBuilder, config: TextConfig, positionIds: stri
     selector[row * half + j] = 1;
   });
   const select = g.makeInitializer(
-    `${prefix}/mrope_selector`,
+    `${MROPE}/mrope_selector`,
     "float32",
     [3, 1, 1, half],
     new Uint8Array(selector.buffer),
   );
-  const positions = makeUnsqueeze(g, `${prefix}/Unsqueeze`, makeCast(g, `${prefix}/Cast`, positionIds, "float32"), [3]);
-  const freqs = makeMul(g, `${prefix}/freqs/Mul`, positions, invFreq);
-  const chosen = makeReduceSum(g, `${prefix}/ReduceSum`, makeMul(g, `${prefix}/select/Mul`, freqs, select), [0], 0);
-  const emb = makeConcat(g, `${prefix}/Concat`, [chosen, chosen], -1);
-  const toFloat = (x: string, op: string) =>
-    g.floatType === "float32" ? x : makeCast(g, `${prefix}/${op}/Cast`, x, g.floatType);
-  return {
-    cos: toFloat(makeCos(g, `${prefix}/Cos`, emb), "cos"),
-    sin: toFloat(makeSin(g, `${prefix}/Sin`, emb), "sin"),
-  };
+  const positions = makeUnsqueeze(g, `${MROPE}/Unsqueeze`, makeCast(g, `${MROPE}/Cast`, positionIds, "float32"), [3]);
+  const freqs = makeMul(g, `${MROPE}/freqs/Mul`, positions, invFreq);
+  return makeReduceSum(g, `${MROPE}/ReduceSum`, makeMul(g, `${MROPE}/select/Mul`, freqs, select), [0], 0);
 }
 
 /**
