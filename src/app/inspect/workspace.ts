@@ -17,6 +17,7 @@ import {
   viewOf,
 } from "../../inspect/store";
 import { errorMessage } from "../../io/error-data";
+import { droppedFiles } from "../../io/picked-files";
 import { EMPTY_META } from "./inspect-db";
 import { stopRun } from "./run";
 import { adoptMeta, database, fileProblem, inspect, keep, recheck, updateMeta } from "./storage";
@@ -175,18 +176,9 @@ export function openImageFolder(files: Array<{ path: string; file: File }>): voi
   recheck();
 }
 
-/** Files from a folder input (`webkitdirectory`), with their paths inside it. */
-export function filesFromInput(list: FileList): Array<{ path: string; file: File }> {
-  return [...list].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
-}
-
 /** Files dropped on the view: folders are walked; JSON and JSONL files are opened as annotations and results. */
 export async function openDropped(transfer: DataTransfer): Promise<void> {
-  const entries = [...transfer.items]
-    .map((item) => item.webkitGetAsEntry())
-    .filter((e): e is FileSystemEntry => e !== null);
-  const files: Array<{ path: string; file: File }> = [];
-  for (const entry of entries) files.push(...(await walk(entry, "")));
+  const files = await droppedFiles(transfer);
   const loose = files.filter((f) => !f.path.includes("/"));
   for (const { file } of loose) {
     if (/\.jsonl$/i.test(file.name)) await openResultsFile(file);
@@ -194,23 +186,6 @@ export async function openDropped(transfer: DataTransfer): Promise<void> {
   }
   const inFolders = files.filter((f) => f.path.includes("/"));
   if (inFolders.length > 0) openImageFolder(inFolders);
-}
-
-async function walk(entry: FileSystemEntry, prefix: string): Promise<Array<{ path: string; file: File }>> {
-  const path = `${prefix}${entry.name}`;
-  if (entry.isFile) {
-    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-    return [{ path, file }];
-  }
-  const reader = (entry as FileSystemDirectoryEntry).createReader();
-  const children: FileSystemEntry[] = [];
-  for (;;) {
-    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
-    if (batch.length === 0) break;
-    children.push(...batch);
-  }
-  const nested = await Promise.all(children.map((child) => walk(child, `${path}/`)));
-  return nested.flat();
 }
 
 /** Keeps a reviewer's mark (null removes it). */

@@ -3,13 +3,13 @@ import { useShallow } from "zustand/react/shallow";
 import { recordsFile } from "../../app/inspect/exports";
 import {
   clearWorkspace,
-  filesFromInput,
   openAnnotationFile,
   openDropped,
   openImageFolder,
   openResultsFile,
 } from "../../app/inspect/workspace";
 import { useInspectStore } from "../../inspect/store";
+import { filesFromInput } from "../../io/picked-files";
 import { downloadFile } from "../download";
 
 /** `webkitdirectory` makes the input pick a folder; React's types lack it, every current browser supports it. */
