@@ -337,10 +337,30 @@ async function runBuild(
   }
 }
 
+/** How long a delete waits for a build of the same model to let go of its files (a cancel closes them soon after). */
+const REMOVE_WAIT_MS = 15_000;
+
 async function remove({ key }: BuildMessages["remove"]["request"]) {
-  const freedBytes = await removeBuildDirectory(key);
-  await forgetBuild(key);
-  return { freedBytes };
+  return afterBuildLetGo(key, async () => {
+    const freedBytes = await removeBuildDirectory(key);
+    await forgetBuild(key);
+    return { freedBytes };
+  });
+}
+
+/**
+ * Runs `work` once no build of `key` holds its files: a build just cancelled still closes its open files, which the
+ * browser will not delete until then; one still running in another tab is named.
+ */
+async function afterBuildLetGo<T>(key: string, work: () => Promise<T>): Promise<T> {
+  if (!navigator.locks) return work();
+  try {
+    return await navigator.locks.request(`geozero-build:${key}`, { signal: AbortSignal.timeout(REMOVE_WAIT_MS) }, work);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "TimeoutError")
+      throw new BuildError({ kind: "building-elsewhere", model: key });
+    throw error;
+  }
 }
 
 serveWorker<BuildMessages>(self as unknown as DedicatedWorkerGlobalScope, {
