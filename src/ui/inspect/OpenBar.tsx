@@ -1,4 +1,3 @@
-import { type DragEvent, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { recordsFile } from "../../app/inspect/exports";
 import {
@@ -11,6 +10,7 @@ import {
 import { useInspectStore } from "../../inspect/store";
 import { filesFromInput } from "../../io/picked-files";
 import { downloadFile } from "../download";
+import { useDropTarget } from "../use-drop-target";
 
 /** `webkitdirectory` makes the input pick a folder; React's types lack it, every current browser supports it. */
 const FOLDER_PICKER: Record<string, string> = { webkitdirectory: "" };
@@ -28,19 +28,7 @@ export function OpenBar() {
   );
   const recordCount = useInspectStore((s) => s.records.length);
   const shownCount = useInspectStore((s) => s.order.length);
-  const [over, setOver] = useState(false);
-  const drop = {
-    onDragOver: (event: DragEvent) => {
-      event.preventDefault();
-      setOver(true);
-    },
-    onDragLeave: () => setOver(false),
-    onDrop: (event: DragEvent) => {
-      event.preventDefault();
-      setOver(false);
-      void openDropped(event.dataTransfer);
-    },
-  };
+  const { over, handlers: drop } = useDropTarget((transfer) => void openDropped(transfer));
   return (
     <div className={over ? "open-bar drop-target" : "open-bar"} {...drop} data-testid="open-bar">
       <label className="file-button">

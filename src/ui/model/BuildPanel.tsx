@@ -1,4 +1,4 @@
-import { type DragEvent, useEffect, useState } from "react";
+import { useEffect } from "react";
 import {
   cancelBuild,
   deleteBuild,
@@ -15,6 +15,7 @@ import { formatBytes } from "../../model/manifest";
 import type { BuildPreview, BuildProgress } from "../../model-build/messages";
 import { type BuildRun, useBuildStore } from "../../state/build-store";
 import { useModelStore } from "../../state/model-store";
+import { useDropTarget } from "../use-drop-target";
 
 /** `webkitdirectory` makes the input pick a folder; React's types lack it, every current browser supports it. */
 const FOLDER_PICKER: Record<string, string> = { webkitdirectory: "" };
@@ -160,19 +161,7 @@ function TokenField() {
 }
 
 function FolderPicker() {
-  const [over, setOver] = useState(false);
-  const drop = {
-    onDragOver: (event: DragEvent) => {
-      event.preventDefault();
-      setOver(true);
-    },
-    onDragLeave: () => setOver(false),
-    onDrop: (event: DragEvent) => {
-      event.preventDefault();
-      setOver(false);
-      void droppedFiles(event.dataTransfer).then(previewFolderBuild);
-    },
-  };
+  const { over, handlers: drop } = useDropTarget((transfer) => void droppedFiles(transfer).then(previewFolderBuild));
   return (
     <div className={over ? "build-folder drop-target" : "build-folder"} {...drop} data-testid="build-folder-drop">
       <label className="file-button">
