@@ -106,7 +106,7 @@ export async function verifyFile(file: ModelManifest["files"][number], bytes: Ui
  * same version: its ETag), never by downloading the file again from its first byte. `failure()` gives the
  * verification or network error, which consumers report in their own words; `received()` the bytes that came.
  */
-async function verifiedBody(
+export async function verifiedBody(
   url: string,
   response: Response,
   file: WantedFile,
@@ -124,31 +124,36 @@ async function verifiedBody(
   let reader = (response.body as ReadableStream<Uint8Array>).getReader();
   let retries = 0;
   const body = new ReadableStream<Uint8Array>({
+    // Loops until it has a chunk or the end: a pull that settles with nothing enqueued leaves a reader that was
+    // already waiting unanswered for good (the stream pulls again only when asked during the pull).
     async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          verifier?.finish();
-          complete = true;
-          controller.close();
+      for (;;) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            verifier?.finish();
+            complete = true;
+            controller.close();
+            return;
+          }
+          retries = 0;
+          received += value.length;
+          verifier?.update(value);
+          onBytes(received);
+          controller.enqueue(value);
           return;
+        } catch (error) {
+          if (error instanceof ModelFileError || signal?.aborted || retries >= MAX_RESUMES) {
+            failure = error;
+            throw error;
+          }
+          retries++;
+          await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** retries));
+          reader = await continuation(url, received, etag, file, signal).catch((again: unknown) => {
+            failure = again;
+            throw again;
+          });
         }
-        retries = 0;
-        received += value.length;
-        verifier?.update(value);
-        onBytes(received);
-        controller.enqueue(value);
-      } catch (error) {
-        if (error instanceof ModelFileError || signal?.aborted || retries >= MAX_RESUMES) {
-          failure = error;
-          throw error;
-        }
-        retries++;
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** retries));
-        reader = await continuation(url, received, etag, file, signal).catch((again: unknown) => {
-          failure = again;
-          throw again;
-        });
       }
     },
     cancel: (reason) => reader.cancel(reason),
