@@ -58,6 +58,9 @@ test("the tiny model built from the hub has the bytes of npm run convert, loads 
   await expect(preview).toContainText("qwen3_vl · q4");
   await expect(page.getByTestId("build-kept")).toContainText("Keeps");
   await expect(page.getByTestId("build-storage")).toContainText("free for this site");
+  // SwiftShader is this machine's only WebGPU: said before anything large is downloaded.
+  await expect(page.getByTestId("build-device")).toContainText("a software renderer");
+  await expect(page.getByTestId("build-start")).toHaveText("Build anyway");
   // Before Build, only the config, index, headers, tokenizer files and one piece to measure the rate were read.
   const beforeBuild = hub.bytesServed({ file: /safetensors$/ });
   expect(beforeBuild).toBeLessThan(9 * 1024 * 1024);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { chooseBackend, DeviceChoiceError, type DeviceReport, gpuLimitProblem } from "./device";
+import {
+  builtModelFit,
+  builtModelFitMessage,
+  chooseBackend,
+  DeviceChoiceError,
+  type DeviceReport,
+  gpuLimitProblem,
+} from "./device";
 import type { ModelManifest } from "./manifest";
 import { GpuLimitError } from "./model-errors";
 
@@ -103,5 +110,41 @@ describe("chooseBackend", () => {
       available: ["q4f16"],
     });
     expect(() => chooseBackend(hardware, ["q4f16"], "wasm", small)).toThrow(/Convert with --dtype q4,fp32/);
+  });
+});
+
+describe("builtModelFit", () => {
+  const gpu = (shaderF16: boolean, software: boolean): DeviceReport => ({
+    webgpu: { adapter: software ? "google swiftshader" : "nvidia ampere", shaderF16, maxBufferSize: GIB, software },
+    webgpuError: null,
+    crossOriginIsolated: false,
+  });
+  const none: DeviceReport = { webgpu: null, webgpuError: "no adapter", crossOriginIsolated: false };
+  const EIGHT_B_Q4 = 5.65e9;
+
+  it("runs a q4 build on a hardware GPU, and a q4f16 one only where the GPU has shader-f16", () => {
+    expect(builtModelFit(gpu(false, false), "q4", EIGHT_B_Q4)).toEqual({
+      kind: "runs",
+      device: "webgpu",
+      adapter: "nvidia ampere",
+    });
+    expect(builtModelFit(gpu(true, false), "q4f16", EIGHT_B_Q4)).toMatchObject({ kind: "runs", device: "webgpu" });
+    const noF16 = builtModelFit(gpu(false, false), "q4f16", EIGHT_B_Q4);
+    expect(noF16).toEqual({ kind: "cannot-run", needs: "shader-f16", adapter: "nvidia ampere" });
+    expect(builtModelFitMessage(noF16, "q4f16")).toContain("Choose q4");
+  });
+
+  it("warns that a software renderer is the only way a q4 build runs, and says what to do", () => {
+    const fit = builtModelFit(gpu(false, true), "q4", 40e6);
+    expect(fit).toEqual({ kind: "software-only", adapter: "google swiftshader" });
+    expect(builtModelFitMessage(fit, "q4")).toMatch(/google swiftshader, a software renderer.*save its folder/);
+  });
+
+  it("cannot run a q4 build without WebGPU (its 4-bit embedding has no WASM kernel); fp32 runs on WASM when it fits", () => {
+    const fit = builtModelFit(none, "q4", 40e6);
+    expect(fit).toEqual({ kind: "cannot-run", needs: "webgpu" });
+    expect(builtModelFitMessage(fit, "q4")).toContain("it needs WebGPU");
+    expect(builtModelFit(none, "fp32", 160e6)).toMatchObject({ kind: "runs", device: "wasm" });
+    expect(builtModelFit(none, "fp32", 32e9)).toEqual({ kind: "cannot-run", needs: "webgpu" });
   });
 });

@@ -191,3 +191,45 @@ export function withDtype(choice: BackendChoice, dtype: string): BackendChoice {
   if (choice.device === "wasm" && dtype.startsWith("q4")) sessions.embed_tokens = "fp32";
   return { ...choice, dtype, sessions, reason: `${choice.reason} You chose ${dtype}.` };
 }
+
+/** Whether this device can run a model built at a dtype, told before its build downloads anything. */
+export type BuiltModelFit =
+  | { kind: "runs"; device: "webgpu" | "wasm"; adapter: string | null }
+  /** only a software WebGPU renderer: it loads, and answers very slowly */
+  | { kind: "software-only"; adapter: string }
+  /** no backend here: WebGPU is missing, or the adapter lacks the `shader-f16` that half-float weights need */
+  | { kind: "cannot-run"; needs: "webgpu" }
+  | { kind: "cannot-run"; needs: "shader-f16"; adapter: string };
+
+/**
+ * Where a model built at `dtype` would run here. A build writes that one dtype: its 4-bit embedding (q4, q4f16) and
+ * half floats (fp16) have no WASM kernel, so only fp32 within WASM's memory runs on the CPU.
+ */
+export function builtModelFit(report: DeviceReport, dtype: string, weightBytes: number): BuiltModelFit {
+  const gpu = report.webgpu;
+  const gpuCanRun = gpu !== null && (gpu.shaderF16 || !usesHalfFloats(dtype));
+  if (gpuCanRun && !gpu.software) return { kind: "runs", device: "webgpu", adapter: gpu.adapter };
+  if (dtype === "fp32" && weightBytes <= WASM_MEMORY_BYTES) return { kind: "runs", device: "wasm", adapter: null };
+  if (gpuCanRun) return { kind: "software-only", adapter: gpu.adapter };
+  return gpu
+    ? { kind: "cannot-run", needs: "shader-f16", adapter: gpu.adapter }
+    : { kind: "cannot-run", needs: "webgpu" };
+}
+
+function usesHalfFloats(dtype: string): boolean {
+  return dtype === "fp16" || dtype === "q4f16";
+}
+
+/** The fit in words, with what the user can do about it. */
+export function builtModelFitMessage(fit: BuiltModelFit, dtype: string): string {
+  switch (fit.kind) {
+    case "runs":
+      return fit.device === "webgpu" ? `Runs here on WebGPU (${fit.adapter}).` : "Runs here on WASM, on the CPU.";
+    case "software-only":
+      return `This machine has no GPU the app can use: WebGPU offers only ${fit.adapter}, a software renderer. The built model loads on it but answers very slowly (a large model, minutes per word). Build it here to keep it or save its folder for a machine with a GPU.`;
+    case "cannot-run":
+      return fit.needs === "webgpu"
+        ? `This browser cannot run a ${dtype} model: it needs WebGPU, which this browser does not offer, and ${dtype === "fp32" ? `its weights exceed WASM's ${formatBytes(WASM_MEMORY_BYTES)} of memory` : "WASM has no kernel for its 4-bit or half-float weights"}. You can still build it and save its folder for a machine with WebGPU.`
+        : `This browser cannot run a ${dtype} model: its half-float weights need WebGPU's shader-f16, which ${fit.adapter} lacks. Choose q4 as the dtype.`;
+  }
+}

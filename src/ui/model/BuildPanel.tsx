@@ -11,6 +11,7 @@ import {
   startBuild,
 } from "../../app/model-build";
 import { droppedFiles, filesFromInput } from "../../io/picked-files";
+import { type BuiltModelFit, builtModelFit, builtModelFitMessage } from "../../model/device";
 import { formatBytes } from "../../model/manifest";
 import type { BuildPreview, BuildProgress } from "../../model-build/messages";
 import { type BuildRun, useBuildStore } from "../../state/build-store";
@@ -39,7 +40,14 @@ function progressText(progress: BuildProgress | null): string {
 }
 
 /** What a build will do, before anything large is fetched. */
+/** Where the model a build would write runs here; null until the device has been probed. */
+function useBuiltModelFit(preview: BuildPreview): BuiltModelFit | null {
+  const device = useModelStore((state) => state.device);
+  return device ? builtModelFit(device, preview.dtype, preview.keptBytes) : null;
+}
+
 function Preview({ preview }: { preview: BuildPreview }) {
+  const fit = useBuiltModelFit(preview);
   const free = preview.storage ? preview.storage.quotaBytes - preview.storage.usageBytes : null;
   const enough = free === null || free >= preview.toWriteBytes;
   const seconds =
@@ -67,6 +75,11 @@ function Preview({ preview }: { preview: BuildPreview }) {
           About {duration(seconds)} at the {formatBytes(preview.measuredBytesPerSecond)}/s measured just now (converting
           can be slower than that on a slow CPU).
         </li>
+        {fit && (
+          <li data-testid="build-device" className={fit.kind === "runs" ? undefined : "error"}>
+            {builtModelFitMessage(fit, preview.dtype)}
+          </li>
+        )}
       </ul>
       {preview.earlier && preview.earlier.status !== "done" && (
         <p className="hint">
@@ -75,6 +88,19 @@ function Preview({ preview }: { preview: BuildPreview }) {
         </p>
       )}
     </div>
+  );
+}
+
+/** The preview and its Build button, which says "anyway" where the built model cannot run well here. */
+function Previewed({ preview }: { preview: BuildPreview }) {
+  const fit = useBuiltModelFit(preview);
+  return (
+    <>
+      <Preview preview={preview} />
+      <button type="button" className="primary" data-testid="build-start" onClick={() => void startBuild()}>
+        {fit && fit.kind !== "runs" ? "Build anyway" : "Build"}
+      </button>
+    </>
   );
 }
 
@@ -191,14 +217,7 @@ function RunView({ run }: { run: BuildRun }) {
         </p>
       );
     case "previewed":
-      return (
-        <>
-          <Preview preview={run.preview} />
-          <button type="button" className="primary" data-testid="build-start" onClick={() => void startBuild()}>
-            Build
-          </button>
-        </>
-      );
+      return <Previewed preview={run.preview} />;
     case "building":
       return (
         <div data-testid="build-progress">
