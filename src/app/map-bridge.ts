@@ -1,5 +1,6 @@
 import type { MapPort } from "../map/map-port";
 import { useModelStore } from "../state/model-store";
+import { useOfflineStore } from "../state/offline-store";
 import { type AppState, currentSource, selectionBBox, useAppStore } from "../state/store";
 import { useMapLayers } from "./map-layers";
 import { useSweepLayers } from "./sweep-layers";
@@ -34,12 +35,25 @@ function fitToFocus(view: MapPort, state: AppState): void {
 }
 
 /**
+ * Reads the shown PMTiles archive again, through the service worker that has just taken the page over: on a first
+ * visit to a host that answers no range request (python3 -m http.server), the archive's first reads failed, and the
+ * worker answers them from its whole copy.
+ */
+function reshowArchive(view: MapPort): void {
+  const source = currentSource(useAppStore.getState());
+  if (source.kind === "pmtiles") void view.setImagery(source);
+}
+
+/**
  * Keeps a map in step with the stores: imagery, tool, grid, selection, the area to move to, the drawn boxes, their
  * labels and the highlighted box. Returns the function that stops it.
  */
 export function connectMap(view: MapPort): () => void {
   const unsubscribers = [
     follow(useAppStore, currentSource, (source) => void view.setImagery(source)),
+    useOfflineStore.subscribe((state, previous) => {
+      if (state.controlled && !previous.controlled) reshowArchive(view);
+    }),
     follow(
       useAppStore,
       (s) => `${s.tool}:${s.gridZoom}`,

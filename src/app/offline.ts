@@ -49,8 +49,9 @@ export async function keepAppForOffline(): Promise<void> {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (controlled) window.location.reload();
     controlled = true;
+    offline().set({ controlled: true });
   });
-  offline().set({ use: hadController ? { status: "ready" } : { status: "installing" } });
+  offline().set({ use: hadController ? { status: "ready" } : { status: "installing" }, controlled: hadController });
   try {
     const registration = await workbox.register();
     if (!registration) throw new Error("the browser did not register it");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { boxesToGeoJson } from "../tasks/geojson";
+import { cutForFile, cutRingAtAntimeridian } from "./antimeridian";
 import { crsFromEpsg } from "./crs";
 import { bboxCentre, bboxContains, ringBBox } from "./extent";
 import { type GeoReference, pixelRectToBBox } from "./georef";
@@ -75,5 +76,96 @@ describe("extents across the antimeridian", () => {
     expect(Math.max(...lngs) - Math.min(...lngs)).toBeLessThan(0.1);
     expect(Math.min(...lngs)).toBeLessThan(180);
     expect(Math.max(...lngs)).toBeGreaterThan(180);
+  });
+
+  it("writes a box across 180° to a file as two polygons cut along it, each within ±180° (RFC 7946 §3.1.9)", async () => {
+    const ref = await georef(32660, [702000, 5767000], 600, 400);
+    const drawn = boxesToGeoJson([{ index: 0, label: "x", status: "ok", pixels: [100, 100, 500, 300] }], ref);
+    const { features } = cutForFile(drawn);
+    const geometry = features[0].geometry;
+    if (geometry.type !== "MultiPolygon") throw new Error(`a ${geometry.type}, not a MultiPolygon`);
+    const [east, west] = geometry.coordinates.map(([ring]) => ring.map(([lng]) => lng));
+    expect(Math.min(...east)).toBeGreaterThan(179.9);
+    expect(Math.max(...east)).toBe(180);
+    expect(Math.min(...west)).toBe(-180);
+    expect(Math.max(...west)).toBeLessThan(-179.9);
+    // The parts cover the box: their longitude spans add up to its own.
+    const span = (lngs: number[]) => Math.max(...lngs) - Math.min(...lngs);
+    const whole = drawn.features[0].geometry.coordinates[0].map(([lng]) => lng);
+    expect(span(east) + span(west)).toBeCloseTo(span(whole), 9);
+    // Properties stay with the feature; each part is a closed ring.
+    expect(features[0].properties).toEqual(drawn.features[0].properties);
+    for (const [ring] of geometry.coordinates) expect(ring.at(-1)).toEqual(ring[0]);
+  });
+
+  it("cuts where each edge meets 180°, and moves a shape drawn on the next world copy into −180…180", () => {
+    const square: [number, number][] = [
+      [179, 0],
+      [181, 0],
+      [181, 2],
+      [179, 2],
+      [179, 0],
+    ];
+    expect(cutRingAtAntimeridian(square)).toEqual([
+      [
+        [179, 0],
+        [180, 0],
+        [180, 2],
+        [179, 2],
+        [179, 0],
+      ],
+      [
+        [-180, 0],
+        [-179, 0],
+        [-179, 2],
+        [-180, 2],
+        [-180, 0],
+      ],
+    ]);
+    const slanted = cutRingAtAntimeridian([
+      [178, 0],
+      [182, 4],
+      [178, 4],
+      [178, 0],
+    ]);
+    expect(slanted[0]).toContainEqual([180, 2]);
+    const nextCopy = cutRingAtAntimeridian([
+      [190, 1],
+      [191, 1],
+      [191, 2],
+      [190, 1],
+    ]);
+    expect(nextCopy).toEqual([
+      [
+        [-170, 1],
+        [-169, 1],
+        [-169, 2],
+        [-170, 1],
+      ],
+    ]);
+  });
+
+  it("leaves a polygon within ±180° as it was", () => {
+    const berlin: GeoJSON.FeatureCollection<GeoJSON.Polygon> = {
+      type: "FeatureCollection",
+      features: [
+        {
+          type: "Feature",
+          properties: { label: "field" },
+          geometry: {
+            type: "Polygon",
+            coordinates: [
+              [
+                [13.3, 52.6],
+                [13.5, 52.6],
+                [13.5, 52.4],
+                [13.3, 52.6],
+              ],
+            ],
+          },
+        },
+      ],
+    };
+    expect(cutForFile(berlin)).toEqual(berlin);
   });
 });

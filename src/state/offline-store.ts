@@ -20,6 +20,11 @@ export interface OfflineState {
   /** whether the browser says it has a network (navigator.onLine: false is certain, true may still fail) */
   online: boolean;
   use: OfflineUse;
+  /**
+   * whether the service worker answers this page's requests: from the start on a later visit, from its first
+   * takeover on the first one
+   */
+  controlled: boolean;
   /** a new version is installed and waits for the user's click (or the next start) */
   updateReady: boolean;
   /** which dtypes of each served model have every file in the browser's model cache, by model id */
@@ -30,6 +35,7 @@ export interface OfflineState {
 export const useOfflineStore = create<OfflineState>()((set) => ({
   online: globalThis.navigator?.onLine ?? true,
   use: { status: "off" },
+  controlled: false,
   updateReady: false,
   cachedModels: {},
   set: (partial) => set(partial),

@@ -32,7 +32,7 @@ export function App() {
           <header className="brand">
             <h1>GeoZero Web</h1>
             <p>Question satellite imagery with a reasoning model — nothing leaves your browser.</p>
-            <OfflineStatus />
+            <OfflineStatus showUpdate={page === "map"} />
             {page === "map" && <PageTabs />}
           </header>
           <StepTabs current={step} onPick={setStep} />

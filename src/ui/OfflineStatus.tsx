@@ -5,20 +5,30 @@ import { useOfflineStore } from "../state/offline-store";
 export const ONLINE_ONLY =
   "online imagery, custom tile URLs, COGs by URL, models from the internet and Build from Hugging Face";
 
-/** One line on offline use: stored or not (and why), no network, an update ready to apply; and the version. */
-export function OfflineStatus() {
-  const { online, use, updateReady } = useOfflineStore();
+/** A new version is installed: says so, with the button that applies it. Shown on whichever page is open. */
+export function UpdateReady() {
+  const updateReady = useOfflineStore((s) => s.updateReady);
+  if (!updateReady) return null;
+  return (
+    <p className="update" role="status" data-testid="update-ready">
+      A new version of GeoZero Web is ready.{" "}
+      <button type="button" className="primary" data-testid="apply-update" onClick={applyUpdate}>
+        Update now
+      </button>{" "}
+      <span className="hint">(or it applies once every GeoZero Web window is closed)</span>
+    </p>
+  );
+}
+
+/**
+ * One line on offline use: stored or not (and why), no network, an update ready to apply (unless the page shows it
+ * elsewhere: the Inspect view's header); and the version.
+ */
+export function OfflineStatus({ showUpdate }: { showUpdate: boolean }) {
+  const { online, use } = useOfflineStore();
   return (
     <div className="offline-status" data-testid="offline-status">
-      {updateReady && (
-        <p className="update" role="status" data-testid="update-ready">
-          A new version of GeoZero Web is ready.{" "}
-          <button type="button" className="primary" data-testid="apply-update" onClick={applyUpdate}>
-            Update now
-          </button>{" "}
-          <span className="hint">(or it applies once every GeoZero Web window is closed)</span>
-        </p>
-      )}
+      {showUpdate && <UpdateReady />}
       {!online && (
         <p className="hint" role="status" data-testid="network-off">
           No network: {ONLINE_ONLY} need it. The sample imagery, your GeoTIFF files, the history, the last crop, the

@@ -28,6 +28,50 @@ export interface BrowserBuild {
   error: string | null;
 }
 
+/** How fast the page and Node download the same shard from the local hub, without converting anything. */
+export interface DownloadRates {
+  /** bytes/s in the page, by range size, 24 requests one after another */
+  browser: Record<string, number>;
+  node: number;
+}
+
+const RATE_REQUESTS = 24;
+
+/** Reads the first ranges of a shard one after another; bytes per second. */
+async function sequentialRate(read: (start: number, end: number) => Promise<number>, piece: number): Promise<number> {
+  const started = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < RATE_REQUESTS; i++) bytes += await read(i * piece, (i + 1) * piece - 1);
+  return bytes / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The download rates the build is bounded by: the page fetching 8 MiB ranges (a build's slice) and 32 MiB ones from
+ * the same hub as the build, and Node fetching 8 MiB ones.
+ */
+async function downloadRates(page: Page, shardUrl: string): Promise<DownloadRates> {
+  const browser: Record<string, number> = {};
+  for (const piece of [8 << 20, 32 << 20]) {
+    browser[`${piece >> 20} MiB`] = await page.evaluate(
+      async ({ url, piece, requests }) => {
+        const started = performance.now();
+        let bytes = 0;
+        for (let i = 0; i < requests; i++) {
+          const range = `bytes=${i * piece}-${(i + 1) * piece - 1}`;
+          bytes += (await (await fetch(url, { headers: { range } })).arrayBuffer()).byteLength;
+        }
+        return bytes / ((performance.now() - started) / 1000);
+      },
+      { url: shardUrl, piece, requests: RATE_REQUESTS },
+    );
+  }
+  const node = await sequentialRate(async (start, end) => {
+    const response = await fetch(shardUrl, { headers: { range: `bytes=${start}-${end}` } });
+    return (await response.arrayBuffer()).byteLength;
+  }, 8 << 20);
+  return { browser, node };
+}
+
 /** The build's files and their SHA-256 from the manifest the build wrote in the browser's storage. */
 async function builtManifest(page: Page): Promise<Record<string, string>> {
   const key = await page.getByTestId("model-select").inputValue();
@@ -113,20 +157,34 @@ async function buildOnce(
   }
 }
 
+/** {@link downloadRates} in a fresh private window on the app's page. */
+async function measureRates(appUrl: string, shardUrl: string): Promise<DownloadRates> {
+  const browser = await chromium.launch({ executablePath: browserExecutable(), args: chromiumArgs });
+  try {
+    return await downloadRates(await openApp(await browser.newContext(), appUrl), shardUrl);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** The browser build of `snapshotDir` (q4), then a build stopped half-way by a reload and resumed. */
 export async function buildInBrowser(options: {
   snapshotDir: string;
   profileRoot: string;
   distDir: string;
   resume: boolean;
-}): Promise<{ whole: BrowserBuild; resumed: BrowserBuild | null }> {
+}): Promise<{ whole: BrowserBuild; resumed: BrowserBuild | null; downloadRates: DownloadRates }> {
   const hub = await startLocalHub({ repos: [{ id: REPO, dir: options.snapshotDir, subfolder: SUBFOLDER }] });
   const server = await serveApp(options.distDir);
   try {
     await hub.hashesReady();
+    const rates = await measureRates(
+      server.url,
+      `${hub.url}/${REPO}/resolve/main/${SUBFOLDER}/model-00002-of-00004.safetensors`,
+    );
     const whole = await buildOnce(server.url, hub.url, hub, options.profileRoot, null);
     const resumed = options.resume ? await buildOnce(server.url, hub.url, hub, options.profileRoot, 0.5) : null;
-    return { whole, resumed };
+    return { whole, resumed, downloadRates: rates };
   } finally {
     await server.close();
     await hub.close();

@@ -145,7 +145,7 @@ async function privatePhase() {
 async function buildPhase() {
   const cli = await convert("q4");
   const reference = JSON.parse(readFileSync(join(folderOf("q4"), "manifest.json"), "utf8")) as ModelManifest;
-  const { whole, resumed } = await buildInBrowser({
+  const { whole, resumed, downloadRates } = await buildInBrowser({
     snapshotDir: FULL_SIZE_SNAPSHOT,
     profileRoot: WORK,
     distDir: join(WORK, "dist"),
@@ -160,6 +160,14 @@ async function buildPhase() {
   console.log(
     `  Chromium tree RSS ${gib(whole.memory.before.rssBytes)} → peak ${gib(whole.memory.peak.rssBytes)} (growth ${gib(growth)}; target ≤ 1.5 GB); files equal to npm run convert's: ${differing.length === 0 ? "all" : `NOT ${differing.join(", ")}`}`,
   );
+  const mbps = (rate: number) => `${(rate / 1e6).toFixed(0)} MB/s`;
+  console.log(
+    `  download alone from the same hub: the page ${Object.entries(downloadRates.browser)
+      .map(([piece, rate]) => `${mbps(rate)} in ${piece} ranges`)
+      .join(
+        ", ",
+      )}; Node ${mbps(downloadRates.node)} in 8 MiB ranges; the build read ${mbps(whole.downloadedBytes / whole.seconds)}`,
+  );
   if (resumed?.resume)
     console.log(
       `  resumed after a reload at ${(100 * resumed.resume.stoppedAtFraction).toFixed(0)} %: ${gib(resumed.resume.requestedAgainBytes)} requested again (one piece: ${gib(resumed.resume.pieceBytes)}); the resumed part took ${seconds(resumed.resume.seconds)}${resumed.error ? `; FAILED: ${resumed.error}` : ""}`,
@@ -168,6 +176,7 @@ async function buildPhase() {
     cliSeconds: cli.wallSeconds,
     ratio,
     differing,
+    downloadRates,
     whole: { ...whole, files: undefined },
     resumed: resumed && { ...resumed, files: undefined },
   };

@@ -7,6 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatProgress } from "../../src/eval/report";
+import { cutForFile } from "../../src/geo/antimeridian";
 import type { BBox } from "../../src/geo/tiles";
 import { cropWindowHere } from "../../src/imagery/imagery-handlers";
 import { Generator } from "../../src/model/generation/generator";
@@ -188,11 +189,14 @@ export function writeResults(
 ): string[] {
   const { merged, geojson } = mergeRecords(header, records, merge);
   const written = [geojsonPath];
-  writeFileSync(geojsonPath, `${JSON.stringify(geojson)}\n`);
+  writeFileSync(geojsonPath, `${JSON.stringify(cutForFile(geojson))}\n`);
   writeFileSync(join(out, "counts.csv"), countsCsv(merged));
   written.push(join(out, "counts.csv"));
   if (header.request.task === "scene_cls") {
-    writeFileSync(join(out, "classes.geojson"), `${JSON.stringify(classificationGrid(header, records.values()))}\n`);
+    writeFileSync(
+      join(out, "classes.geojson"),
+      `${JSON.stringify(cutForFile(classificationGrid(header, records.values())))}\n`,
+    );
     written.push(join(out, "classes.geojson"));
   }
   return written;

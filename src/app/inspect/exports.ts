@@ -1,5 +1,7 @@
 /** What leaves the Inspect view: records as files, a sample's image and georeference, a sample shown on the map. */
+
 import type { SampleRecord } from "../../eval/record-format";
+import { cutForFile } from "../../geo/antimeridian";
 import { type GeoReference, parseWorldFile } from "../../geo/georef";
 import { recordsAt, recordsCsv, recordsJsonl, sampleGeoJson } from "../../inspect/export";
 import type { SampleGeometry } from "../../inspect/sample";
@@ -52,7 +54,7 @@ export async function sampleImage(
 
 /** A georeferenced sample's reference and predicted boxes as a GeoJSON file. */
 export function sampleGeoJsonFile(record: SampleRecord, geometry: SampleGeometry, georef: GeoReference): ExportFile {
-  const text = JSON.stringify(sampleGeoJson(record, geometry, georef), null, 2);
+  const text = JSON.stringify(cutForFile(sampleGeoJson(record, geometry, georef)), null, 2);
   return {
     blob: new Blob([text], { type: "application/geo+json" }),
     fileName: `geozero-sample-${record.index}.geojson`,

@@ -3,6 +3,7 @@ import { restoreWorkspace, setMark } from "../../app/inspect/workspace";
 import { REVIEW_VERDICTS } from "../../eval/record-format";
 import { stepThrough } from "../../inspect/filter";
 import { orderedIds, useInspectStore } from "../../inspect/store";
+import { UpdateReady } from "../OfflineStatus";
 import { PageTabs } from "../PageTabs";
 import { OpenBar } from "./OpenBar";
 import { ProblemsView } from "./ProblemsView";
@@ -68,6 +69,7 @@ export default function InspectView() {
         <h1 className="inspect-title">GeoZero Web · Inspect grounding</h1>
         <PageTabs />
         <OpenBar />
+        <UpdateReady />
       </header>
       <ProblemsView />
       <div className="inspect-body">
