@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ModelEntry } from "../model/manifest";
 import { useModelStore } from "../state/model-store";
-import { cancelLoad, defaultModelId, holdModel, loadModel } from "./model";
+import { cancelLoad, defaultModelId, holdModel, initialiseModels, loadModel } from "./model";
 
 const entry = (id: string): ModelEntry => ({ id, manifest: null });
 
@@ -94,5 +94,22 @@ describe("a load while a run holds the model", () => {
     await settle();
     expect(loads()).toEqual(["wasm", "webgpu"]);
     expect(useModelStore.getState().load).toBe(before);
+  });
+});
+
+describe("the model list arriving", () => {
+  it("gives grounding picked before it the box convention of the model it chooses (GeoZero: pixels)", async () => {
+    vi.stubGlobal("fetch", async () => new Response(JSON.stringify([entry("geozero-tiny")])));
+    useModelStore.getState().set({
+      models: [],
+      modelId: null,
+      load: { status: "idle" },
+      task: "grounding",
+      boxConvention: "relative-1000",
+    });
+    await initialiseModels();
+    expect(useModelStore.getState()).toMatchObject({ modelId: "geozero-tiny", boxConvention: "pixels" });
+    vi.unstubAllGlobals();
+    vi.stubGlobal("Worker", InstantWorker);
   });
 });

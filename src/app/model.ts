@@ -19,6 +19,7 @@ import { useAppStore } from "../state/store";
 import { AnswerStream } from "../tasks/answer";
 import { findBoxes } from "../tasks/boxes";
 import { classesFor } from "../tasks/class-lists";
+import { defaultBoxConvention } from "../tasks/instructions";
 import { modelInputFor, recordedModelInput } from "../tasks/model-input-size";
 import type { TaskId } from "../tasks/prompts";
 import { thumbnailOf } from "../ui/thumbnail";
@@ -40,7 +41,8 @@ export async function initialiseModels(): Promise<void> {
     const served = await listModels().catch(() => []);
     const models = [...served, ...(await listBuiltModels())];
     const device = await modelWorker().call("probe", null);
-    const modelId = defaultModelId(models, model().modelId);
+    const before = model().modelId;
+    const modelId = defaultModelId(models, before);
     model().set({
       models,
       modelId,
@@ -49,6 +51,9 @@ export async function initialiseModels(): Promise<void> {
         ? null
         : "No model yet: build GeoZero from Hugging Face below (or serve a converted folder in model-cache/).",
     });
+    // Grounding picked before the list came took the box convention of no model: it follows the model chosen now.
+    if (model().task === "grounding" && modelId !== before && !loadedModelOf(model().load))
+      model().set({ boxConvention: defaultBoxConvention(modelId) });
     updateChoice();
   } catch (error) {
     model().set({ modelsError: errorMessage(error) });
