@@ -1,14 +1,16 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test } from "@playwright/test";
+import { type Browser, expect, test } from "@playwright/test";
 import { askGreedy, cropExactly, loadModel } from "./support/model";
 import {
   askForServiceWorker,
   buildApp,
   fromTheNetwork,
+  nginxBinary,
   recordRequests,
   type SeenRequest,
   type StaticHost,
+  type StaticServer,
   startStaticHost,
   untilReadyOffline,
   waitForMap,
@@ -19,16 +21,17 @@ const NEW = "1.0.0-new";
 
 let oldBuild: string;
 let newBuild: string;
-let host: StaticHost;
+let host: StaticHost | null = null;
+test.describe.configure({ mode: "serial" });
 test.beforeAll(async () => {
   test.setTimeout(300_000);
   // Two deployments of the app under a sub-path that differ only in their version, as a release would.
   oldBuild = await buildApp("/geozero/", OLD);
   newBuild = await buildApp("/geozero/", NEW);
-  host = await startStaticHost(oldBuild, "geozero");
 });
-test.afterAll(async () => {
+test.afterEach(async () => {
   await host?.stop();
+  host = null;
 });
 
 function isSampleRead(request: SeenRequest): boolean {
@@ -40,20 +43,40 @@ function scriptsOf(buildDir: string): Set<string> {
   return new Set(readdirSync(join(buildDir, "assets")).filter((name) => name.endsWith(".js")));
 }
 
-test("under a sub-path of python3 -m http.server: offline after one visit; a new version is offered and, applied, runs alone", async ({
-  browser,
-}) => {
-  test.setTimeout(420_000);
+const SERVERS: Array<{ server: StaticServer; name: string }> = [
+  { server: "python", name: "python3 -m http.server" },
+  { server: "nginx", name: "Debian's nginx" },
+];
+
+for (const { server, name } of SERVERS) {
+  test(`under a sub-path of ${name}: offline after one visit; a new version is offered and, applied, runs alone`, async ({
+    browser,
+  }) => {
+    test.setTimeout(480_000);
+    test.skip(
+      server === "nginx" && nginxBinary() === null,
+      "nginx is not installed and cannot be here (not root on Debian)",
+    );
+    await offlineOnHost(browser, await startStaticHost(oldBuild, "geozero", server), server);
+  });
+}
+
+async function offlineOnHost(browser: Browser, started: StaticHost, server: StaticServer): Promise<void> {
+  host = started;
   const context = await browser.newContext();
   await askForServiceWorker(context);
   const page = await context.newPage();
   const firstVisit = recordRequests(page);
-  await page.goto(host.url);
+  await page.goto(started.url);
   await untilReadyOffline(page);
-  // The stock server answers no range request, so the map's first reads of the sample failed; once the service worker
-  // has taken the page over, the same page reads the sample again through it, from its whole copy.
+  // Python's server answers no range request, so the map's first reads of the sample failed; once the service worker
+  // has taken the page over, the same page reads the sample again through it, from its whole copy. nginx answers
+  // them itself.
+  const fromWorker = server === "python";
   await expect
-    .poll(() => firstVisit.filter((r) => isSampleRead(r) && r.status === 206 && r.fromServiceWorker).length)
+    .poll(
+      () => firstVisit.filter((r) => isSampleRead(r) && r.status === 206 && r.fromServiceWorker === fromWorker).length,
+    )
     .toBeGreaterThan(0);
   await waitForMap(page);
   await expect(page.getByTestId("app-version")).toHaveText(`Version ${OLD}`);
@@ -64,7 +87,7 @@ test("under a sub-path of python3 -m http.server: offline after one visit; a new
   await page.reload();
   await waitForMap(page);
   await expect(page.getByTestId("network-off")).toBeVisible();
-  // The stock server answers no range request; offline, the service worker does, from its whole copy of the sample.
+  // Offline, the service worker answers the sample's range requests from its whole copy.
   const sample = requests.filter(isSampleRead);
   expect(sample.length).toBeGreaterThan(0);
   for (const request of sample) expect(request).toMatchObject({ status: 206, fromServiceWorker: true });
@@ -75,7 +98,7 @@ test("under a sub-path of python3 -m http.server: offline after one visit; a new
   expect(fromTheNetwork(requests)).toEqual([]);
 
   // A new version is deployed while the laptop is offline; when the network comes back the open app finds it.
-  host.deploy(newBuild);
+  started.deploy(newBuild);
   await context.setOffline(false);
   await expect(page.getByTestId("update-ready")).toBeVisible({ timeout: 60_000 });
   // Until the click, the page runs the old version, and a reload keeps it (the new one waits).
@@ -109,4 +132,4 @@ test("under a sub-path of python3 -m http.server: offline after one visit; a new
   await expect(page.getByTestId("app-version")).toHaveText(`Version ${NEW}`);
   expect(await loadModel(page, "wasm")).toContain("from the browser cache");
   await context.close();
-});
+}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -142,7 +142,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A stock `python3 -m http.server` serving builds under a sub-path; which build it serves can be switched. */
+/** A stock static server serving builds under a sub-path; which build it serves can be switched. */
 export interface StaticHost {
   /** the app's URL, ending in "/" */
   url: string;
@@ -151,8 +151,60 @@ export interface StaticHost {
   stop(): Promise<void>;
 }
 
-/** Starts `python3 -m http.server` (no range support) with `buildDir` under `/<name>/`. */
-export async function startStaticHost(buildDir: string, name = "geozero"): Promise<StaticHost> {
+/** The stock servers the app is checked on: Python's (no range requests) and Debian's nginx (ranges). */
+export type StaticServer = "python" | "nginx";
+
+/**
+ * Debian's nginx, installed with apt-get when missing and this runs as root on Debian or Ubuntu (as CI does; the
+ * browser is found the same way). Null when it is not there and cannot be installed.
+ */
+export function nginxBinary(): string | null {
+  const found = () => ["/usr/sbin/nginx", "/usr/bin/nginx"].find((path) => existsSync(path)) ?? null;
+  if (found() || process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return found();
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "ignore" });
+  spawnSync("apt-get", ["install", "-y", "-qq", "nginx-light"], { stdio: "ignore" });
+  return found();
+}
+
+/** nginx as Debian ships it (its mime.types, symlinks followed), in the foreground, serving `root` on `port`. */
+function nginxConfig(root: string, port: number): string {
+  const temp = (what: string) => `${what}_temp_path ${join(root, ".nginx", what)};`;
+  // Run as root (CI), its workers would be nobody, who cannot read the test's private temporary folders.
+  const user = process.getuid?.() === 0 ? "user root;\n" : "";
+  return `${user}daemon off;
+pid ${join(root, ".nginx", "nginx.pid")};
+error_log ${join(root, ".nginx", "error.log")};
+events {}
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(temp).join("\n  ")}
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+  }
+}
+`;
+}
+
+function startServer(server: StaticServer, root: string, port: number): ChildProcess {
+  if (server === "python") {
+    return spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1"], { cwd: root, stdio: "ignore" });
+  }
+  const nginx = nginxBinary();
+  if (!nginx) throw new Error("nginx is not installed: apt-get install nginx-light");
+  mkdirSync(join(root, ".nginx"), { recursive: true });
+  writeFileSync(join(root, ".nginx", "nginx.conf"), nginxConfig(root, port));
+  return spawn(nginx, ["-c", join(root, ".nginx", "nginx.conf"), "-p", join(root, ".nginx")], { stdio: "ignore" });
+}
+
+/** Starts a stock static server with `buildDir` under `/<name>/`. */
+export async function startStaticHost(
+  buildDir: string,
+  name = "geozero",
+  kind: StaticServer = "python",
+): Promise<StaticHost> {
   const root = mkdtempSync(join(tmpdir(), "static-host-"));
   const link = join(root, name);
   const deploy = (dir: string) => {
@@ -164,10 +216,7 @@ export async function startStaticHost(buildDir: string, name = "geozero"): Promi
   mkdirSync(root, { recursive: true });
   symlinkSync(buildDir, link);
   const port = await freePort();
-  const server: ChildProcess = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1"], {
-    cwd: root,
-    stdio: "ignore",
-  });
+  const server = startServer(kind, root, port);
   const url = `http://127.0.0.1:${port}/${name}/`;
   for (let i = 0; i < 100; i++) {
     const up = await fetch(url).then(
