@@ -52,12 +52,17 @@ export async function initialiseModels(): Promise<void> {
         : "No model yet: build GeoZero from Hugging Face below (or serve a converted folder in model-cache/).",
     });
     // Grounding picked before the list came took the box convention of no model: it follows the model chosen now.
-    if (model().task === "grounding" && modelId !== before && !loadedModelOf(model().load))
-      model().set({ boxConvention: defaultBoxConvention(modelId) });
+    if (model().task === "grounding" && modelId !== before) followModelBoxConvention();
     updateChoice();
   } catch (error) {
     model().set({ modelsError: errorMessage(error) });
   }
+}
+
+/** Reads grounding boxes as the model in use writes them (loaded, else chosen): GeoZero in pixels, others 0–1000. */
+export function followModelBoxConvention(): void {
+  const state = model();
+  state.set({ boxConvention: defaultBoxConvention(loadedModelOf(state.load)?.modelId ?? state.modelId) });
 }
 
 /** What the device choice needs to know of a model: its size on WASM, from its manifest. */

@@ -36,7 +36,6 @@ export async function keepAppForOffline(): Promise<void> {
   const base = import.meta.env.BASE_URL;
   workbox = new Workbox(`${base}sw.js`, { scope: base });
   const hadController = navigator.serviceWorker.controller !== null;
-  let controlled = hadController;
   workbox.addEventListener("waiting", () => offline().set({ updateReady: true }));
   workbox.addEventListener("activated", (event) => {
     if (!event.isUpdate) offline().set({ use: { status: "ready" } });
@@ -47,8 +46,7 @@ export async function keepAppForOffline(): Promise<void> {
   // A new version took over (this tab's click, or another tab's): this page's scripts are the old version's, and the
   // old version's lazily loaded files are gone from the cache. The leave guard asks first if work is under way.
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (controlled) window.location.reload();
-    controlled = true;
+    if (offline().controlled) window.location.reload();
     offline().set({ controlled: true });
   });
   offline().set({ use: hadController ? { status: "ready" } : { status: "installing" }, controlled: hadController });

@@ -1,8 +1,9 @@
-import { type DragEvent, type FormEvent, useState, useSyncExternalStore } from "react";
+import { type FormEvent, useState, useSyncExternalStore } from "react";
 import { openGeoTiffUrl, openUserGeoTiff } from "../app/imagery";
 import { onRasterBytesRead, rasterBytesRead } from "../imagery/raster/bytes-read";
 import { formatBytes } from "../model/manifest";
 import { currentSource, useAppStore } from "../state/store";
+import { useDropTarget } from "./use-drop-target";
 
 /** Bytes read from the current GeoTIFF source against its size: a COG is read by range, never whole. */
 function BytesRead() {
@@ -71,21 +72,8 @@ export function GeoTiffOpener() {
 
 /** Props that make an element accept a dropped GeoTIFF. */
 export function useGeoTiffDrop() {
-  const [over, setOver] = useState(false);
-  return {
-    over,
-    handlers: {
-      onDragOver: (e: DragEvent) => {
-        e.preventDefault();
-        setOver(true);
-      },
-      onDragLeave: () => setOver(false),
-      onDrop: (e: DragEvent) => {
-        e.preventDefault();
-        setOver(false);
-        const file = e.dataTransfer.files[0];
-        if (file) void openUserGeoTiff(file);
-      },
-    },
-  };
+  return useDropTarget((transfer) => {
+    const file = transfer.files[0];
+    if (file) void openUserGeoTiff(file);
+  });
 }

@@ -39,15 +39,14 @@ function progressText(progress: BuildProgress | null): string {
   );
 }
 
-/** What a build will do, before anything large is fetched. */
 /** Where the model a build would write runs here; null until the device has been probed. */
 function useBuiltModelFit(preview: BuildPreview): BuiltModelFit | null {
   const device = useModelStore((state) => state.device);
   return device ? builtModelFit(device, preview.dtype, preview.keptBytes) : null;
 }
 
-function Preview({ preview }: { preview: BuildPreview }) {
-  const fit = useBuiltModelFit(preview);
+/** What a build will do, before anything large is fetched. */
+function Preview({ preview, fit }: { preview: BuildPreview; fit: BuiltModelFit | null }) {
   const free = preview.storage ? preview.storage.quotaBytes - preview.storage.usageBytes : null;
   const enough = free === null || free >= preview.toWriteBytes;
   const seconds =
@@ -96,7 +95,7 @@ function Previewed({ preview }: { preview: BuildPreview }) {
   const fit = useBuiltModelFit(preview);
   return (
     <>
-      <Preview preview={preview} />
+      <Preview preview={preview} fit={fit} />
       <button type="button" className="primary" data-testid="build-start" onClick={() => void startBuild()}>
         {fit && fit.kind !== "runs" ? "Build anyway" : "Build"}
       </button>

@@ -1,8 +1,9 @@
 import { useState } from "react";
+import { followModelBoxConvention } from "../../app/model";
 import { errorMessage } from "../../io/error-data";
-import { loadedModelOf, setCustomClasses, useModelStore } from "../../state/model-store";
+import { setCustomClasses, useModelStore } from "../../state/model-store";
 import { BENCHMARK_CLASS_LISTS, CUSTOM_CLASS_LIST_ID, classesFor, parseClassList } from "../../tasks/class-lists";
-import { buildInstruction, defaultBoxConvention, TASK_LABELS, type TaskRequest } from "../../tasks/instructions";
+import { buildInstruction, TASK_LABELS, type TaskRequest } from "../../tasks/instructions";
 import { TASK_DECODING, type TaskId } from "../../tasks/prompts";
 import { LongText } from "../LongText";
 
@@ -37,10 +38,7 @@ export function useInstruction(): { ok: true; text: string } | { ok: false; prob
 function pickTask(task: TaskId): void {
   const state = useModelStore.getState();
   state.set({ task, decoding: { ...TASK_DECODING[task] } });
-  if (task === "grounding") {
-    const modelId = loadedModelOf(state.load)?.modelId ?? state.modelId;
-    state.set({ boxConvention: defaultBoxConvention(modelId) });
-  }
+  if (task === "grounding") followModelBoxConvention();
 }
 
 /** Task choice and each task's fields, with the exact instruction that will be sent. */
