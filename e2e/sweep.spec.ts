@@ -108,6 +108,9 @@ test("a sweep of the sample village, answered with the true roofs chip by chip, 
   await page.getByTestId("sweep-run").click();
   await expect(page.getByTestId("sweep-progress")).toHaveAttribute("data-status", "finished", { timeout: 60_000 });
   await expect(page.getByTestId("sweep-progress-text")).toContainText("9 / 9 chips");
+  const failed = page.getByTestId("sweep-failed");
+  const reasons = (await failed.count()) > 0 ? await failed.textContent() : "";
+  expect(reasons, "no chip of the sample archive fails").toBe("");
   await expect
     .poll(async () => (await mapSource(page, "sweep-grid")).features.map((f) => f.properties?.state))
     .toEqual(Array(9).fill("done"));

@@ -9,8 +9,10 @@ const SMALL = FILE.subarray(0, 1000);
 /**
  * Serves FILE (and SMALL at /small) like object storage: `/signed` is a URL signed for GET only (a HEAD gets 403),
  * `/hidden` answers ranges without Content-Range (as a CORS server that does not expose it looks to a page),
- * `/hidden-signed` both, `/whole` ignores ranges. Every request is logged as `METHOD path range`.
+ * `/hidden-signed` both, `/whole` ignores ranges, `/lossy` sends each range's first answer without its body. Every request is logged as `METHOD path range`.
  */
+const lostOnce = new Set<string>();
+
 function handle(log: string[], request: IncomingMessage, response: ServerResponse): void {
   const path = request.url ?? "";
   log.push(`${request.method} ${path} ${request.headers.range ?? ""}`.trim());
@@ -27,6 +29,12 @@ function handle(log: string[], request: IncomingMessage, response: ServerRespons
   }
   const start = Number(range[1]);
   const end = Math.min(file.length - 1, Number(range[2]));
+  if (path === "/lossy" && !lostOnce.has(request.headers.range ?? "")) {
+    // The first answer to each range loses its body on the way: a 206 that says the whole range and holds none.
+    lostOnce.add(request.headers.range ?? "");
+    response.writeHead(206, { "content-range": `bytes ${start}-${end}/${file.length}` }).end();
+    return;
+  }
   const headers: Record<string, string | number> = { "content-length": end - start + 1 };
   if (!path.startsWith("/hidden")) headers["content-range"] = `bytes ${start}-${end}/${file.length}`;
   response.writeHead(206, headers).end(file.subarray(start, end + 1));
@@ -67,6 +75,24 @@ describe("FetchSource", () => {
     expect(refused).toBeInstanceOf(FetchSourceError);
     expect((refused as FetchSourceError).problem).toEqual({ kind: "no-size" });
     expect((refused as FetchSourceError).message).toContain("Access-Control-Expose-Headers: Content-Range");
+  });
+
+  it("asks a range again once when its answer came without the bytes, and names a file that really is shorter", async () => {
+    log.length = 0;
+    const lossy = new FetchSource(`${base}/lossy`);
+    expect(await lossy.getBytes(100_000, 5000)).toEqual(FILE.slice(100_000, 105_000));
+    expect(log).toEqual(["GET /lossy bytes=100000-104999", "GET /lossy bytes=100000-104999"]);
+
+    log.length = 0;
+    const short = await new FetchSource(`${base}/file`).getBytes(199_000, 5000).catch((error: unknown) => error);
+    expect((short as FetchSourceError).problem).toEqual({
+      kind: "short-read",
+      offset: 199_000,
+      length: 5000,
+      got: 1000,
+    });
+    // Its Content-Range says the file ends there: no second request.
+    expect(log).toEqual(["GET /file bytes=199000-203999"]);
   });
 
   it("refuses a server that answers a range with the whole file, naming its size", async () => {

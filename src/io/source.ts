@@ -113,11 +113,17 @@ export class FetchSource implements ByteSource {
       const { bytes } = await this.firstRead(signal);
       if (offset + length <= bytes.length) return bytes.slice(offset, offset + length);
     }
-    const { bytes } = await this.rangeRead(offset, length, signal);
-    if (bytes.length !== length) {
-      throw new FetchSourceError(this.key, { kind: "short-read", offset, length, got: bytes.length });
+    let read = await this.rangeRead(offset, length, signal);
+    // A 206 shorter than asked for, in a file its Content-Range says is long enough, is a body lost on the way (seen
+    // in Chromium on a first visit, while the service worker downloaded the same file whole to precache it): asked
+    // again once, past the HTTP cache.
+    if (read.bytes.length !== length && (read.total === null || read.total >= offset + length)) {
+      read = await this.rangeRead(offset, length, signal, "no-store");
     }
-    return bytes;
+    if (read.bytes.length !== length) {
+      throw new FetchSourceError(this.key, { kind: "short-read", offset, length, got: read.bytes.length });
+    }
+    return read.bytes;
   }
 
   /** The first {@link FIRST_READ_BYTES} (fewer in a smaller file) and the file's size, read once. */
@@ -143,8 +149,10 @@ export class FetchSource implements ByteSource {
     offset: number,
     length: number,
     signal?: AbortSignal,
+    cache?: RequestCache,
   ): Promise<{ bytes: Uint8Array; total: number | null }> {
-    const response = await this.request({ headers: { range: `bytes=${offset}-${offset + length - 1}` }, signal });
+    const range = `bytes=${offset}-${offset + length - 1}`;
+    const response = await this.request({ headers: { range }, signal, ...(cache ? { cache } : {}) });
     if (response.status !== 206) {
       await response.body?.cancel();
       const whole = response.headers.get("content-length");
